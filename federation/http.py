@@ -1,0 +1,354 @@
+"""The one outbound HTTP client of the server: remote fetches, deliveries, Web Push.
+
+``build_http_client`` assembles it from ``OutboundSettings``. Every request
+goes through, in order:
+
+* the federation policy (``BlockedDestination`` for a refused domain),
+  skipped only for ``exempt_from_federation_policy=True`` (Web Push);
+* the SSRF guard of ``federation.addresses``: http/https only, no userinfo,
+  and every address the host resolves to must be public, checked when the
+  connection is made and then connected to directly;
+* a total deadline on top of the connect and read timeouts;
+* at most ``max_redirects`` redirects, for GET and HEAD only, each hop
+  checked again by the policy and the guard;
+* a cap on the body size, checked on Content-Length and while streaming.
+
+Transport failures come out as ``RetryLater``; ``classify_response`` and
+``classify_exception`` turn a delivery's result into an ``Outcome``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Literal, Protocol
+
+import anyio
+import httpx
+
+from federation.addresses import AddressVetter, GuardTransport, PinnedTransport, Resolver, system_resolver
+from federation.policy import DomainPolicy, FederationMode
+from storage.errors import BlockedDestination, Gone, PermanentFailure, RetryLater
+
+VERSION = "0.1.0"
+JSON_MEDIA_TYPES = frozenset(
+    {"application/activity+json", "application/ld+json", "application/json", "application/jrd+json"}
+)
+ACTIVITY_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+LOGGED_BODY_BYTES = 4096
+MAX_RETRY_AFTER = 86_400.0
+_CREDENTIAL_HEADERS = ("authorization", "cookie", "proxy-authorization")
+
+
+def user_agent(base_url: str, version: str = VERSION) -> str:
+    """``Insideout/0.1.0 (+https://base.url/)``."""
+    return f"Insideout/{version} (+{base_url.rstrip('/')}/)"
+
+
+@dataclass(frozen=True)
+class OutboundSettings:
+    user_agent: str
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    total_timeout: float = 60.0
+    max_body_bytes: int = 1_000_000
+    max_redirects: int = 3
+    allow_private_addresses: bool = False
+    federation_mode: FederationMode = "open"
+    allowed_domains: frozenset[str] = frozenset()
+    blocked_domains: frozenset[str] = frozenset()
+    max_connections: int = 100
+
+
+class ResponseTooLarge(PermanentFailure):
+    """A remote response body went over ``max_body_bytes``."""
+
+    default_message = "The remote response is too large"
+
+
+class RemoteHTTPError(PermanentFailure):
+    """A remote server answered a fetch with a status that will not change."""
+
+    def __init__(self, status: int, *, detail: str | None = None) -> None:
+        super().__init__("The remote server refused the request", detail=detail)
+        self.status = status
+
+
+class HostPolicy(Protocol):
+    def is_allowed(self, host: str) -> bool: ...
+
+
+# --- classification -------------------------------------------------------
+
+OutcomeKind = Literal["ok", "retry", "permanent", "gone"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: OutcomeKind
+    retry_after: float | None = None
+    status: int | None = None
+    error: str = ""
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date)."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    delta = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    return min(max(delta, 0.0), MAX_RETRY_AFTER)
+
+
+def classify_response(
+    status: int, headers: Mapping[str, str] | None = None, *, now: datetime | None = None
+) -> Outcome:
+    """2xx ok; 410 gone; 401, 408, 429 and 5xx retry; anything else permanent."""
+    if 200 <= status < 300:
+        return Outcome("ok", status=status)
+    if status == 410:
+        return Outcome("gone", status=status, error="HTTP 410")
+    if status in (401, 408, 429) or 500 <= status < 600:
+        header = None if headers is None else headers.get("retry-after", headers.get("Retry-After"))
+        return Outcome("retry", parse_retry_after(header, now=now), status, f"HTTP {status}")
+    return Outcome("permanent", status=status, error=f"HTTP {status}")
+
+
+def classify_exception(exc: BaseException) -> Outcome:
+    """The outcome of a request that raised instead of answering."""
+    error = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, RetryLater):
+        return Outcome("retry", exc.retry_after, error=error)
+    if isinstance(exc, Gone):
+        return Outcome("gone", status=410, error=error)
+    if isinstance(exc, RemoteHTTPError):
+        return Outcome("permanent", status=exc.status, error=error)
+    if isinstance(exc, (httpx.TransportError, TimeoutError, OSError)):
+        return Outcome("retry", error=error)
+    return Outcome("permanent", error=error)
+
+
+def raise_for_outcome(outcome: Outcome, url: str) -> None:
+    """Turn a non-ok outcome of a fetch into the matching exception."""
+    detail = f"{outcome.error} from {url}"
+    if outcome.kind == "retry":
+        raise RetryLater("The remote server is unavailable", detail=detail, retry_after=outcome.retry_after)
+    if outcome.kind == "gone":
+        raise Gone("The remote object is gone", detail=detail)
+    if outcome.kind == "permanent":
+        raise RemoteHTTPError(outcome.status or 0, detail=detail)
+
+
+# --- results --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FetchedJson:
+    document: dict[str, Any]
+    url: str  # the final URL after redirects: check the document's id against it
+    status: int
+
+
+@dataclass(frozen=True)
+class PostResult:
+    status: int
+    headers: httpx.Headers
+    body_text: str  # at most the first 4 KB, for logs
+    url: str
+
+    @property
+    def outcome(self) -> Outcome:
+        return classify_response(self.status, self.headers)
+
+
+def _media_type(response: httpx.Response) -> str:
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _without_credentials(headers: Mapping[str, str]) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name.lower() not in _CREDENTIAL_HEADERS}
+
+
+def _parse_url(url: str | httpx.URL) -> httpx.URL:
+    try:
+        return httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise PermanentFailure("Invalid remote URL", detail=str(url)) from exc
+
+
+# --- the client -----------------------------------------------------------
+
+
+class OutboundClient:
+    """The shared outbound client; build it with ``build_http_client``."""
+
+    def __init__(self, client: httpx.AsyncClient, settings: OutboundSettings, policy: HostPolicy) -> None:
+        self._client = client
+        self._settings = settings
+        self.policy = policy
+
+    async def __aenter__(self) -> OutboundClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def get_json(
+        self,
+        url: str,
+        *,
+        accept: str = ACTIVITY_ACCEPT,
+        headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+        exempt_from_federation_policy: bool = False,
+    ) -> FetchedJson:
+        """GET a JSON document; raises ``RetryLater``, ``Gone`` or ``PermanentFailure``."""
+        request_headers = {"Accept": accept, **(headers or {})}
+        async with self._guarded():
+            response = await self._open("GET", url, None, request_headers, auth, exempt_from_federation_policy)
+            try:
+                raise_for_outcome(classify_response(response.status_code, response.headers), str(response.url))
+                if _media_type(response) not in JSON_MEDIA_TYPES:
+                    raise PermanentFailure("The remote document is not JSON", detail=_media_type(response))
+                body = await self._read_capped(response)
+            finally:
+                await response.aclose()
+        try:
+            document = json.loads(body)
+        except ValueError as exc:
+            raise PermanentFailure("The remote document is not valid JSON", detail=str(response.url)) from exc
+        if not isinstance(document, dict):
+            raise PermanentFailure("The remote document is not a JSON object", detail=str(response.url))
+        return FetchedJson(document, str(response.url), response.status_code)
+
+    async def post(
+        self,
+        url: str,
+        content: bytes,
+        headers: Mapping[str, str] | None = None,
+        *,
+        auth: httpx.Auth | None = None,
+        exempt_from_federation_policy: bool = False,
+    ) -> PostResult:
+        """POST without following redirects; the status is the caller's to classify."""
+        async with self._guarded():
+            response = await self._open("POST", url, content, dict(headers or {}), auth, exempt_from_federation_policy)
+            try:
+                head = bytearray()
+                async for chunk in response.aiter_bytes():
+                    head += chunk
+                    if len(head) >= LOGGED_BODY_BYTES:
+                        break
+            finally:
+                await response.aclose()
+        text = bytes(head[:LOGGED_BODY_BYTES]).decode("utf-8", errors="replace")
+        return PostResult(response.status_code, response.headers, text, str(response.url))
+
+    def check_destination(self, url: httpx.URL, *, exempt_from_federation_policy: bool = False) -> None:
+        """The policy check applied to every request and redirect hop."""
+        if not exempt_from_federation_policy and not self.policy.is_allowed(url.host):
+            raise BlockedDestination(detail=f"{url.host} is not allowed by the federation policy")
+
+    async def _open(
+        self,
+        method: str,
+        url: str,
+        content: bytes | None,
+        headers: dict[str, str],
+        auth: httpx.Auth | None,
+        exempt: bool,
+    ) -> httpx.Response:
+        """Send, following redirects for GET and HEAD; returns an open streaming response."""
+        target = _parse_url(url)
+        follow = method in ("GET", "HEAD")
+        for _hop in range(self._settings.max_redirects + 1):
+            self.check_destination(target, exempt_from_federation_policy=exempt)
+            request = self._client.build_request(method, target, content=content, headers=headers)
+            response = await self._client.send(request, auth=auth, stream=True)
+            if not (follow and response.is_redirect):
+                return response
+            await response.aclose()
+            next_url = response.url.join(response.headers["location"])
+            if target.scheme == "https" and next_url.scheme == "http":
+                raise BlockedDestination(detail=f"redirect from https down to {next_url}")
+            if next_url.host != target.host or next_url.port != target.port:
+                headers = _without_credentials(headers)
+            target = next_url
+        raise PermanentFailure("Too many redirects", detail=url)
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        limit = self._settings.max_body_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise ResponseTooLarge(detail=f"Content-Length {declared} over {limit} from {response.url}")
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > limit:
+                raise ResponseTooLarge(detail=f"body over {limit} bytes from {response.url}")
+        return bytes(body)
+
+    @contextlib.asynccontextmanager
+    async def _guarded(self) -> AsyncIterator[None]:
+        """The total deadline, and httpx's errors mapped onto the exception tree."""
+        try:
+            with anyio.fail_after(self._settings.total_timeout):
+                yield
+        except TimeoutError as exc:
+            raise RetryLater("The remote server timed out", detail="total deadline exceeded") from exc
+        except httpx.TimeoutException as exc:
+            raise RetryLater("The remote server timed out", detail=str(exc)) from exc
+        except httpx.UnsupportedProtocol as exc:
+            raise BlockedDestination(detail=str(exc)) from exc
+        except (httpx.InvalidURL, httpx.DecodingError) as exc:
+            raise PermanentFailure("The remote server sent something unusable", detail=str(exc)) from exc
+        except httpx.TransportError as exc:
+            raise RetryLater("Could not reach the remote server", detail=f"{type(exc).__name__}: {exc}") from exc
+
+
+def build_http_client(
+    settings: OutboundSettings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    resolver: Resolver | None = None,
+    policy: HostPolicy | None = None,
+) -> OutboundClient:
+    """The outbound client; ``transport`` and ``resolver`` are for tests.
+
+    An injected ``transport`` is still wrapped by the SSRF guard, which then
+    resolves each host with ``resolver`` and checks it before handing over.
+    ``policy`` defaults to one built from the settings' domain lists.
+    """
+    vetter = AddressVetter(resolver or system_resolver, allow_private_addresses=settings.allow_private_addresses)
+    if transport is None:
+        limits = httpx.Limits(max_connections=settings.max_connections)
+        guard = GuardTransport(PinnedTransport(vetter, limits=limits), vetter, pre_resolve=False)
+    else:
+        guard = GuardTransport(transport, vetter, pre_resolve=True)
+    if policy is None:
+        policy = DomainPolicy(settings.federation_mode, settings.allowed_domains, settings.blocked_domains)
+    timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
+    client = httpx.AsyncClient(
+        transport=guard,
+        headers={"User-Agent": settings.user_agent},
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
+    )
+    return OutboundClient(client, settings, policy)
