@@ -1,0 +1,40 @@
+"""The ``insideout`` command line: ``insideout --help`` lists every command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from server.cli import accounts, backup, db, departments, serve
+from server.cli.common import CommandFailed, run_command
+
+COMMANDS = (serve, db, accounts, departments, backup)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="insideout",
+        description="Insideout: a federated activity-stream server for organisations.",
+        epilog="Settings come from --config PATH, or INSIDEOUT_CONFIG, plus INSIDEOUT_<SECTION>_<KEY> variables.",
+    )
+    parser.add_argument("--config", metavar="PATH", help="the TOML config file (default: $INSIDEOUT_CONFIG)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run_command(args)
+    except CommandFailed as failure:
+        print(f"insideout: error: {failure}", file=sys.stderr)
+        return failure.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+__all__ = ["build_parser", "main"]

@@ -1,0 +1,106 @@
+"""``insideout account ...``: employees and their roles."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from server.cli.common import CommandFailed, add_command, opened_storage, print_table, read_password
+from server.config import Settings
+from server.passwords import Passwords, generate_password
+from server.services.accounts import AccountService
+from storage.models import Role
+
+ROLES = [role.value for role in Role]
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("account", help="manage employee accounts", description="Manage employee accounts.")
+    commands = parser.add_subparsers(dest="account_command", metavar="ACTION", required=True)
+
+    create = add_command(commands, "create", create_account, "create an employee account")
+    create.add_argument("username")
+    create.add_argument("--email", required=True)
+    secret = create.add_mutually_exclusive_group(required=True)
+    secret.add_argument("--password", help="the password (visible to other users of this machine; prefer stdin)")
+    secret.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    create.add_argument("--role", choices=ROLES, default="staff")
+    create.add_argument("--display-name", default="")
+
+    add_command(commands, "list", list_accounts, "list employee accounts")
+
+    set_role = add_command(commands, "set-role", set_account_role, "change an employee's role")
+    set_role.add_argument("username")
+    set_role.add_argument("role", choices=ROLES)
+
+    disable = add_command(
+        commands, "disable", disable_account, "disable sign-in and revoke every token and session at once"
+    )
+    disable.add_argument("username")
+    enable = add_command(commands, "enable", enable_account, "allow a disabled employee to sign in again")
+    enable.add_argument("username")
+
+    reset = add_command(
+        commands, "reset-password", reset_password, "set a new password (generated if none is given) and sign out"
+    )
+    reset.add_argument("username")
+    reset_secret = reset.add_mutually_exclusive_group()
+    reset_secret.add_argument("--password")
+    reset_secret.add_argument("--password-stdin", action="store_true")
+
+
+async def create_account(args: argparse.Namespace, settings: Settings) -> int:
+    password = read_password(args)
+    assert password is not None
+    async with opened_storage(settings) as storage:
+        employee = await AccountService(storage, Passwords()).create_employee(
+            args.username, args.email, password, role=Role(args.role), display_name=args.display_name
+        )
+    print(f"Created {employee.account.username} ({employee.user.role.value}), id {employee.account.id}")
+    return 0
+
+
+async def list_accounts(args: argparse.Namespace, settings: Settings) -> int:
+    async with opened_storage(settings) as storage:
+        employees = await AccountService(storage, Passwords()).list_employees()
+    rows = [
+        (str(e.account.id), e.account.username, e.user.email, e.user.role.value,
+         "disabled" if e.user.disabled else "active", "yes" if e.account.exposed else "no")
+        for e in employees
+    ]
+    print_table(rows, ("ID", "USERNAME", "EMAIL", "ROLE", "STATE", "EXPOSED"))
+    return 0
+
+
+async def set_account_role(args: argparse.Namespace, settings: Settings) -> int:
+    async with opened_storage(settings) as storage:
+        employee = await AccountService(storage, Passwords()).set_role(args.username, Role(args.role))
+    print(f"{employee.account.username} is now {employee.user.role.value}")
+    return 0
+
+
+async def disable_account(args: argparse.Namespace, settings: Settings) -> int:
+    async with opened_storage(settings) as storage:
+        revoked = await AccountService(storage, Passwords()).disable(args.username)
+    print(f"Disabled {args.username}; revoked {revoked} tokens and sessions")
+    return 0
+
+
+async def enable_account(args: argparse.Namespace, settings: Settings) -> int:
+    async with opened_storage(settings) as storage:
+        await AccountService(storage, Passwords()).enable(args.username)
+    print(f"Enabled {args.username}")
+    return 0
+
+
+async def reset_password(args: argparse.Namespace, settings: Settings) -> int:
+    given = read_password(args)
+    password = given if given is not None else generate_password()
+    if not password:
+        raise CommandFailed("the new password is empty")
+    async with opened_storage(settings) as storage:
+        revoked = await AccountService(storage, Passwords()).reset_password(args.username, password)
+    if given is None:
+        print(f"New password for {args.username}: {password}")
+    print(f"Password reset; revoked {revoked} tokens and sessions")
+    return 0

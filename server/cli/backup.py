@@ -1,0 +1,70 @@
+"""``insideout backup DEST``: an online-consistent copy of the database and the data dir."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from server.cli.common import CommandFailed, add_command, opened_storage
+from server.config import Settings
+
+DATABASE_NAME = "insideout.sqlite3"
+WARNING = (
+    "warning: this backup holds the private keys of every account; anyone with it can sign as your"
+    " organisation. Store it as carefully as the server itself."
+)
+
+
+def register(subparsers: Any) -> None:
+    parser = add_command(
+        subparsers, "backup", backup, "copy the database (via SQLite's backup API) and the data dir to DEST"
+    )
+    parser.add_argument("destination", metavar="DEST", help="a new or empty directory")
+
+
+async def backup(args: argparse.Namespace, settings: Settings) -> int:
+    destination = Path(args.destination)
+    _prepare_destination(destination)
+    print(WARNING, file=sys.stderr)
+    async with opened_storage(settings) as storage:
+        await storage.backup(destination / DATABASE_NAME, progress=_show_progress)
+    print(file=sys.stderr)
+    copied = _copy_data_dir(settings, destination / "data")
+    print(f"Backed up the database and {copied} files to {destination}")
+    return 0
+
+
+def _prepare_destination(destination: Path) -> None:
+    if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+        raise CommandFailed(f"{destination} exists and is not an empty directory")
+    try:
+        destination.mkdir(parents=True, exist_ok=True)
+        os.chmod(destination, 0o700)
+    except OSError as exc:
+        raise CommandFailed(f"cannot create {destination}: {exc.strerror}") from None
+
+
+def _show_progress(status: int, remaining: int, total: int) -> None:
+    done = total - remaining
+    print(f"\rdatabase: {done}/{total} pages ({done * 100 // max(total, 1)}%)", end="", file=sys.stderr, flush=True)
+
+
+def _copy_data_dir(settings: Settings, target: Path) -> int:
+    """Copy media and other files, leaving out the live database (it was copied consistently above)."""
+    source = settings.data_dir.resolve()
+    database = Path(settings.storage.database).resolve()
+    skip = {database, Path(f"{database}-wal"), Path(f"{database}-shm"), Path(f"{database}-journal")}
+    files = [path for path in source.rglob("*") if path.is_file() and path.resolve() not in skip]
+    for index, path in enumerate(files, 1):
+        relative = path.relative_to(source)
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target / relative)
+        print(f"\rdata: {index}/{len(files)} files", end="", file=sys.stderr, flush=True)
+    if files:
+        print(file=sys.stderr)
+    target.mkdir(exist_ok=True)
+    return len(files)

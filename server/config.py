@@ -1,0 +1,244 @@
+"""Settings: one TOML file, every key overridable by ``INSIDEOUT_<SECTION>_<KEY>``.
+
+Loading validates everything up front, so that a bad setting stops start-up
+with one line that names the key, never a traceback deep in a request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from storage.errors import ConfigError
+
+ENV_PREFIX = "INSIDEOUT_"
+CONFIG_ENV = "INSIDEOUT_CONFIG"
+USERNAME_PATTERN = r"^[A-Za-z0-9_]{1,30}$"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSettings(Section):
+    base_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    workers_enabled: bool = True
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
+        if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+            raise ValueError(f"must be scheme://host[:port] with no path, got {value!r}")
+        return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"not an IP address or network: {entry!r}") from None
+        return value
+
+
+class StorageSettings(Section):
+    database: str = "data/insideout.sqlite3"
+    data_dir: str = "data"
+
+    @field_validator("database")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if "://" in value and not value.startswith(("sqlite://", "postgresql://", "postgres://")):
+            raise ValueError(f"must be a SQLite path or a postgresql:// URL, got {value!r}")
+        return value
+
+
+class OrganizationSettings(Section):
+    name: str = Field(default="Insideout", min_length=1, max_length=100)
+    company_username: str = Field(default="company", pattern=USERNAME_PATTERN)
+    admin_email: str = "admin@localhost"
+    admin_username: str = Field(default="admin", pattern=USERNAME_PATTERN)
+
+
+class FederationSettings(Section):
+    mode: Literal["open", "allowlist"] = "open"
+    allowed_domains: tuple[str, ...] = ()
+    blocked_domains: tuple[str, ...] = ()
+    allow_private_addresses: bool = False
+    authorized_fetch: bool = False
+
+    @field_validator("allowed_domains", "blocked_domains")
+    @classmethod
+    def _domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(d.strip().lower().rstrip(".") for d in value if d.strip())
+        for domain in cleaned:
+            if "/" in domain or ":" in domain or " " in domain:
+                raise ValueError(f"must be bare domain names, got {domain!r}")
+        return cleaned
+
+
+class PublicationSettings(Section):
+    nominate_hashtag: str = Field(default="outside", pattern=r"^#?[\w]{1,60}$")
+    keep_nominate_hashtag: bool = False
+
+    @field_validator("nominate_hashtag")
+    @classmethod
+    def _without_hash(cls, value: str) -> str:
+        return value.removeprefix("#")
+
+
+class LoggingSettings(Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["json", "text"] = "text"
+
+
+class MediaSettings(Section):
+    max_image_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    max_image_pixels: int = Field(default=33_177_600, ge=10_000)
+
+
+class PushSettings(Section):
+    include_content: bool = False
+
+
+class Settings(Section):
+    server: ServerSettings = ServerSettings()
+    storage: StorageSettings = StorageSettings()
+    organization: OrganizationSettings = OrganizationSettings()
+    federation: FederationSettings = FederationSettings()
+    publication: PublicationSettings = PublicationSettings()
+    logging: LoggingSettings = LoggingSettings()
+    media: MediaSettings = MediaSettings()
+    push: PushSettings = PushSettings()
+
+    @model_validator(mode="after")
+    def _company_and_admin_differ(self) -> "Settings":
+        if self.organization.company_username.lower() == self.organization.admin_username.lower():
+            raise ValueError("organization.company_username and admin_username must differ")
+        return self
+
+    @property
+    def base_url(self) -> str:
+        """The public origin every id and signature is built from."""
+        if self.server.base_url:
+            return self.server.base_url
+        host = self.server.host if ":" not in self.server.host else f"[{self.server.host}]"
+        return f"http://{host}:{self.server.port}"
+
+    @property
+    def domain(self) -> str:
+        """The host (with a non-default port) that names this instance in handles."""
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.storage.data_dir)
+
+
+def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file (if any), apply environment overrides, validate, prepare the data dir."""
+    environ = os.environ if environ is None else environ
+    chosen = path if path is not None else environ.get(CONFIG_ENV)
+    raw: dict[str, Any] = _read_toml(Path(chosen)) if chosen else {}
+    base_dir = Path(chosen).resolve().parent if chosen else Path.cwd()
+    _apply_environment(raw, environ)
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+    settings = _resolve_paths(settings, base_dir)
+    _check_data_dir(settings.data_dir)
+    return settings
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> None:
+    sections = Settings.model_fields
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
+            continue
+        section, key = _split_env_name(name[len(ENV_PREFIX):].lower(), sections)
+        if section is None:
+            raise ConfigError(f"{name}: no such setting")
+        raw.setdefault(section, {})
+        if not isinstance(raw[section], dict):
+            raise ConfigError(f"[{section}] must be a table")
+        raw[section][key] = _env_value(section, key, value)
+
+
+def _split_env_name(rest: str, sections: Mapping[str, Any]) -> tuple[str | None, str]:
+    for section, field_info in sections.items():
+        if rest.startswith(section + "_"):
+            key = rest[len(section) + 1:]
+            model = field_info.annotation
+            if isinstance(model, type) and issubclass(model, BaseModel) and key in model.model_fields:
+                return section, key
+    return None, rest
+
+
+def _env_value(section: str, key: str, value: str) -> Any:
+    model = Settings.model_fields[section].annotation
+    assert isinstance(model, type) and issubclass(model, BaseModel)
+    annotation = str(model.model_fields[key].annotation)
+    if annotation.startswith("tuple"):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    return value
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    location = [str(part) for part in error["loc"]]
+    if error["type"] == "extra_forbidden":
+        message = "unknown setting"
+    else:
+        message = str(error["msg"]).removeprefix("Value error, ")
+    if not location:
+        return f"config: {message}"
+    if len(location) == 1:
+        return f"[{location[0]}]: {message}"
+    return f"[{location[0]}] {'.'.join(location[1:])}: {message}"
+
+
+def _resolve_paths(settings: Settings, base_dir: Path) -> Settings:
+    storage = settings.storage
+    database = storage.database
+    if "://" not in database and not Path(database).is_absolute():
+        database = str(base_dir / database)
+    data_dir = storage.data_dir if Path(storage.data_dir).is_absolute() else str(base_dir / storage.data_dir)
+    return settings.model_copy(update={"storage": StorageSettings(database=database, data_dir=data_dir)})
+
+
+def _check_data_dir(data_dir: Path) -> None:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"[storage] data_dir: cannot create {data_dir}: {exc.strerror}") from None
+    if not os.access(data_dir, os.W_OK | os.X_OK):
+        raise ConfigError(f"[storage] data_dir: {data_dir} is not writable")

@@ -1,0 +1,1 @@
+"""Processing: the rules between the HTTP/CLI edges and storage."""

@@ -1,0 +1,166 @@
+"""Accounts and their sign-in rows on SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from storage.clock import from_db, to_db, utcnow
+from storage.errors import NotFound
+from storage.ids import IdGenerator
+from storage.models import Account, AccountKind, NewAccount, NewUser, ProfileChanges, Role, User
+from storage.sqlite.database import SqliteDatabase, integrity_error
+
+ACCOUNT_COLUMNS = (
+    "id, kind, username, domain, display_name, note, public_note, exposed, locked, avatar_path, header_path, "
+    "public_key_pem, private_key_pem, uri, url, inbox_url, shared_inbox_url, key_id, created_at, updated_at"
+)
+USER_COLUMNS = "account_id, email, password_hash, role, disabled, created_at"
+QUALIFIED_ACCOUNT_COLUMNS = ", ".join(f"accounts.{name.strip()}" for name in ACCOUNT_COLUMNS.split(","))
+PREFIXED_USER_COLUMNS = ", ".join(f"users.{name.strip()} AS user_{name.strip()}" for name in USER_COLUMNS.split(","))
+
+
+def account_from_row(row: sqlite3.Row) -> Account:
+    return Account(
+        id=row["id"],
+        kind=AccountKind(row["kind"]),
+        username=row["username"],
+        domain=row["domain"],
+        display_name=row["display_name"],
+        note=row["note"],
+        public_note=row["public_note"],
+        exposed=bool(row["exposed"]),
+        locked=bool(row["locked"]),
+        avatar_path=row["avatar_path"],
+        header_path=row["header_path"],
+        public_key_pem=row["public_key_pem"],
+        private_key_pem=row["private_key_pem"],
+        uri=row["uri"],
+        url=row["url"],
+        inbox_url=row["inbox_url"],
+        shared_inbox_url=row["shared_inbox_url"],
+        key_id=row["key_id"],
+        created_at=from_db(row["created_at"]),
+        updated_at=from_db(row["updated_at"]),
+    )
+
+
+def user_from_row(row: sqlite3.Row, prefix: str = "") -> User:
+    return User(
+        account_id=row[f"{prefix}account_id"],
+        email=row[f"{prefix}email"],
+        password_hash=row[f"{prefix}password_hash"],
+        role=Role(row[f"{prefix}role"]),
+        disabled=bool(row[f"{prefix}disabled"]),
+        created_at=from_db(row[f"{prefix}created_at"]),
+    )
+
+
+class SqliteAccountStore:
+    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+        self._db = database
+        self._ids = ids
+
+    async def create_local(self, account: NewAccount, user: NewUser | None = None) -> Account:
+        account_id = self._ids.next_id()
+        now = to_db(utcnow())
+        async with self._db.write() as connection:
+            try:
+                await connection.execute(
+                    "INSERT INTO accounts (id, kind, username, display_name, note, public_note, exposed, locked,"
+                    " public_key_pem, private_key_pem, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (account_id, account.kind.value, account.username, account.display_name, account.note,
+                     account.public_note, int(account.exposed), int(account.locked), account.public_key_pem,
+                     account.private_key_pem, now, now),
+                )
+                if user is not None:
+                    await connection.execute(
+                        f"INSERT INTO users ({USER_COLUMNS}) VALUES (?, ?, ?, ?, 0, ?)",
+                        (account_id, user.email, user.password_hash, user.role.value, now),
+                    )
+            except sqlite3.IntegrityError as exc:
+                raise integrity_error(exc) from None
+        created = await self.get(account_id)
+        assert created is not None
+        return created
+
+    async def get(self, account_id: int) -> Account | None:
+        row = await self._db.fetch_one(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?", (account_id,))
+        return account_from_row(row) if row else None
+
+    async def get_local(self, username: str) -> Account | None:
+        row = await self._db.fetch_one(
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE lower(username) = lower(?) AND domain IS NULL",
+            (username,),
+        )
+        return account_from_row(row) if row else None
+
+    async def list_local(self, kind: AccountKind | None = None) -> Sequence[Account]:
+        if kind is None:
+            rows = await self._db.fetch_all(
+                f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE domain IS NULL ORDER BY lower(username)"
+            )
+        else:
+            rows = await self._db.fetch_all(
+                f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE domain IS NULL AND kind = ? ORDER BY lower(username)",
+                (kind.value,),
+            )
+        return [account_from_row(row) for row in rows]
+
+    async def update_profile(self, account_id: int, changes: ProfileChanges) -> Account:
+        values = {name: getattr(changes, name) for name in ProfileChanges.__dataclass_fields__}
+        updates = {name: value for name, value in values.items() if value is not None}
+        if updates:
+            assignments = ", ".join(f"{name} = ?" for name in updates)
+            params = [int(v) if isinstance(v, bool) else v for v in updates.values()]
+            changed = await self._db.execute(
+                f"UPDATE accounts SET {assignments}, updated_at = ? WHERE id = ?",
+                (*params, to_db(utcnow()), account_id),
+            )
+            if not changed:
+                raise NotFound()
+        account = await self.get(account_id)
+        if account is None:
+            raise NotFound()
+        return account
+
+    async def set_keys(self, account_id: int, public_key_pem: str, private_key_pem: str) -> None:
+        await self._require_changed(
+            "UPDATE accounts SET public_key_pem = ?, private_key_pem = ?, updated_at = ? WHERE id = ?",
+            (public_key_pem, private_key_pem, to_db(utcnow()), account_id),
+        )
+
+    async def get_user(self, account_id: int) -> User | None:
+        row = await self._db.fetch_one(f"SELECT {USER_COLUMNS} FROM users WHERE account_id = ?", (account_id,))
+        return user_from_row(row) if row else None
+
+    async def get_user_by_email(self, email: str) -> User | None:
+        row = await self._db.fetch_one(f"SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower(?)", (email,))
+        return user_from_row(row) if row else None
+
+    async def list_users(self) -> Sequence[tuple[Account, User]]:
+        rows = await self._db.fetch_all(
+            f"SELECT {QUALIFIED_ACCOUNT_COLUMNS}, {PREFIXED_USER_COLUMNS} FROM accounts"
+            " JOIN users ON users.account_id = accounts.id ORDER BY lower(accounts.username)"
+        )
+        return [(account_from_row(row), user_from_row(row, "user_")) for row in rows]
+
+    async def set_role(self, account_id: int, role: Role) -> None:
+        await self._require_changed("UPDATE users SET role = ? WHERE account_id = ?", (role.value, account_id))
+
+    async def set_disabled(self, account_id: int, disabled: bool) -> None:
+        await self._require_changed("UPDATE users SET disabled = ? WHERE account_id = ?", (int(disabled), account_id))
+
+    async def set_password_hash(self, account_id: int, password_hash: str) -> None:
+        await self._require_changed(
+            "UPDATE users SET password_hash = ? WHERE account_id = ?", (password_hash, account_id)
+        )
+
+    async def count_admins(self) -> int:
+        row = await self._db.fetch_one("SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")
+        return int(row["n"]) if row else 0
+
+    async def _require_changed(self, sql: str, params: tuple[object, ...]) -> None:
+        if not await self._db.execute(sql, params):
+            raise NotFound()
