@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.mastodon.errors import error_response as mastodon_error_response
 from storage.errors import InsideoutError, RateLimited
 
 log = logging.getLogger(__name__)
@@ -39,10 +40,10 @@ async def handle_insideout_error(request: Request, exc: Exception) -> Response:
         log.error("request failed", extra={"error": repr(exc), "detail": exc.detail})
     elif exc.detail:
         log.info("request refused", extra={"status": exc.status_code, "detail": exc.detail})
-    headers = {}
+    response = mastodon_error_response(exc)
     if isinstance(exc, RateLimited):
-        headers["Retry-After"] = "60"
-    return error_response(exc.status_code, exc.public_message, headers)
+        response.headers.setdefault("Retry-After", "60")
+    return response
 
 
 async def handle_http_exception(request: Request, exc: Exception) -> Response:

@@ -1,0 +1,1 @@
+"""Pure helpers for the Mastodon client API: scopes, parameters, pagination, dates, errors."""
