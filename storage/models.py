@@ -139,3 +139,165 @@ class WebSession:
     account_id: int
     created_at: datetime
     revoked_at: datetime | None
+
+
+class FollowState(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    id: int
+    account_id: int
+    target_account_id: int
+    state: FollowState
+    uri: str | None
+    show_reblogs: bool
+    notify: bool
+    created_at: datetime
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+    PRIVATE = "private"
+    DIRECT = "direct"
+
+
+class PublicationState(StrEnum):
+    INTERNAL = "internal"
+    PUBLISHED = "published"
+    RETRACTED = "retracted"
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """A post or a boost (``reblog_of_id``); ``thread_id`` is the id of the thread's root."""
+
+    id: int
+    account_id: int
+    local: bool
+    uri: str | None
+    url: str | None
+    in_reply_to_id: int | None
+    in_reply_to_account_id: int | None
+    in_reply_to_uri: str | None
+    reblog_of_id: int | None
+    thread_id: int
+    text: str
+    content: str
+    spoiler_text: str
+    sensitive: bool
+    language: str | None
+    visibility: Visibility
+    application_id: int | None
+    publication_state: PublicationState
+    publication_epoch: int
+    published_edit_id: int | None
+    published_at: datetime | None
+    created_at: datetime
+    edited_at: datetime | None
+    deleted_at: datetime | None
+
+    @property
+    def is_published(self) -> bool:
+        return self.publication_state is PublicationState.PUBLISHED
+
+
+@dataclass(frozen=True, slots=True)
+class NewStatus:
+    account_id: int
+    visibility: Visibility
+    text: str = ""
+    content: str = ""
+    spoiler_text: str = ""
+    sensitive: bool = False
+    language: str | None = None
+    local: bool = True
+    uri: str | None = None
+    url: str | None = None
+    in_reply_to_id: int | None = None
+    in_reply_to_account_id: int | None = None
+    in_reply_to_uri: str | None = None
+    reblog_of_id: int | None = None
+    application_id: int | None = None
+    mention_ids: tuple[int, ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()  # (normalised name, display name)
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEdit:
+    id: int
+    status_id: int
+    text: str
+    content: str
+    spoiler_text: str
+    sensitive: bool
+    language: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanges:
+    text: str
+    content: str
+    spoiler_text: str
+    sensitive: bool
+    language: str | None
+    mention_ids: tuple[int, ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    id: int
+    name: str
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    id: int
+    account_id: int
+    from_account_id: int
+    type: str
+    status_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A keyset page over ids: ``max_id``/``since_id`` bound it, ``min_id`` reads upward from an id."""
+
+    limit: int = 20
+    max_id: int | None = None
+    since_id: int | None = None
+    min_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusFilter:
+    """Options of the public, tag, account and department timelines."""
+
+    local_only: bool = False
+    remote_only: bool = False
+    only_media: bool = False
+    exclude_replies: bool = False
+    exclude_reblogs: bool = False
+    public_only: bool = False
+    tag_any: tuple[str, ...] = ()
+    tag_all: tuple[str, ...] = ()
+    tag_none: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ViewerFlags:
+    """What one viewer has done to a batch of statuses."""
+
+    favourited: frozenset[int]
+    reblogged: frozenset[int]
+    bookmarked: frozenset[int]
+    pinned: frozenset[int]
+    muted_threads: frozenset[int]

@@ -11,6 +11,14 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Protocol
 
+from storage.social import (
+    FollowStore,
+    InteractionStore,
+    NotificationStore,
+    RelationshipStore,
+    StatusStore,
+    TimelineStore,
+)
 from storage.models import (
     AccessToken,
     Account,
@@ -108,6 +116,24 @@ class Storage(Protocol):
 
     @property
     def instance(self) -> InstanceStore: ...
+
+    @property
+    def follows(self) -> FollowStore: ...
+
+    @property
+    def relationships(self) -> RelationshipStore: ...
+
+    @property
+    def statuses(self) -> StatusStore: ...
+
+    @property
+    def interactions(self) -> InteractionStore: ...
+
+    @property
+    def timelines(self) -> TimelineStore: ...
+
+    @property
+    def notifications(self) -> NotificationStore: ...
 
     async def open(self) -> None: ...
 

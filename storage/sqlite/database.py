@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -19,6 +19,7 @@ import aiosqlite
 
 from storage.errors import Conflict, StorageError
 
+Params = Iterable[Any] | Mapping[str, Any]
 PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA foreign_keys = ON",
@@ -107,25 +108,29 @@ class SqliteDatabase:
         finally:
             self._readers.put_nowait(connection)
 
-    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         async with self.read() as connection:
-            async with connection.execute(sql, tuple(params)) as cursor:
+            async with connection.execute(sql, _bind(params)) as cursor:
                 row: sqlite3.Row | None = await cursor.fetchone()
                 return row
 
-    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         async with self.read() as connection:
-            async with connection.execute(sql, tuple(params)) as cursor:
+            async with connection.execute(sql, _bind(params)) as cursor:
                 return list(await cursor.fetchall())
 
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+    async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement in its own (or the current) transaction; returns rows changed."""
         async with self.write() as connection:
             try:
-                cursor = await connection.execute(sql, tuple(params))
+                cursor = await connection.execute(sql, _bind(params))
             except sqlite3.IntegrityError as exc:
                 raise integrity_error(exc) from None
             return cursor.rowcount
+
+
+def _bind(params: Params) -> tuple[Any, ...] | Mapping[str, Any]:
+    return params if isinstance(params, Mapping) else tuple(params)
 
 
 def integrity_error(exc: sqlite3.IntegrityError) -> Conflict:

@@ -14,7 +14,13 @@ from storage.sqlite import migrator as migrations
 from storage.sqlite.accounts import SqliteAccountStore
 from storage.sqlite.database import SqliteDatabase
 from storage.sqlite.departments import SqliteDepartmentStore
+from storage.sqlite.follows import SqliteFollowStore
 from storage.sqlite.instance import SqliteInstanceStore
+from storage.sqlite.interactions import SqliteInteractionStore
+from storage.sqlite.notifications import SqliteNotificationStore
+from storage.sqlite.relationships import SqliteRelationshipStore
+from storage.sqlite.statuses import SqliteStatusStore
+from storage.sqlite.timelines import SqliteTimelineStore
 from storage.sqlite.tokens import SqliteTokenStore
 
 BackupProgress = Callable[[int, int, int], None]
@@ -28,6 +34,12 @@ class SqliteStorage:
         self.departments = SqliteDepartmentStore(self.database)
         self.tokens = SqliteTokenStore(self.database, self.ids)
         self.instance = SqliteInstanceStore(self.database)
+        self.follows = SqliteFollowStore(self.database, self.ids)
+        self.relationships = SqliteRelationshipStore(self.database, self.ids)
+        self.statuses = SqliteStatusStore(self.database, self.ids)
+        self.interactions = SqliteInteractionStore(self.database, self.ids)
+        self.timelines = SqliteTimelineStore(self.database)
+        self.notifications = SqliteNotificationStore(self.database, self.ids)
 
     async def open(self) -> None:
         parent = Path(self.database.path).parent

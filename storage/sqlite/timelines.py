@@ -1,0 +1,118 @@
+"""Timelines: the home feed written at post time, and the filtered views read on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from storage.models import Page, StatusFilter
+from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.paging import named_page_clause, newest_first, page_clause
+
+# Which statuses a local viewer (?1) may see inside: shared with all staff, their
+# own, private ones of accounts they follow, and those that mention them or a
+# department they belong to.
+VISIBLE = """(
+    s.visibility IN ('public', 'unlisted') OR s.account_id = :viewer
+    OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = :viewer
+        AND f.target_account_id = s.account_id AND f.state = 'accepted'))
+    OR EXISTS (SELECT 1 FROM status_mentions m WHERE m.status_id = s.id AND (m.account_id = :viewer
+        OR m.account_id IN (SELECT department_id FROM department_members WHERE account_id = :viewer)))
+)"""
+NOT_BLOCKED = """NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = :viewer AND b.target_account_id = s.account_id)
+    OR (b.target_account_id = :viewer AND b.account_id = s.account_id))"""
+HAS_MEDIA = "EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = coalesce(s.reblog_of_id, s.id))"
+
+
+class SqliteTimelineStore:
+    def __init__(self, database: SqliteDatabase) -> None:
+        self._db = database
+
+    async def add_to_home(self, status_id: int, account_ids: Sequence[int]) -> None:
+        if account_ids:
+            await self._db.execute(
+                "INSERT OR IGNORE INTO home_feed (account_id, status_id) SELECT value, ? FROM json_each(?)",
+                (status_id, "[" + ",".join(str(int(a)) for a in set(account_ids)) + "]"),
+            )
+
+    async def remove_from_home(self, account_id: int, author_id: int) -> None:
+        """Unfollowing drops the author's posts from the home feed, as Mastodon does."""
+        await self._db.execute(
+            "DELETE FROM home_feed WHERE account_id = ? AND status_id IN (SELECT id FROM statuses WHERE account_id = ?)",
+            (account_id, author_id),
+        )
+
+    async def home(self, account_id: int, page: Page) -> Sequence[int]:
+        where, params, order = page_clause("h.status_id", page)
+        rows = await self._db.fetch_all(
+            f"SELECT h.status_id FROM home_feed h JOIN statuses s ON s.id = h.status_id"
+            f" WHERE h.account_id = ? AND s.deleted_at IS NULL AND {where}"
+            f" AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = h.account_id"
+            f" AND mu.target_account_id = s.account_id)"
+            f" AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = h.account_id"
+            f" AND b.target_account_id = s.account_id) {order}",
+            (account_id, *params),
+        )
+        return newest_first([row[0] for row in rows], page)
+
+    async def statuses(
+        self, viewer_id: int, page: Page, flt: StatusFilter, *, account_id: int | None = None,
+        mentioning: int | None = None,
+    ) -> Sequence[int]:
+        """The public, tag, account and department timelines: one query, composed from ``flt``."""
+        where, params, order = named_page_clause("s.id", page)
+        conditions = ["s.deleted_at IS NULL", VISIBLE, NOT_BLOCKED, where, *_filter_conditions(flt, params)]
+        params["viewer"] = viewer_id
+        if account_id is not None:
+            conditions.append("s.account_id = :account")
+            params["account"] = account_id
+        if mentioning is not None:
+            conditions.append(
+                "EXISTS (SELECT 1 FROM status_mentions dm WHERE dm.status_id = s.id AND dm.account_id = :mentioning)"
+            )
+            params["mentioning"] = mentioning
+        rows = await self._db.fetch_all(f"SELECT s.id FROM statuses s WHERE {' AND '.join(conditions)} {order}", params)
+        return newest_first([row[0] for row in rows], page)
+
+    async def visible_ids(self, viewer_id: int, status_ids: Sequence[int]) -> frozenset[int]:
+        """Which of ``status_ids`` the viewer may see inside (not deleted, not blocked)."""
+        if not status_ids:
+            return frozenset()
+        params: dict[str, object] = {"viewer": viewer_id}
+        keys = []
+        for index, status_id in enumerate(status_ids):
+            params[f"s{index}"] = status_id
+            keys.append(f":s{index}")
+        rows = await self._db.fetch_all(
+            f"SELECT s.id FROM statuses s WHERE s.id IN ({', '.join(keys)}) AND s.deleted_at IS NULL"
+            f" AND {VISIBLE} AND {NOT_BLOCKED}",
+            params,
+        )
+        return frozenset(row[0] for row in rows)
+
+
+def _tagged(names: Sequence[str], params: dict[str, object], prefix: str) -> str:
+    keys = []
+    for index, name in enumerate(names):
+        params[f"{prefix}{index}"] = name
+        keys.append(f":{prefix}{index}")
+    return (
+        "EXISTS (SELECT 1 FROM status_tags st JOIN tags t ON t.id = st.tag_id"
+        f" WHERE st.status_id = s.id AND t.name IN ({', '.join(keys)}))"
+    )
+
+
+def _filter_conditions(flt: StatusFilter, params: dict[str, object]) -> list[str]:
+    chosen = {
+        "s.visibility = 'public'": flt.public_only,
+        "s.local = 1": flt.local_only,
+        "s.local = 0": flt.remote_only,
+        HAS_MEDIA: flt.only_media,
+        "(s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)": flt.exclude_replies,
+        "s.reblog_of_id IS NULL": flt.exclude_reblogs,
+    }
+    conditions = [condition for condition, wanted in chosen.items() if wanted]
+    if flt.tag_any:
+        conditions.append(_tagged(flt.tag_any, params, "tag_any"))
+    conditions.extend(_tagged([name], params, f"tag_all{i}_") for i, name in enumerate(flt.tag_all))
+    conditions.extend("NOT " + _tagged([name], params, f"tag_none{i}_") for i, name in enumerate(flt.tag_none))
+    return conditions
