@@ -13,13 +13,21 @@ from starlette.routing import BaseRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from federation.http import OutboundClient
-from server import health
+from server import activitypub, health
 from server.bootstrap import prepare_instance
 from server.config import Settings
 from server.errors import exception_handlers
+from server.mastodon.cors import CorsMiddleware
+from server.mastodon.ratelimit import RateLimitMiddleware
+from server.mastodon.routes import routes as mastodon_routes
+from server.activitypub import inbox as inbox_views
+from server.activitypub.authorized_fetch import AuthorizedFetchMiddleware
+from server.events import EventBus, InProcessEventBus
+from server.services.container import Services, build_services
 from server.middleware import RequestIdMiddleware
 from server.passwords import Passwords
 from server.paths import StripTrailingSlashMiddleware
+from server.background import default_workers
 from server.workers import Worker, WorkerRunner
 from storage.protocols import Storage
 
@@ -35,6 +43,11 @@ class AppState:
     http: OutboundClient
     passwords: Passwords = field(default_factory=Passwords)
     workers: Sequence[Worker] = ()
+    events: EventBus = field(default_factory=InProcessEventBus)
+    services: Services = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.services = build_services(self.storage, self.settings, self.events, self.passwords)
 
 
 def create_app(
@@ -42,19 +55,21 @@ def create_app(
     storage: Storage,
     http: OutboundClient,
     *,
-    workers: Sequence[Worker] = (),
+    workers: Sequence[Worker] | None = None,
     passwords: Passwords | None = None,
 ) -> Starlette:
-    state = AppState(settings, storage, http, passwords or Passwords(), workers)
-    runner = WorkerRunner(workers if settings.server.workers_enabled else ())
+    """``workers=None`` runs the default workers (deliveries, inbox); tests pass their own or none."""
+    state = AppState(settings, storage, http, passwords or Passwords(), workers or ())
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await storage.open()
+        chosen = list(workers) if workers is not None else default_workers(app)
+        runner = WorkerRunner(chosen if settings.server.workers_enabled else ())
         try:
             await prepare_instance(settings, storage)
             runner.start()
-            log.info("ready", extra={"base_url": settings.base_url, "workers": len(workers)})
+            log.info("ready", extra={"base_url": settings.base_url, "workers": len(chosen)})
             yield
         finally:
             await runner.stop()
@@ -73,7 +88,7 @@ def create_app(
 
 
 def _routes() -> list[BaseRoute]:
-    return [*health.routes()]
+    return [*health.routes(), *activitypub.routes(), *inbox_views.routes(), *mastodon_routes()]
 
 
 def _middleware(settings: Settings) -> list[Middleware]:
@@ -81,4 +96,7 @@ def _middleware(settings: Settings) -> list[Middleware]:
         Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.server.trusted_proxies)),
         Middleware(RequestIdMiddleware),
         Middleware(StripTrailingSlashMiddleware),
+        Middleware(CorsMiddleware),
+        Middleware(RateLimitMiddleware),
+        Middleware(AuthorizedFetchMiddleware),
     ]

@@ -1,9 +1,10 @@
-"""First start and every start: schema, the fixed base URL, the company, the first admin."""
+"""First start and every start: schema, the fixed base URL, the company, the instance actor, the first admin."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from federation.instance_actor import load_or_create_instance_actor
 from server.config import Settings
 from server.passwords import Passwords, generate_password
 from server.services.accounts import AccountService
@@ -26,6 +27,7 @@ async def prepare_instance(settings: Settings, storage: Storage) -> None:
     await storage.migrate()
     await _check_base_url(settings, storage)
     await _ensure_company(settings, storage)
+    await load_or_create_instance_actor(storage, settings.base_url)
 
 
 async def ensure_first_admin(settings: Settings, storage: Storage, passwords: Passwords) -> FirstAdmin | None:

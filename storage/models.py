@@ -56,6 +56,12 @@ class Account:
     inbox_url: str | None = None
     shared_inbox_url: str | None = None
     key_id: str | None = None
+    # Remote actors only: the AS type, when the document was last fetched,
+    # whether the actor deleted itself, and where it moved (verified).
+    actor_type: str | None = None
+    fetched_at: datetime | None = None
+    deleted_at: datetime | None = None
+    moved_to_uri: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -131,6 +137,8 @@ class AccessToken:
     scopes: tuple[str, ...]
     created_at: datetime
     revoked_at: datetime | None
+    acting_as_account_id: int | None = None
+    """None: the token acts as its own account; else as this organisational account."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +286,156 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class OAuthApplication:
+    """A registered client app; only a digest of its secret is kept."""
+
+    id: int
+    name: str
+    website: str | None
+    redirect_uris: tuple[str, ...]
+    scopes: tuple[str, ...]
+    client_id: str
+    client_secret_digest: str = field(repr=False)
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewApplication:
+    name: str
+    website: str | None
+    redirect_uris: tuple[str, ...]
+    scopes: tuple[str, ...]
+    client_id: str
+    client_secret_digest: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationCode:
+    """An OAuth authorization code (its digest is the key); single use, short-lived."""
+
+    id: int
+    application_id: int
+    account_id: int
+    redirect_uri: str
+    scopes: tuple[str, ...]
+    code_challenge: str | None
+    code_challenge_method: str | None
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    acting_as_account_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewAuthorizationCode:
+    code_digest: str = field(repr=False)
+    application_id: int
+    account_id: int
+    redirect_uri: str
+    scopes: tuple[str, ...]
+    expires_at: datetime
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    acting_as_account_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteProfile:
+    """What we keep of a fetched remote actor document; ``upsert_remote`` stores it by ``uri``."""
+
+    uri: str
+    username: str
+    domain: str
+    actor_type: str
+    inbox_url: str
+    display_name: str = ""
+    note: str = ""
+    url: str | None = None
+    shared_inbox_url: str | None = None
+    key_id: str | None = None
+    public_key_pem: str = ""
+    locked: bool = False
+
+
+class InboxState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class NewInboxItem:
+    """A verified inbound activity, stored raw before any handler runs.
+
+    ``dedupe_key`` is what makes a redelivery a no-op: the activity id, or a
+    digest of the body for activities without one.
+    """
+
+    dedupe_key: str
+    activity_type: str
+    actor_uri: str
+    body: str
+    activity_id: str | None = None
+    key_id: str | None = None
+    recipient_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    id: int
+    dedupe_key: str
+    activity_id: str | None
+    activity_type: str
+    actor_uri: str
+    key_id: str | None
+    recipient_id: int | None
+    body: str
+    state: InboxState
+    attempts: int
+    next_attempt: datetime
+    locked_until: datetime | None
+    last_error: str | None
+    note: str | None
+    received_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewReport:
+    """A ``Flag`` from outside: only local accounts and objects we know are kept as targets."""
+
+    reporter_uri: str
+    comment: str
+    target_account_ids: tuple[int, ...] = ()
+    target_object_uris: tuple[str, ...] = ()
+    activity_id: str | None = None
+    reporter_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    id: int
+    reporter_uri: str
+    reporter_id: int | None
+    comment: str
+    target_account_ids: tuple[int, ...]
+    target_object_uris: tuple[str, ...]
+    activity_id: str | None
+    state: str
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteBlock:
+    """A remote actor (``actor_id``) blocks one of our accounts (``target_id``)."""
+
+    actor_id: int
+    target_id: int
+    activity_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class StatusFilter:
     """Options of the public, tag, account and department timelines."""
 
@@ -301,3 +459,18 @@ class ViewerFlags:
     bookmarked: frozenset[int]
     pinned: frozenset[int]
     muted_threads: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class PublicationRecord:
+    """One line of the append-only publication log."""
+
+    id: int
+    status_id: int
+    from_state: str
+    to_state: str
+    epoch: int
+    actor: str
+    reason: str | None
+    announcer_ids: tuple[int, ...]
+    created_at: datetime

@@ -6,8 +6,9 @@ Each method is its own transaction unless it runs inside
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -15,6 +16,7 @@ from storage.social import (
     FollowStore,
     InteractionStore,
     NotificationStore,
+    PublicationStore,
     RelationshipStore,
     StatusStore,
     TimelineStore,
@@ -32,6 +34,15 @@ from storage.models import (
     User,
     WebSession,
 )
+from storage.deliveries import Delivery, DeliveryUpdate, DomainHealth, HostDeliveryCounts, NewDelivery
+from storage.models import AuthorizationCode, NewApplication, NewAuthorizationCode, OAuthApplication
+from storage.models import InboxItem, NewInboxItem, NewReport, RemoteBlock, RemoteProfile, Report
+from storage.profiles import AccountDirectory, MarkerStore, ProfileStore
+from storage.push import PushStore
+from storage.curation import (
+    ConversationStore, FilterStore, ListStore, SearchStore, StaffReportStore, TagFollowStore,
+)
+from storage.media import MediaStore, PollStore, ScheduledStatusStore
 
 
 class AccountStore(Protocol):
@@ -44,6 +55,8 @@ class AccountStore(Protocol):
     async def get_local(self, username: str) -> Account | None:
         """Case-insensitive lookup among local accounts."""
         ...
+
+    async def find_remote(self, username: str, domain: str) -> Account | None: ...
 
     async def list_local(self, kind: AccountKind | None = None) -> Sequence[Account]: ...
 
@@ -64,6 +77,24 @@ class AccountStore(Protocol):
     async def set_password_hash(self, account_id: int, password_hash: str) -> None: ...
 
     async def count_admins(self) -> int: ...
+
+    async def upsert_remote(self, profile: RemoteProfile) -> Account:
+        """Insert or refresh the remote account with ``profile.uri``; sets ``fetched_at``, clears ``deleted_at``.
+
+        If another actor of the same domain holds the handle, the newer
+        document wins it and the older row's username gets a ``~<id>`` suffix.
+        """
+        ...
+
+    async def get_by_uri(self, uri: str) -> Account | None: ...
+
+    async def get_by_key_id(self, key_id: str) -> Account | None: ...
+
+    async def delete_remote(self, account_id: int) -> bool:
+        """Mark a remote account deleted (its key stops verifying); False if not a live remote account."""
+        ...
+
+    async def set_moved_to(self, account_id: int, moved_to_uri: str | None) -> None: ...
 
 
 class DepartmentStore(Protocol):
@@ -104,6 +135,128 @@ class InstanceStore(Protocol):
     async def set_meta(self, key: str, value: str) -> None: ...
 
 
+class InboxStore(Protocol):
+    """Verified inbound activities waiting for, or done with, their handler."""
+
+    async def add(self, item: NewInboxItem) -> InboxItem | None:
+        """Store a pending item; None if its ``dedupe_key`` was seen before."""
+        ...
+
+    async def get(self, item_id: int) -> InboxItem | None: ...
+
+    async def get_by_dedupe_key(self, dedupe_key: str) -> InboxItem | None: ...
+
+    async def claim_due(self, limit: int, lease_seconds: float) -> Sequence[InboxItem]:
+        """Lease up to ``limit`` pending items whose next attempt is due, counting the attempt."""
+        ...
+
+    async def mark_done(self, item_id: int, note: str | None = None) -> None: ...
+
+    async def mark_retry(self, item_id: int, delay_seconds: float, error: str) -> None: ...
+
+    async def mark_failed(self, item_id: int, error: str) -> None: ...
+
+    async def count_by_state(self) -> dict[str, int]: ...
+
+
+class ModerationStore(Protocol):
+    """What remote servers tell us about our accounts: reports (``Flag``) and blocks."""
+
+    async def add_report(self, report: NewReport) -> Report | None:
+        """None if a report with the same activity id exists."""
+        ...
+
+    async def list_reports(self) -> Sequence[Report]: ...
+
+    async def add_remote_block(self, actor_id: int, target_id: int, activity_id: str | None) -> bool:
+        """False if the block was already recorded."""
+        ...
+
+    async def remove_remote_block(self, actor_id: int, target_id: int) -> bool: ...
+
+    async def remote_blocks_of(self, target_id: int) -> Sequence[RemoteBlock]: ...
+
+
+class OAuthStore(Protocol):
+    """Client apps and authorization codes. Apps are never deleted behind a client's back."""
+
+    async def create_application(self, application: NewApplication) -> OAuthApplication: ...
+
+    async def get_application(self, application_id: int) -> OAuthApplication | None: ...
+
+    async def get_application_by_client_id(self, client_id: str) -> OAuthApplication | None: ...
+
+    async def create_authorization_code(self, code: NewAuthorizationCode) -> AuthorizationCode: ...
+
+    async def get_authorization_code(self, code_digest: str) -> AuthorizationCode | None:
+        """The code with this digest, used or expired or not; callers check."""
+        ...
+
+    async def redeem_authorization_code(self, code_id: int, token_digest: str) -> AccessToken | None:
+        """Mark the code used and issue its token, atomically.
+
+        If the code was already used, revoke every token issued from it
+        (RFC 6749 section 4.1.2) and return None.
+        """
+        ...
+
+    async def revoke_tokens_from_code(self, code_id: int) -> int:
+        """Revoke every token issued from the code; returns how many."""
+        ...
+
+
+DomainChange = Callable[[DomainHealth], DomainHealth]
+
+
+class DeliveryStore(Protocol):
+    async def enqueue(self, deliveries: Sequence[NewDelivery], now: datetime) -> int:
+        """Insert pending rows due at ``now`` in one transaction; an (activity, inbox) already queued is skipped.
+
+        Returns how many rows were inserted.
+        """
+        ...
+
+    async def claim(
+        self, worker_id: str, now: datetime, lease_until: datetime, limit: int, per_host_limit: int
+    ) -> Sequence[Delivery]:
+        """Atomically lock up to ``limit`` due pending rows, at most ``per_host_limit`` per host.
+
+        A row is claimable when due and unlocked or its lease has passed, so the
+        rows of a crashed worker come back. PostgreSQL: ``FOR UPDATE SKIP LOCKED``.
+        """
+        ...
+
+    async def complete(self, worker_id: str, updates: Sequence[DeliveryUpdate]) -> int:
+        """Record outcomes and unlock; rows no longer locked by ``worker_id`` are left alone."""
+        ...
+
+    async def get(self, delivery_id: int) -> Delivery | None: ...
+
+    async def for_activity(self, activity_uri: str) -> Sequence[Delivery]:
+        """Every row of one activity, by inbox, for the admin page and the author's view."""
+        ...
+
+    async def inboxes_for_object(self, object_uri: str) -> Sequence[str]:
+        """Inboxes that got (or are still getting) an activity about ``object_uri``."""
+        ...
+
+    async def domains(self, hosts: Iterable[str]) -> Mapping[str, DomainHealth]:
+        """Health of the hosts that have a row; absent hosts have never failed."""
+        ...
+
+    async def update_domains(self, changes: Mapping[str, DomainChange]) -> Mapping[str, DomainHealth]:
+        """Read-modify-write each host's health atomically (hosts without a row start blank)."""
+        ...
+
+    async def unavailable_hosts(self, hosts: Iterable[str]) -> frozenset[str]: ...
+
+    async def counts_by_host(self, limit: int = 100) -> Sequence[HostDeliveryCounts]:
+        """Rows per state for the hosts with the most pending rows, for the admin page."""
+        ...
+
+    async def list_domains(self, *, unavailable_only: bool = False, limit: int = 100) -> Sequence[DomainHealth]: ...
+
+
 class Storage(Protocol):
     @property
     def accounts(self) -> AccountStore: ...
@@ -134,6 +287,60 @@ class Storage(Protocol):
 
     @property
     def notifications(self) -> NotificationStore: ...
+
+    @property
+    def publication(self) -> PublicationStore: ...
+
+    @property
+    def deliveries(self) -> DeliveryStore: ...
+
+    @property
+    def oauth(self) -> OAuthStore: ...
+
+    @property
+    def inbox(self) -> InboxStore: ...
+
+    @property
+    def moderation(self) -> ModerationStore: ...
+
+    @property
+    def lists(self) -> ListStore: ...
+
+    @property
+    def filters(self) -> FilterStore: ...
+
+    @property
+    def tag_follows(self) -> TagFollowStore: ...
+
+    @property
+    def staff_reports(self) -> StaffReportStore: ...
+
+    @property
+    def conversations(self) -> ConversationStore: ...
+
+    @property
+    def search(self) -> SearchStore: ...
+
+    @property
+    def media(self) -> MediaStore: ...
+
+    @property
+    def polls(self) -> PollStore: ...
+
+    @property
+    def scheduled(self) -> ScheduledStatusStore: ...
+
+    @property
+    def push(self) -> PushStore: ...
+
+    @property
+    def profiles(self) -> ProfileStore: ...
+
+    @property
+    def markers(self) -> MarkerStore: ...
+
+    @property
+    def directory(self) -> AccountDirectory: ...
 
     async def open(self) -> None: ...
 

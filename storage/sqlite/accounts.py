@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from storage.clock import from_db, to_db, utcnow
 from storage.errors import NotFound
 from storage.ids import IdGenerator
-from storage.models import Account, AccountKind, NewAccount, NewUser, ProfileChanges, Role, User
+from storage.models import Account, AccountKind, NewAccount, NewUser, ProfileChanges, RemoteProfile, Role, User
 from storage.sqlite.database import SqliteDatabase, integrity_error
 
 ACCOUNT_COLUMNS = (
     "id, kind, username, domain, display_name, note, public_note, exposed, locked, avatar_path, header_path, "
-    "public_key_pem, private_key_pem, uri, url, inbox_url, shared_inbox_url, key_id, created_at, updated_at"
+    "public_key_pem, private_key_pem, uri, url, inbox_url, shared_inbox_url, key_id, created_at, updated_at, "
+    "actor_type, fetched_at, deleted_at, moved_to_uri"
 )
 USER_COLUMNS = "account_id, email, password_hash, role, disabled, created_at"
 QUALIFIED_ACCOUNT_COLUMNS = ", ".join(f"accounts.{name.strip()}" for name in ACCOUNT_COLUMNS.split(","))
@@ -42,6 +43,10 @@ def account_from_row(row: sqlite3.Row) -> Account:
         key_id=row["key_id"],
         created_at=from_db(row["created_at"]),
         updated_at=from_db(row["updated_at"]),
+        actor_type=row["actor_type"],
+        fetched_at=from_db(row["fetched_at"]) if row["fetched_at"] else None,
+        deleted_at=from_db(row["deleted_at"]) if row["deleted_at"] else None,
+        moved_to_uri=row["moved_to_uri"],
     )
 
 
@@ -87,6 +92,13 @@ class SqliteAccountStore:
 
     async def get(self, account_id: int) -> Account | None:
         row = await self._db.fetch_one(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?", (account_id,))
+        return account_from_row(row) if row else None
+
+    async def find_remote(self, username: str, domain: str) -> Account | None:
+        row = await self._db.fetch_one(
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE lower(username) = lower(?) AND lower(domain) = lower(?)",
+            (username, domain),
+        )
         return account_from_row(row) if row else None
 
     async def get_local(self, username: str) -> Account | None:
@@ -160,6 +172,65 @@ class SqliteAccountStore:
     async def count_admins(self) -> int:
         row = await self._db.fetch_one("SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")
         return int(row["n"]) if row else 0
+
+    async def upsert_remote(self, profile: RemoteProfile) -> Account:
+        now = to_db(utcnow())
+        values = (profile.username, profile.domain, profile.display_name, profile.note, int(profile.locked),
+                  profile.public_key_pem, profile.url, profile.inbox_url, profile.shared_inbox_url, profile.key_id,
+                  profile.actor_type)
+        async with self._db.write() as connection:
+            row = await self._db.fetch_one("SELECT id FROM accounts WHERE uri = ?", (profile.uri,))
+            account_id = int(row["id"]) if row else self._ids.next_id()
+            # The newest document wins the handle (Mastodon re-checks WebFinger here; we cannot ask).
+            await connection.execute(
+                "UPDATE accounts SET username = username || '~' || id WHERE domain IS NOT NULL"
+                " AND lower(username) = lower(?) AND lower(domain) = lower(?) AND id <> ?",
+                (profile.username, profile.domain, account_id),
+            )
+            if row is None:
+                await connection.execute(
+                    "INSERT INTO accounts (username, domain, display_name, note, locked, public_key_pem, url,"
+                    " inbox_url, shared_inbox_url, key_id, actor_type, id, kind, uri, fetched_at, created_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'remote', ?, ?, ?, ?)",
+                    (*values, account_id, profile.uri, now, now, now),
+                )
+            else:
+                await connection.execute(
+                    "UPDATE accounts SET username = ?, domain = ?, display_name = ?, note = ?, locked = ?,"
+                    " public_key_pem = ?, url = ?, inbox_url = ?, shared_inbox_url = ?, key_id = ?, actor_type = ?,"
+                    " fetched_at = ?, updated_at = ?, deleted_at = NULL WHERE id = ?",
+                    (*values, now, now, account_id),
+                )
+        account = await self.get(account_id)
+        assert account is not None
+        return account
+
+    async def get_by_uri(self, uri: str) -> Account | None:
+        row = await self._db.fetch_one(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE uri = ?", (uri,))
+        return account_from_row(row) if row else None
+
+    async def get_by_key_id(self, key_id: str) -> Account | None:
+        row = await self._db.fetch_one(
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE key_id = ? AND domain IS NOT NULL"
+            " ORDER BY fetched_at DESC LIMIT 1",
+            (key_id,),
+        )
+        return account_from_row(row) if row else None
+
+    async def delete_remote(self, account_id: int) -> bool:
+        now = to_db(utcnow())
+        changed = await self._db.execute(
+            "UPDATE accounts SET deleted_at = ?, updated_at = ? WHERE id = ? AND domain IS NOT NULL"
+            " AND deleted_at IS NULL",
+            (now, now, account_id),
+        )
+        return changed > 0
+
+    async def set_moved_to(self, account_id: int, moved_to_uri: str | None) -> None:
+        await self._require_changed(
+            "UPDATE accounts SET moved_to_uri = ?, updated_at = ? WHERE id = ? AND domain IS NOT NULL",
+            (moved_to_uri, to_db(utcnow()), account_id),
+        )
 
     async def _require_changed(self, sql: str, params: tuple[object, ...]) -> None:
         if not await self._db.execute(sql, params):

@@ -130,8 +130,11 @@ class SqliteFollowStore:
         )
         return int(row["n"]) if row else 0
 
-    async def local_follower_ids(self, account_id: int, *, with_reblogs_only: bool = False) -> Sequence[int]:
+    async def local_follower_ids(
+        self, account_id: int, *, with_reblogs_only: bool = False, notify_only: bool = False
+    ) -> Sequence[int]:
         reblogs = " AND follows.show_reblogs = 1" if with_reblogs_only else ""
+        reblogs += " AND follows.notify = 1" if notify_only else ""
         rows = await self._db.fetch_all(
             "SELECT follows.account_id FROM follows JOIN accounts ON accounts.id = follows.account_id"
             f" WHERE follows.target_account_id = ? AND follows.state = 'accepted' AND accounts.domain IS NULL{reblogs}",

@@ -244,6 +244,13 @@ class SqliteStatusStore:
         )
         return status_from_row(row) if row else None
 
+    async def reblogs_of(self, status_id: int) -> Sequence[Status]:
+        rows = await self._db.fetch_all(
+            f"SELECT {STATUS_COLUMNS} FROM statuses WHERE reblog_of_id = ? AND deleted_at IS NULL ORDER BY id",
+            (status_id,),
+        )
+        return [status_from_row(row) for row in rows]
+
     async def last_status_at(self, account_id: int) -> datetime | None:
         row = await self._db.fetch_one(
             "SELECT max(created_at) AS t FROM statuses WHERE account_id = ? AND deleted_at IS NULL", (account_id,)

@@ -13,15 +13,32 @@ from storage.ids import IdGenerator
 from storage.sqlite import migrator as migrations
 from storage.sqlite.accounts import SqliteAccountStore
 from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.deliveries import SqliteDeliveryStore
 from storage.sqlite.departments import SqliteDepartmentStore
+from storage.sqlite.directory import SqliteAccountDirectory
+from storage.sqlite.profiles import SqliteMarkerStore, SqliteProfileStore
 from storage.sqlite.follows import SqliteFollowStore
+from storage.sqlite.inbox import SqliteInboxStore
+from storage.sqlite.moderation import SqliteModerationStore
 from storage.sqlite.instance import SqliteInstanceStore
+from storage.sqlite.media import SqliteMediaStore
+from storage.sqlite.polls import SqlitePollStore
+from storage.sqlite.scheduled import SqliteScheduledStatusStore
 from storage.sqlite.interactions import SqliteInteractionStore
 from storage.sqlite.notifications import SqliteNotificationStore
+from storage.sqlite.publication import SqlitePublicationStore
+from storage.sqlite.push import SqlitePushStore
 from storage.sqlite.relationships import SqliteRelationshipStore
 from storage.sqlite.statuses import SqliteStatusStore
 from storage.sqlite.timelines import SqliteTimelineStore
+from storage.sqlite.oauth import SqliteOAuthStore
 from storage.sqlite.tokens import SqliteTokenStore
+from storage.sqlite.conversations import SqliteConversationStore
+from storage.sqlite.filters import SqliteFilterStore
+from storage.sqlite.lists import SqliteListStore
+from storage.sqlite.search import SqliteSearchStore
+from storage.sqlite.staff_reports import SqliteStaffReportStore
+from storage.sqlite.tag_follows import SqliteTagFollowStore
 
 BackupProgress = Callable[[int, int, int], None]
 
@@ -34,12 +51,30 @@ class SqliteStorage:
         self.departments = SqliteDepartmentStore(self.database)
         self.tokens = SqliteTokenStore(self.database, self.ids)
         self.instance = SqliteInstanceStore(self.database)
+        self.inbox = SqliteInboxStore(self.database, self.ids)
+        self.moderation = SqliteModerationStore(self.database, self.ids)
+        self.lists = SqliteListStore(self.database, self.ids)
+        self.filters = SqliteFilterStore(self.database, self.ids)
+        self.tag_follows = SqliteTagFollowStore(self.database, self.ids)
+        self.staff_reports = SqliteStaffReportStore(self.database, self.ids)
+        self.conversations = SqliteConversationStore(self.database)
+        self.search = SqliteSearchStore(self.database)
+        self.push = SqlitePushStore(self.database, self.ids)
         self.follows = SqliteFollowStore(self.database, self.ids)
         self.relationships = SqliteRelationshipStore(self.database, self.ids)
         self.statuses = SqliteStatusStore(self.database, self.ids)
         self.interactions = SqliteInteractionStore(self.database, self.ids)
         self.timelines = SqliteTimelineStore(self.database)
         self.notifications = SqliteNotificationStore(self.database, self.ids)
+        self.publication = SqlitePublicationStore(self.database, self.ids)
+        self.deliveries = SqliteDeliveryStore(self.database, self.ids)
+        self.oauth = SqliteOAuthStore(self.database, self.ids)
+        self.media = SqliteMediaStore(self.database, self.ids)
+        self.polls = SqlitePollStore(self.database, self.ids)
+        self.scheduled = SqliteScheduledStatusStore(self.database, self.ids, self.media)
+        self.profiles = SqliteProfileStore(self.database)
+        self.markers = SqliteMarkerStore(self.database)
+        self.directory = SqliteAccountDirectory(self.database)
 
     async def open(self) -> None:
         parent = Path(self.database.path).parent

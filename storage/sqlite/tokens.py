@@ -11,7 +11,7 @@ from storage.ids import IdGenerator
 from storage.models import AccessToken, WebSession
 from storage.sqlite.database import SqliteDatabase
 
-TOKEN_COLUMNS = "id, account_id, application_id, scopes, created_at, revoked_at"
+TOKEN_COLUMNS = "id, account_id, application_id, scopes, created_at, revoked_at, acting_as_account_id"
 SESSION_COLUMNS = "id, account_id, created_at, revoked_at"
 
 
@@ -27,6 +27,7 @@ def token_from_row(row: sqlite3.Row) -> AccessToken:
         scopes=tuple(row["scopes"].split()),
         created_at=from_db(row["created_at"]),
         revoked_at=_optional_time(row["revoked_at"]),
+        acting_as_account_id=row["acting_as_account_id"],
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from server.app import create_app
 from server.config import Settings, load_settings
 from server.outbound import outbound_client
+from server.workers import Worker
 from storage import open_storage
 
 
@@ -24,8 +25,13 @@ def settings_for(tmp_path: Path, **environ: str) -> Settings:
     return load_settings(None, environ=env)
 
 
-def app_for(settings: Settings, remote: httpx.AsyncBaseTransport | None = None) -> Starlette:
-    return create_app(settings, open_storage(settings.storage.database), outbound_client(settings, remote))
+def app_for(
+    settings: Settings, remote: httpx.AsyncBaseTransport | None = None, *, workers: Sequence[Worker] = ()
+) -> Starlette:
+    """No background workers unless given: tests drive them with ``run_once()``."""
+    return create_app(
+        settings, open_storage(settings.storage.database), outbound_client(settings, remote), workers=workers
+    )
 
 
 @asynccontextmanager
@@ -35,3 +41,21 @@ async def serving(app: Starlette, client_address: str = "127.0.0.1") -> AsyncIte
         transport = httpx.ASGITransport(app=app, client=(client_address, 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
+
+
+async def staff_token(app: Starlette, username: str, *, scopes: str = "read write follow push", role: str = "staff") -> str:
+    """Create an employee in a running app and hand back a bearer token for it."""
+    from server.mastodon.auth import digest_token, new_token
+    from storage.models import Role
+
+    app_state = app.state.insideout
+    employee = await app_state.services.accounts.create_employee(
+        username, f"{username}@example.com", "long enough password", role=Role(role)
+    )
+    token = new_token()
+    await app_state.storage.tokens.create_access_token(digest_token(token), employee.account.id, None, scopes.split())
+    return token
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,241 @@
+"""Signed deliveries per second, end to end, against the raw signing rate.
+
+Figure: deliveries/s of ``DeliveryWorker`` draining N queued activities
+(one inbox each, spread over 200 host names) through the real outbound
+client (SSRF guard, pinned connections, connection pool) to a real HTTP
+server on loopback in a separate process, with SQLite storage on disk.
+Baseline, in the same process: RSA-2048 ``rsa-sha256`` draft-cavage
+signatures per second (``sign_cavage`` on the same kind of request).
+
+Goals: >= 1,200 deliveries/s and >= 0.5x the signing rate.
+
+Run: /tmp/probe/bin/python bench/deliveries.py [--count 5000] [--hosts 200] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import cast
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from activitypub.signatures import generate_rsa_key, private_key_pem, public_key_pem, sign_cavage  # noqa: E402
+from federation.addresses import IPAddress  # noqa: E402
+from federation.delivery import DeliveryWorker  # noqa: E402
+from federation.fanout import serialise  # noqa: E402
+from federation.guard import ExposureGuard  # noqa: E402
+from federation.http import OutboundSettings, build_http_client  # noqa: E402
+from storage.clock import utcnow  # noqa: E402
+from storage.deliveries import NewDelivery  # noqa: E402
+from storage.models import AccountKind, NewAccount  # noqa: E402
+from storage.sqlite import SqliteStorage  # noqa: E402
+
+BASE = "https://insideout.example"
+COMMAND = "/tmp/probe/bin/python bench/deliveries.py"
+GOAL_RATE = 1200.0
+GOAL_RATIO = 0.5
+
+
+# --- the remote inboxes: a minimal keep-alive HTTP/1.1 server in its own process ---
+
+
+class _Inbox(asyncio.Protocol):
+    """Reads requests with Content-Length bodies and answers each with 202."""
+
+    ANSWER = b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\nconnection: keep-alive\r\n\r\n"
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        self.buffer = bytearray()
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            length = 0
+            for line in bytes(self.buffer[:end]).split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            if len(self.buffer) < end + 4 + length:
+                return
+            del self.buffer[: end + 4 + length]
+            self.transport.write(self.ANSWER)
+
+
+def _serve(port: int, ready: multiprocessing.synchronize.Event) -> None:  # type: ignore[name-defined]
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(_Inbox, "127.0.0.1", port, backlog=4096)
+        ready.set()
+        async with server:
+            await server.serve_forever()
+
+    try:
+        import uvloop
+
+        uvloop.run(main())
+    except ImportError:
+        asyncio.run(main())
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# --- (a) the baseline: signatures per second ---
+
+
+def signing_rate(runs: int = 5, seconds: float = 1.0) -> float:
+    key = generate_rsa_key(2048)
+    body = serialise(_activity("alice", 1))
+    headers = {"Content-Type": "application/activity+json", "Host": "h1.bench.test"}
+    rates = []
+    for _ in range(runs):
+        count, start = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - start) < seconds:
+            sign_cavage("POST", "http://h1.bench.test/inbox", headers, body, f"{BASE}/users/alice#main-key", key)
+            count += 1
+        rates.append(count / elapsed)
+    return statistics.median(rates)
+
+
+# --- (b) the figure: deliveries per second ---
+
+
+def _activity(username: str, number: int) -> dict[str, object]:
+    actor = f"{BASE}/users/{username}"
+    note = f"{actor}/statuses/{number}"
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{note}/activity",
+        "type": "Create",
+        "actor": actor,
+        "published": "2025-03-03T09:00:00Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "cc": [f"{actor}/followers"],
+        "object": {
+            "id": note,
+            "type": "Note",
+            "attributedTo": actor,
+            "url": f"{BASE}/@{username}/{number}",
+            "content": "<p>" + "A published update from the organisation. " * 12 + "</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "cc": [f"{actor}/followers"],
+        },
+    }
+
+
+async def _resolve(host: str, port: int) -> Sequence[IPAddress]:
+    return [ipaddress.ip_address("127.0.0.1")]
+
+
+async def _is_public(url: str) -> bool:
+    return "/statuses/" in url or "/@" in url
+
+
+async def _prepare(path: str, count: int, hosts: int, port: int, pem: tuple[str, str]) -> SqliteStorage:
+    storage = SqliteStorage(path)
+    await storage.open()
+    await storage.migrate()
+    account = NewAccount(AccountKind.COMPANY, "acme", "Acme", pem[0], pem[1], exposed=True)
+    actor = await storage.accounts.create_local(account)
+    rows = []
+    for number in range(count):
+        activity = _activity("acme", number)
+        host = f"h{number % hosts}.bench.test"
+        inbox = f"http://{host}:{port}/inbox"
+        rows.append(NewDelivery(str(activity["id"]), None, actor.id, inbox, host, serialise(activity)))
+    await storage.deliveries.enqueue(rows, utcnow())
+    return storage
+
+
+async def drain_once(count: int, hosts: int, port: int, pem: tuple[str, str], options: dict[str, int]) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        storage = await _prepare(os.path.join(folder, "bench.sqlite3"), count, hosts, port, pem)
+        settings = OutboundSettings(
+            user_agent="Insideout-bench", allow_private_addresses=True, max_connections=options["connections"]
+        )
+        try:
+            async with build_http_client(settings, resolver=_resolve) as http:
+                guard = ExposureGuard(storage, BASE, _is_public)
+                worker = DeliveryWorker(
+                    storage, http, guard, base_url=BASE, worker_id="bench", batch=options["batch"],
+                    concurrency=options["concurrency"], per_host_concurrency=options["per_host"],
+                )  # fmt: skip
+                start = time.perf_counter()
+                while await worker.run_once():
+                    pass
+                elapsed = time.perf_counter() - start
+            counts = await storage.deliveries.counts_by_host(limit=hosts)
+            done = sum(c.done for c in counts)
+            if done != count:
+                raise SystemExit(f"only {done} of {count} delivered: {counts[:3]}")
+        finally:
+            await storage.close()
+    return count / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=5000)
+    parser.add_argument("--hosts", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=512)
+    parser.add_argument("--concurrency", type=int, default=128)
+    parser.add_argument("--per-host", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=1000)
+    args = parser.parse_args()
+    options = {
+        "batch": args.batch, "concurrency": args.concurrency, "per_host": args.per_host,
+        "connections": args.connections,
+    }  # fmt: skip
+
+    port = _free_port()
+    ready = multiprocessing.Event()
+    server = multiprocessing.Process(target=_serve, args=(port, ready), daemon=True)
+    server.start()
+    try:
+        if not ready.wait(10):
+            raise SystemExit("the inbox server did not start")
+        key = generate_rsa_key(2048)
+        pem = (public_key_pem(key.public_key()), private_key_pem(key))
+        signing = signing_rate()
+        rates = [asyncio.run(drain_once(args.count, args.hosts, port, pem, options)) for _ in range(args.runs)]
+    finally:
+        server.terminate()
+        server.join()
+    report(signing, rates, args.count, args.hosts, options)
+
+
+def report(signing: float, rates: list[float], count: int, hosts: int, options: dict[str, int]) -> None:
+    rate = statistics.median(rates)
+    ratio = rate / signing
+    print(f"signed deliveries/s (median of {len(rates)}): {rate:,.0f}   runs: {', '.join(f'{r:,.0f}' for r in rates)}")
+    print(f"  {count} activities, one inbox each over {hosts} hosts, options {json.dumps(options)}")
+    print(f"RSA-2048 rsa-sha256 signatures/s in-process (median of 5): {signing:,.0f}")
+    print(f"ratio deliveries/signing: {ratio:.2f}")
+    print(f"goals: >= {GOAL_RATE:,.0f}/s ({'met' if rate >= GOAL_RATE else 'NOT met'}), "
+          f">= {GOAL_RATIO}x signing ({'met' if ratio >= GOAL_RATIO else 'NOT met'})")  # fmt: skip
+    print(f"command: {COMMAND}")
+
+
+if __name__ == "__main__":
+    main()

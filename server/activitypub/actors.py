@@ -1,0 +1,51 @@
+"""Actor documents: ``/users/{username}``, ``/@{username}`` and the instance actor ``/actor``.
+
+Both account URLs negotiate like Mastodon's: an ActivityPub media type in
+``Accept`` gets the actor JSON, anything else the HTML profile. A hidden
+actor raises the same bare ``NotFound`` as an unknown one, before any
+negotiation, so both modes answer identically for both.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from activitypub.actors import actor_document, instance_actor_document
+from federation.instance_actor import load_or_create_instance_actor
+from server.activitypub.lookup import exposed_actor
+from server.activitypub.profile_page import profile_response
+from server.activitypub.responses import ACTOR_CACHE, activity_response, wants_activity_json
+
+INSTANCE_ACTOR_CACHE: Final = "max-age=600, public"
+
+
+async def actor(request: Request) -> Response:
+    state = request.app.state.insideout
+    settings = state.settings
+    account = await exposed_actor(state.storage, request.path_params["username"])
+    if wants_activity_json(request.headers.get("accept")):
+        document = actor_document(account, base_url=settings.base_url)
+        return activity_response(document, cache=ACTOR_CACHE, headers={"Vary": "Accept"})
+    return profile_response(account, base_url=settings.base_url, domain=settings.domain)
+
+
+async def instance_actor(request: Request) -> Response:
+    state = request.app.state.insideout
+    settings = state.settings
+    key = await load_or_create_instance_actor(state.storage, settings.base_url)
+    document = instance_actor_document(
+        base_url=settings.base_url, domain=settings.domain, public_key_pem=key.public_key_pem
+    )
+    return activity_response(document, cache=INSTANCE_ACTOR_CACHE)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/users/{username}", actor, methods=["GET", "HEAD"]),
+        Route("/@{username}", actor, methods=["GET", "HEAD"]),
+        Route("/actor", instance_actor, methods=["GET", "HEAD"]),
+    ]

@@ -1,0 +1,28 @@
+"""The background workers one ``insideout serve`` runs: deliveries out, activities in."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from starlette.applications import Starlette
+
+from federation.delivery import DeliveryWorker
+from federation.handlers import default_handlers
+from federation.handlers.statuses import StatusHandlers
+from federation.inbox import InboxWorker
+from server.activitypub.inbound import fanout_deliver, inbound_for
+from server.workers import Worker
+
+
+def default_workers(app: Starlette) -> list[Worker]:
+    state = app.state.insideout
+    services = state.services
+    handlers = StatusHandlers(services.distribution).register(default_handlers())
+    worker_id = f"{socket.gethostname()}:{os.getpid()}"
+    return [
+        DeliveryWorker(state.storage, state.http, services.guard, base_url=state.settings.base_url,
+                       worker_id=worker_id),
+        InboxWorker(state.storage, handlers, inbound_for(app).actors, base_url=state.settings.base_url,
+                    deliver=fanout_deliver(state.storage, services.guard)),
+    ]

@@ -1,0 +1,198 @@
+"""Reading accounts: show, lookup, search, their statuses, followers and following; profile files.
+
+Every route needs a staff token (DESIGN.md: Mastodon answers several of
+these anonymously; we must not). Statuses go through the one visibility
+rule in storage; followers and following honour ``hide_collections`` for
+everyone but the owner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server.content import normalize_hashtag
+from server.mastodon.auth import Viewer, require_user
+from server.mastodon.common import page_of, paged, path_id, state
+from server.mastodon.pagination import ACCOUNTS_LIMITS, OffsetPage
+from server.mastodon.params import Params, read_params
+from server.mastodon.credentials import routes as credential_routes
+from server.mastodon.relationships import routes as relationship_routes
+from server.services.profile_media import media_type
+from storage.errors import NotFound
+from storage.models import Account, StatusFilter
+
+async def _account(request: Request) -> Account:
+    account = await state(request).storage.accounts.get(path_id(request))
+    if account is None:
+        raise NotFound()
+    return account
+
+
+async def show_account(request: Request) -> Response:
+    await require_user(request, "read:accounts")
+    return JSONResponse(await state(request).services.presenter.account(await _account(request)))
+
+
+def split_handle(raw: str, local_domain: str) -> tuple[str, str | None]:
+    """``@user@domain`` -> (user, domain); our own domain (or none) names a local account."""
+    handle = raw.strip().removeprefix("@")
+    username, _, domain = handle.partition("@")
+    domain = domain.strip().lower()
+    return username.strip(), (None if not domain or domain == local_domain.lower() else domain)
+
+
+async def lookup(request: Request) -> Response:
+    """``GET /api/v1/accounts/lookup?acct=``: accounts we store; never a network fetch."""
+    await require_user(request, "read:accounts")
+    params = await read_params(request)
+    app = state(request)
+    username, domain = split_handle(params.require_str("acct"), app.settings.domain)
+    found = (await app.storage.accounts.get_local(username) if domain is None
+             else await app.storage.accounts.find_remote(username, domain))
+    if found is None or found.deleted_at is not None:
+        raise NotFound()
+    return JSONResponse(await app.services.presenter.account(found))
+
+
+async def search(request: Request) -> Response:
+    viewer = await require_user(request, "read:accounts")
+    params = await read_params(request)
+    app = state(request)
+    page = OffsetPage.from_params(params, default_limit=ACCOUNTS_LIMITS[0], max_limit=ACCOUNTS_LIMITS[1])
+    username, domain = split_handle(params.get_str("q", "") or "", app.settings.domain)
+    if not username:
+        return JSONResponse([])
+    following = viewer.account.id if params.get_bool("following", False) else None
+    found = list(await app.storage.directory.search(
+        username, domain, limit=page.limit, offset=page.offset, following_of=following
+    ))
+    if domain is not None and params.get_bool("resolve", False) and page.offset == 0 and following is None:
+        found = await _with_resolved(request, found, username, domain)
+    return JSONResponse(await app.services.presenter.accounts(found))
+
+
+async def _with_resolved(request: Request, found: list[Account], username: str, domain: str) -> list[Account]:
+    """``resolve=true``: the exact outside handle first, through the federation's resolver."""
+    exact = [a for a in found if a.username.lower() == username.lower() and (a.domain or "").lower() == domain]
+    if exact:
+        return found
+    resolved = await state(request).services.handles.resolve(username, domain)
+    return [resolved, *found] if resolved is not None else found
+
+
+async def account_statuses(request: Request) -> Response:
+    viewer = await require_user(request, "read:statuses")
+    account = await _account(request)
+    params = await read_params(request)
+    if params.get_bool("pinned", False):
+        return await _pinned(request, viewer, account, params)
+    tagged = normalize_hashtag(params.get_str("tagged", "") or "")
+    flt = StatusFilter(
+        only_media=bool(params.get_bool("only_media", False)),
+        exclude_replies=bool(params.get_bool("exclude_replies", False)),
+        exclude_reblogs=bool(params.get_bool("exclude_reblogs", False)),
+        tag_any=(tagged,) if tagged else (),
+    )
+    ids = await state(request).storage.timelines.statuses(viewer.account.id, page_of(params), flt,
+                                                          account_id=account.id)
+    return await _statuses(request, viewer, ids)
+
+
+async def _pinned(request: Request, viewer: Viewer, account: Account, params: Params) -> Response:
+    """Pins, most recently pinned first; they come as one page, so a cursor gets the empty rest."""
+    if params.get_id("max_id") is not None or params.get_id("min_id") is not None:
+        return JSONResponse([])
+    storage = state(request).storage
+    pinned = await storage.interactions.pinned_ids(account.id)
+    visible = await storage.timelines.visible_ids(viewer.account.id, pinned)
+    return await _statuses(request, viewer, [i for i in pinned if i in visible], link=False)
+
+
+async def _statuses(request: Request, viewer: Viewer, ids: Sequence[int], *, link: bool = True) -> Response:
+    app = state(request)
+    found = await app.storage.statuses.get_many(ids)
+    entities = await app.services.presenter.statuses([found[i] for i in ids if i in found], viewer.account)
+    return paged(request, entities, ids) if link else JSONResponse(entities)
+
+
+async def _collection(request: Request, followers: bool) -> Response:
+    viewer = await require_user(request, "read:accounts")
+    account = await _account(request)
+    app = state(request)
+    page = page_of(await read_params(request), ACCOUNTS_LIMITS)
+    if account.id != viewer.account.id and (await app.storage.profiles.get(account.id)).hide_collections:
+        return JSONResponse([])
+    if followers:
+        rows = await app.storage.follows.followers(account.id, page)
+    else:
+        rows = await app.storage.follows.following(account.id, page)
+    entities = await app.services.presenter.accounts([other for _, other in rows])
+    return paged(request, entities, [follow.id for follow, _ in rows], limit=page.limit)
+
+
+async def followers(request: Request) -> Response:
+    return await _collection(request, followers=True)
+
+
+async def following(request: Request) -> Response:
+    return await _collection(request, followers=False)
+
+
+async def familiar_followers(request: Request) -> Response:
+    viewer = await require_user(request, "read:follows")
+    params = await read_params(request)
+    app = state(request)
+    result = []
+    for account_id in params.get_id_list("id")[:ACCOUNTS_LIMITS[1]]:
+        if await app.storage.accounts.get(account_id) is None:
+            continue
+        familiar = await app.storage.directory.familiar_followers(viewer.account.id, account_id)
+        result.append({"id": str(account_id), "accounts": await app.services.presenter.accounts(familiar)})
+    return JSONResponse(result)
+
+
+async def featured_tags(request: Request) -> Response:
+    """Featured hashtags are not built; an account features none."""
+    await require_user(request, "read:accounts")
+    await _account(request)
+    return JSONResponse([])
+
+
+async def account_lists(request: Request) -> Response:
+    """The viewer's lists containing the account: lists are not built, so none."""
+    await require_user(request, "read:lists")
+    await _account(request)
+    return JSONResponse([])
+
+
+async def profile_file(request: Request) -> Response:
+    """``/system/accounts/<token>/<avatar|header>.<ext>``: a capability URL, anything else 404."""
+    name = request.path_params["name"]
+    path = state(request).services.profiles.media.resolve(request.path_params["token"], name)
+    if path is None:
+        raise NotFound()
+    return FileResponse(path, media_type=media_type(name), headers={
+        "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff",
+    })  # fmt: skip
+
+
+def routes() -> list[BaseRoute]:
+    base = "/api/v1/accounts"
+    return [
+        *credential_routes(),
+        Route(f"{base}/lookup", lookup, methods=["GET"]),
+        Route(f"{base}/search", search, methods=["GET"]),
+        Route(f"{base}/familiar_followers", familiar_followers, methods=["GET"]),
+        *relationship_routes(),
+        Route(base + "/{id}", show_account, methods=["GET"]),
+        Route(base + "/{id}/statuses", account_statuses, methods=["GET"]),
+        Route(base + "/{id}/followers", followers, methods=["GET"]),
+        Route(base + "/{id}/following", following, methods=["GET"]),
+        Route(base + "/{id}/featured_tags", featured_tags, methods=["GET"]),
+        Route(base + "/{id}/lists", account_lists, methods=["GET"]),
+        Route("/system/accounts/{token}/{name}", profile_file, methods=["GET", "HEAD"]),
+    ]

@@ -1,0 +1,166 @@
+"""Who is calling the client API: a staff user's token, an app-only token, or nobody.
+
+Tokens are random strings handed out once; only their SHA-256 digest is
+stored, so a leaked database holds no usable token. As in Doorkeeper
+(Mastodon's OAuth library) a token arrives in ``Authorization: Bearer``,
+else in the ``access_token`` (or ``bearer_token``) query or form parameter.
+
+An app-only token (``client_credentials`` grant) names no user. It may call
+the few app endpoints, and everywhere else it counts as ANONYMOUS, so it can
+never see anything internal: ``optional_viewer`` maps it to None.
+
+Nothing is cached between requests: a revoked token or a disabled user is
+refused on the very next request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Final
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+
+from server.mastodon.params import media_type
+from server.mastodon.scopes import ScopeSet
+from storage.errors import Forbidden, Unauthorized
+from storage.models import AccessToken, Account, User
+from storage.protocols import Storage
+
+INVALID_TOKEN_MESSAGE: Final = "The access token is invalid"
+USER_REQUIRED_MESSAGE: Final = "This method requires an authenticated user"
+DISABLED_MESSAGE: Final = "Your login is currently disabled"
+TOKEN_PARAMS: Final = ("access_token", "bearer_token")
+_MAX_TOKEN_LENGTH: Final = 512
+
+
+def new_token() -> str:
+    """A fresh secret: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def digest_token(raw: str) -> str:
+    """The stored form of a token, code, session or client secret."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """A staff user calling through a token of theirs."""
+
+    account: Account
+    user: User
+    token: AccessToken
+    scopes: ScopeSet
+    application_id: int | None
+    acting_as: int | None
+    """The organisational account the token acts as; None acts as ``account`` itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class AppOnly:
+    """An app's own token (``client_credentials``): no user, anonymous to everything internal."""
+
+    token: AccessToken
+    scopes: ScopeSet
+    application_id: int | None
+
+
+Principal = Viewer | AppOnly
+
+
+def _storage(request: Request) -> Storage:
+    storage: Storage = request.app.state.insideout.storage
+    return storage
+
+
+def bearer_from_header(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+async def _token_from_body(request: Request) -> str | None:
+    # Multipart bodies are left alone: they may be large uploads, and no client sends a token there.
+    kind = media_type(request)
+    if request.method in ("GET", "HEAD") or kind not in ("application/x-www-form-urlencoded", "application/json"):
+        return None
+    body = await request.body()  # cached by Starlette, so the handler can still read it
+    try:
+        if kind == "application/json":
+            document = json.loads(body) if body.strip() else {}
+            values = document if isinstance(document, dict) else {}
+        else:
+            values = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except ValueError:
+        return None  # the handler reports the malformed body in its own words
+    for name in TOKEN_PARAMS:
+        value = values.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+async def token_from_request(request: Request) -> str | None:
+    raw = bearer_from_header(request)
+    if raw is None:
+        raw = next((request.query_params[n] for n in TOKEN_PARAMS if request.query_params.get(n)), None)
+    if raw is None:
+        raw = await _token_from_body(request)
+    return raw
+
+
+async def authenticate(request: Request) -> Principal | None:
+    """The caller, or None without a token; 401 for an unknown or revoked token, 403 for a disabled user."""
+    raw = await token_from_request(request)
+    if raw is None:
+        return None
+    if len(raw) > _MAX_TOKEN_LENGTH:
+        raise Unauthorized(INVALID_TOKEN_MESSAGE, detail="oversized token")
+    storage = _storage(request)
+    token = await storage.tokens.get_access_token(digest_token(raw))
+    if token is None or token.revoked_at is not None:
+        raise Unauthorized(INVALID_TOKEN_MESSAGE, detail="unknown" if token is None else "revoked")
+    scopes = ScopeSet(frozenset(token.scopes))
+    if token.account_id is None:
+        return AppOnly(token, scopes, token.application_id)
+    account = await storage.accounts.get(token.account_id)
+    user = await storage.accounts.get_user(token.account_id)
+    if account is None or user is None:
+        raise Unauthorized(INVALID_TOKEN_MESSAGE, detail="token of an account without sign-in")
+    if user.disabled:
+        raise Forbidden(DISABLED_MESSAGE, detail=f"account {account.id}")
+    return Viewer(account, user, token, scopes, token.application_id, token.acting_as_account_id)
+
+
+async def require_app_or_user(request: Request, *scopes: str) -> Principal:
+    """Any valid token holding one of ``scopes`` (none given: any token)."""
+    principal = await authenticate(request)
+    if principal is None:
+        raise Unauthorized(INVALID_TOKEN_MESSAGE, detail="no token")
+    if scopes:
+        principal.scopes.require(*scopes)
+    return principal
+
+
+async def require_user(request: Request, *scopes: str) -> Viewer:
+    """A staff user's token holding one of ``scopes``; an app-only token is refused like no token."""
+    principal = await require_app_or_user(request, *scopes)
+    if isinstance(principal, AppOnly):
+        raise Unauthorized(USER_REQUIRED_MESSAGE, detail="app-only token")
+    return principal
+
+
+async def optional_viewer(request: Request, *scopes: str) -> Viewer | None:
+    """The staff user, or None for anonymous and app-only callers (who are outsiders)."""
+    principal = await authenticate(request)
+    if principal is None:
+        return None
+    if scopes:
+        principal.scopes.require(*scopes)
+    return principal if isinstance(principal, Viewer) else None

@@ -1,0 +1,250 @@
+"""``GET/POST /oauth/authorize`` and ``POST /oauth/sign_in``: the code flow's browser half.
+
+The client and its redirect URI are checked first; while either is in doubt
+the answer is an error page, never a redirect (RFC 6749 section 4.1.2.1).
+After that, errors go back to the app as ``?error=...&state=...``. PKCE is
+S256 only, as in Mastodon. Codes live ten minutes and are stored as digests.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, fields
+from datetime import timedelta
+from typing import TYPE_CHECKING, Final
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from server.mastodon.auth import digest_token, new_token
+from server.mastodon.errors import OAUTH_DESCRIPTIONS, rate_limit_headers
+from server.mastodon.oauth import pages
+from server.mastodon.oauth.redirects import OOB, with_query
+from server.mastodon.oauth.signin import Outcome, check_sign_in
+from server.mastodon.oauth.throttle import SignInThrottle, utc_now
+from server.mastodon.oauth.web_session import (
+    CSRF_FIELD,
+    SignedIn,
+    csrf_token,
+    csrf_valid,
+    current_session,
+    set_csrf_cookie,
+    start_session,
+)
+from server.mastodon.params import Params, read_params
+from server.mastodon.scopes import InvalidScope, narrow
+from storage.errors import BadRequest
+from storage.models import NewAuthorizationCode, OAuthApplication
+
+if TYPE_CHECKING:
+    from server.app import AppState
+
+CODE_LIFETIME: Final = timedelta(minutes=10)
+_CHALLENGE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+
+
+@dataclass(frozen=True, slots=True)
+class AuthRequest:
+    """The authorization request's parameters, carried through the forms unchanged."""
+
+    client_id: str | None
+    redirect_uri: str | None
+    response_type: str | None
+    scope: str | None
+    state: str | None
+    code_challenge: str | None
+    code_challenge_method: str | None
+
+    @classmethod
+    def from_params(cls, params: Params) -> AuthRequest:
+        return cls(**{field.name: params.get_str(field.name) for field in fields(cls)})
+
+    def fields(self) -> dict[str, str | None]:
+        return asdict(self)
+
+    def url(self, **extra: str) -> str:
+        query = {k: v for k, v in self.fields().items() if v is not None}
+        return "/oauth/authorize?" + urlencode({**query, **extra})
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    application: OAuthApplication
+    redirect_uri: str
+    scopes: frozenset[str]
+
+
+class PageError(Exception):
+    """Shown to the user: the app or its redirect URI cannot be trusted."""
+
+
+class RedirectError(Exception):
+    """Sent back to the app's (verified) redirect URI as ``error``."""
+
+    def __init__(self, error: str, redirect_uri: str) -> None:
+        super().__init__(error)
+        self.error = error
+        self.redirect_uri = redirect_uri
+
+
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.insideout
+    return state
+
+
+async def check_request(request: Request, auth: AuthRequest) -> Checked:
+    application = None
+    if auth.client_id:
+        application = await _state(request).storage.oauth.get_application_by_client_id(auth.client_id)
+    if application is None:
+        raise PageError("Client authentication failed due to unknown client.")
+    redirect_uri = auth.redirect_uri
+    if not redirect_uri and len(application.redirect_uris) == 1:
+        redirect_uri = application.redirect_uris[0]  # Doorkeeper's default for a single registered URI
+    if not redirect_uri or redirect_uri not in application.redirect_uris:
+        raise PageError("The redirect URI included is not valid.")
+    if auth.response_type != "code":
+        raise RedirectError("unsupported_response_type", redirect_uri)
+    try:
+        scopes = narrow(auth.scope, application.scopes)
+    except InvalidScope:
+        raise RedirectError("invalid_scope", redirect_uri) from None
+    method, challenge = auth.code_challenge_method, auth.code_challenge
+    if (method or challenge) and (method != "S256" or not challenge or not _CHALLENGE.match(challenge)):
+        raise RedirectError("invalid_request", redirect_uri)  # plain, or a malformed challenge
+    return Checked(application, redirect_uri, scopes)
+
+
+def error_redirect(exc: RedirectError, state: str | None) -> Response:
+    description = OAUTH_DESCRIPTIONS.get(exc.error, exc.error)
+    if exc.redirect_uri == OOB:
+        return pages.denied_page() if exc.error == "access_denied" else pages.error_page(description)
+    target = with_query(exc.redirect_uri, {"error": exc.error, "error_description": description, "state": state})
+    return RedirectResponse(target, status_code=302, headers=pages.SECURITY_HEADERS)
+
+
+def _with_csrf(request: Request, response: Response, token: str, new: bool) -> Response:
+    if new:
+        set_csrf_cookie(request, response, token)
+    return response
+
+
+def _consent(auth: AuthRequest, checked: Checked, signed_in: SignedIn, csrf: str) -> Response:
+    return pages.consent_page(
+        checked.application.name,
+        checked.application.website,
+        signed_in.account.username,
+        sorted(checked.scopes),
+        {**auth.fields(), "redirect_uri": checked.redirect_uri},
+        csrf,
+        auth.url(force_login="true"),
+    )
+
+
+async def _form(request: Request) -> Params:
+    try:
+        return await read_params(request)
+    except BadRequest:
+        return Params({})
+
+
+class AuthorizeEndpoints:
+    def __init__(self, throttle: SignInThrottle) -> None:
+        self._throttle = throttle
+
+    async def show(self, request: Request) -> Response:
+        params = Params(dict(request.query_params))
+        auth = AuthRequest.from_params(params)
+        try:
+            checked = await check_request(request, auth)
+        except PageError as exc:
+            return pages.error_page(str(exc))
+        except RedirectError as exc:
+            return error_redirect(exc, auth.state)
+        csrf, new = csrf_token(request)
+        signed_in = await current_session(request)
+        page: Response
+        if signed_in is None or params.get_bool("force_login", False):
+            page = pages.sign_in_page(checked.application.name, auth.fields(), csrf)
+        else:
+            page = _consent(auth, checked, signed_in, csrf)
+        return _with_csrf(request, page, csrf, new)
+
+    async def sign_in(self, request: Request) -> Response:
+        form = await _form(request)
+        if not csrf_valid(request, form.get_str(CSRF_FIELD)):
+            return pages.error_page("Invalid or missing CSRF token; reload the page and try again.", status=403)
+        auth = AuthRequest.from_params(form)
+        try:
+            checked = await check_request(request, auth)
+        except PageError as exc:
+            return pages.error_page(str(exc))
+        except RedirectError as exc:
+            return error_redirect(exc, auth.state)
+        return await self._check_credentials(request, form, auth, checked)
+
+    async def _check_credentials(self, request: Request, form: Params, auth: AuthRequest, checked: Checked) -> Response:
+        login, password = form.get_str("login") or "", form.get_str("password") or ""
+        csrf = form.get_str(CSRF_FIELD) or ""
+        client = request.client.host if request.client else "-"
+        verdict = self._throttle.attempt(client, login)
+        if not verdict.allowed:
+            now = utc_now()
+            headers = rate_limit_headers(verdict.limit, 0, verdict.reset_at(now))
+            headers["Retry-After"] = str(int(verdict.retry_after) + 1)
+            return pages.error_page("Too many sign-in attempts; wait a few minutes.", status=429, headers=headers)
+        state = _state(request)
+        result = await check_sign_in(state.storage, state.passwords, login, password)
+        if result.outcome is Outcome.DISABLED:
+            return pages.sign_in_page(
+                checked.application.name, auth.fields(), csrf, error="Your login is currently disabled", status=403
+            )
+        if result.outcome is not Outcome.OK or result.account is None:
+            self._throttle.failed(login)
+            return pages.sign_in_page(
+                checked.application.name, auth.fields(), csrf, error="Invalid email, username or password.", status=422
+            )
+        response = RedirectResponse(auth.url(), status_code=303, headers=pages.SECURITY_HEADERS)
+        await start_session(request, response, result.account.id)
+        return response
+
+    async def decide(self, request: Request) -> Response:
+        form = await _form(request)
+        if not csrf_valid(request, form.get_str(CSRF_FIELD)):
+            return pages.error_page("Invalid or missing CSRF token; reload the page and try again.", status=403)
+        auth = AuthRequest.from_params(form)
+        try:
+            checked = await check_request(request, auth)
+        except PageError as exc:
+            return pages.error_page(str(exc))
+        except RedirectError as exc:
+            return error_redirect(exc, auth.state)
+        signed_in = await current_session(request)
+        if signed_in is None:
+            return pages.sign_in_page(checked.application.name, auth.fields(), form.get_str(CSRF_FIELD) or "")
+        decision = form.get_str("decision")
+        if decision == "deny":
+            return error_redirect(RedirectError("access_denied", checked.redirect_uri), auth.state)
+        if decision != "approve":
+            return pages.error_page("Choose Authorize or Deny.")
+        return await self._issue_code(request, auth, checked, signed_in)
+
+    async def _issue_code(self, request: Request, auth: AuthRequest, checked: Checked, signed_in: SignedIn) -> Response:
+        raw = new_token()
+        await _state(request).storage.oauth.create_authorization_code(
+            NewAuthorizationCode(
+                code_digest=digest_token(raw),
+                application_id=checked.application.id,
+                account_id=signed_in.account.id,
+                redirect_uri=checked.redirect_uri,
+                scopes=tuple(sorted(checked.scopes)),
+                expires_at=utc_now() + CODE_LIFETIME,
+                code_challenge=auth.code_challenge,
+                code_challenge_method=auth.code_challenge_method,
+            )
+        )
+        if checked.redirect_uri == OOB:
+            return pages.code_page(raw)
+        target = with_query(checked.redirect_uri, {"code": raw, "state": auth.state})
+        return RedirectResponse(target, status_code=302, headers=pages.SECURITY_HEADERS)

@@ -1,0 +1,136 @@
+"""Turn storage records into Mastodon entities, loading what they need in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from server.config import Settings
+from server.mastodon.entities.account import AccountCounts, AccountSource, account_entity
+from server.mastodon.entities.status import StatusContext, status_entity
+from server.mastodon.dates import format_datetime
+from server.mastodon.filtering import FilterSet, hides
+from storage.clock import utcnow
+from storage.models import Account, Notification, Status, ViewerFlags
+from storage.protocols import Storage
+
+Entity = dict[str, Any]
+
+
+class Presenter:
+    def __init__(self, storage: Storage, settings: Settings) -> None:
+        self._storage = storage
+        self._base_url = settings.base_url
+
+    async def account(self, account: Account, *, source: AccountSource | None = None) -> Entity:
+        counts = await self._account_counts(account)
+        return account_entity(
+            account, base_url=self._base_url, counts=counts, source=source,
+            profile=await self._storage.profiles.get(account.id),
+            avatar_url=self._file_url(account.avatar_path), header_url=self._file_url(account.header_path),
+        )
+
+    def _file_url(self, path: str | None) -> str | None:
+        """Our stored avatars and headers are served under ``/system/``; remote ones keep their URL."""
+        if not path:
+            return None
+        return path if path.startswith(("https://", "http://")) else f"{self._base_url}/system/{path}"
+
+    async def accounts(self, accounts: Sequence[Account]) -> list[Entity]:
+        return [await self.account(account) for account in accounts]
+
+    async def _account_counts(self, account: Account) -> AccountCounts:
+        return AccountCounts(
+            followers=await self._storage.follows.count_followers(account.id),
+            following=await self._storage.follows.count_following(account.id),
+            statuses=await self._storage.statuses.count_by_account(account.id),
+            last_status_at=await self._storage.statuses.last_status_at(account.id),
+        )
+
+    async def status(self, status: Status, viewer: Account | None) -> Entity:
+        return (await self.statuses([status], viewer))[0]
+
+    async def statuses(
+        self, statuses: Sequence[Status], viewer: Account | None, *, context: str | None = None
+    ) -> list[Entity]:
+        """``context`` (home, notifications, public, thread, account) applies the viewer's filters there:
+        ``filtered`` is filled, and statuses a ``hide`` filter matches are left out."""
+        originals = await self._storage.statuses.get_many(
+            [s.reblog_of_id for s in statuses if s.reblog_of_id is not None]
+        )
+        everything = [*statuses, *originals.values()]
+        ids = [s.id for s in everything]
+        mentions = await self._storage.statuses.mention_ids(ids)
+        accounts = await self._accounts_by_id({s.account_id for s in everything}
+                                               | {a for m in mentions.values() for a in m})
+        account_entities = {i: await self.account(a) for i, a in accounts.items()
+                            if i in {s.account_id for s in everything}}
+        tags = await self._storage.statuses.tags(ids)
+        counts = await self._storage.statuses.counts(ids)
+        flags = await self._storage.interactions.flags(viewer.id, ids) if viewer else None
+        applications = await self._applications({s.application_id for s in everything if s.application_id})
+        filters = await self._filters(viewer, context)
+
+        def render(status: Status, reblog: Entity | None) -> Entity:
+            context = StatusContext(
+                account=account_entities[status.account_id],
+                mentions=[accounts[a] for a in mentions.get(status.id, []) if a in accounts],
+                tags=tags.get(status.id, []),
+                counts=counts.get(status.id, (0, 0, 0)),
+                application=applications.get(status.application_id) if status.application_id else None,
+                reblog=reblog,
+                filtered=filters.match(originals.get(status.reblog_of_id or 0, status)),
+            )
+            return status_entity(status, accounts[status.account_id], context, base_url=self._base_url,
+                                 flags=flags, viewer_id=viewer.id if viewer else None)
+
+        result = []
+        for status in statuses:
+            original = originals.get(status.reblog_of_id) if status.reblog_of_id else None
+            entity = render(status, render(original, None) if original else None)
+            if context is None or not hides(entity["filtered"]):
+                result.append(entity)
+        return result
+
+    async def _filters(self, viewer: Account | None, context: str | None) -> FilterSet:
+        if viewer is None or context is None:
+            return FilterSet()
+        return FilterSet(await self._storage.filters.active(viewer.id, context, utcnow()))
+
+    async def notifications(self, notifications: Sequence[Notification], viewer: Account) -> list[Entity]:
+        statuses = await self._storage.statuses.get_many([n.status_id for n in notifications if n.status_id])
+        shown = await self.statuses(list(statuses.values()), viewer, context="notifications")
+        rendered = {int(entity["id"]): entity for entity in shown}
+        senders = await self._accounts_by_id({n.from_account_id for n in notifications})
+        result = []
+        for notification in notifications:
+            sender = senders.get(notification.from_account_id)
+            if sender is None or (notification.status_id and notification.status_id not in rendered):
+                continue  # a gone sender, or a status the viewer's filters hide
+            result.append({
+                "id": str(notification.id),
+                "type": notification.type,
+                "created_at": format_datetime(notification.created_at),
+                "group_key": f"ungrouped-{notification.id}",
+                "account": await self.account(sender),
+                "status": rendered.get(notification.status_id) if notification.status_id else None,
+            })
+        return result
+
+    async def _accounts_by_id(self, account_ids: set[int]) -> Mapping[int, Account]:
+        found = {}
+        for account_id in account_ids:
+            account = await self._storage.accounts.get(account_id)
+            if account is not None:
+                found[account_id] = account
+        return found
+
+    async def _applications(self, application_ids: set[int]) -> Mapping[int, Entity]:
+        found: dict[int, Entity] = {}
+        for application_id in application_ids:
+            application = await self._storage.oauth.get_application(application_id)
+            if application is not None:
+                found[application_id] = {"name": application.name, "website": application.website}
+        return found
+
+

@@ -1,0 +1,211 @@
+"""``/api/v1/statuses``: post, read, edit, delete, and act on statuses."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server.mastodon.auth import require_user
+from server.mastodon.common import page_of, paged, path_id, state
+from server.mastodon.entities.status import status_edit_entity
+from server.mastodon.pagination import ACCOUNTS_LIMITS
+from server.mastodon.params import Params, read_params
+from server.services.statuses import StatusDraft
+from storage.errors import InvalidInput
+from storage.models import Status, Visibility
+
+VISIBILITY_ALIASES = {"local": Visibility.PUBLIC}
+
+
+def parse_visibility(params: Params, default: Visibility = Visibility.PUBLIC) -> Visibility:
+    """The four Mastodon visibilities; ``local`` (and ``local_only``) are accepted since every post starts inside."""
+    raw = params.get_str("visibility")
+    if raw is None or raw == "":
+        return default
+    if raw in VISIBILITY_ALIASES:
+        return VISIBILITY_ALIASES[raw]
+    try:
+        return Visibility(raw)
+    except ValueError:
+        raise InvalidInput(f"Validation failed: Visibility {raw!r} is not one of public, unlisted, private, direct")
+
+
+def draft_from(params: Params, request: Request, application_id: int | None) -> StatusDraft:
+    language = params.get_str("language") or None
+    return StatusDraft(
+        text=params.get_str("status", "") or "",
+        visibility=parse_visibility(params),
+        spoiler_text=params.get_str("spoiler_text", "") or "",
+        sensitive=bool(params.get_bool("sensitive", False)),
+        language=language.lower() if language else None,
+        in_reply_to_id=params.get_id("in_reply_to_id"),
+        media_ids=tuple(params.get_id_list("media_ids")),
+        application_id=application_id,
+        idempotency_key=request.headers.get("idempotency-key") or None,
+        extra={"poll": params.get_dict("poll")} if params.get_dict("poll") is not None else {},
+    )
+
+
+async def create_status(request: Request) -> Response:
+    viewer = await require_user(request, "write:statuses")
+    params = await read_params(request)
+    services = state(request).services
+    status = await services.statuses.create(viewer.account, draft_from(params, request, viewer.application_id))
+    return JSONResponse(await services.presenter.status(status, viewer.account))
+
+
+async def show_status(request: Request) -> Response:
+    viewer = await require_user(request, "read:statuses")
+    services = state(request).services
+    status = await services.statuses.visible(viewer.account, path_id(request))
+    return JSONResponse(await services.presenter.status(status, viewer.account))
+
+
+async def edit_status(request: Request) -> Response:
+    viewer = await require_user(request, "write:statuses")
+    params = await read_params(request)
+    services = state(request).services
+    current = await services.statuses.visible(viewer.account, path_id(request))
+    # An edit keeps the audience and the thread; clients send only what they may change.
+    draft = replace(draft_from(params, request, viewer.application_id), visibility=current.visibility,
+                    in_reply_to_id=None)
+    status = await services.statuses.edit(viewer.account, current.id, draft)
+    return JSONResponse(await services.presenter.status(status, viewer.account))
+
+
+async def delete_status(request: Request) -> Response:
+    viewer = await require_user(request, "write:statuses")
+    services = state(request).services
+    status = await services.statuses.delete(viewer.account, path_id(request))
+    entity = await services.presenter.status(status, viewer.account)
+    entity["text"] = status.text  # for delete-and-redraft
+    return JSONResponse(entity)
+
+
+async def status_context(request: Request) -> Response:
+    viewer = await require_user(request, "read:statuses")
+    storage = state(request).storage
+    services = state(request).services
+    status = await services.statuses.visible(viewer.account, path_id(request))
+    thread = await storage.statuses.thread(status.thread_id)
+    visible = await storage.timelines.visible_ids(viewer.account.id, [s.id for s in thread])
+    by_id = {s.id: s for s in thread if s.id in visible}
+    ancestors: list[Status] = []
+    parent_id = status.in_reply_to_id
+    while parent_id is not None and parent_id in by_id:
+        ancestors.insert(0, by_id[parent_id])
+        parent_id = by_id[parent_id].in_reply_to_id
+    descendants = _descendants(status.id, list(by_id.values()))
+    return JSONResponse({
+        "ancestors": await services.presenter.statuses(ancestors, viewer.account, context="thread"),
+        "descendants": await services.presenter.statuses(descendants, viewer.account, context="thread"),
+    })
+
+
+def _descendants(root_id: int, thread: list[Status]) -> list[Status]:
+    """Depth-first, oldest reply first at each level, as Mastodon orders a thread."""
+    children: dict[int, list[Status]] = {}
+    for status in thread:
+        if status.in_reply_to_id is not None:
+            children.setdefault(status.in_reply_to_id, []).append(status)
+    ordered = []
+    stack = list(reversed(children.get(root_id, [])))
+    while stack:
+        status = stack.pop()
+        ordered.append(status)
+        stack.extend(reversed(children.get(status.id, [])))
+    return ordered
+
+
+async def status_history(request: Request) -> Response:
+    viewer = await require_user(request, "read:statuses")
+    storage = state(request).storage
+    services = state(request).services
+    status = await services.statuses.visible(viewer.account, path_id(request))
+    author = await storage.accounts.get(status.account_id)
+    assert author is not None
+    account = await services.presenter.account(author)
+    return JSONResponse([status_edit_entity(edit, account) for edit in await storage.statuses.edits(status.id)])
+
+
+async def status_source(request: Request) -> Response:
+    viewer = await require_user(request, "read:statuses")
+    status = await state(request).services.statuses.visible(viewer.account, path_id(request))
+    return JSONResponse({"id": str(status.id), "text": status.text, "spoiler_text": status.spoiler_text})
+
+
+async def favourited_by(request: Request) -> Response:
+    viewer = await require_user(request, "read:accounts")
+    app = state(request)
+    status = await app.services.statuses.visible(viewer.account, path_id(request))
+    page = page_of(await read_params(request), ACCOUNTS_LIMITS)
+    rows = await app.storage.interactions.favourited_by(status.id, page)
+    return paged(request, await app.services.presenter.accounts([a for _, a in rows]), [i for i, _ in rows])
+
+
+async def reblogged_by(request: Request) -> Response:
+    viewer = await require_user(request, "read:accounts")
+    app = state(request)
+    status = await app.services.statuses.visible(viewer.account, path_id(request))
+    boosts = await app.storage.statuses.reblogs_of(status.id)
+    accounts = [a for a in [await app.storage.accounts.get(b.account_id) for b in reversed(boosts)] if a]
+    return JSONResponse(await app.services.presenter.accounts(accounts))
+
+
+def _action(method: str, scope: str) -> Callable[[Request], Awaitable[Response]]:
+    async def handler(request: Request) -> Response:
+        viewer = await require_user(request, scope)
+        app = state(request)
+        status_id = path_id(request)
+        interactions, statuses = app.services.interactions, app.services.statuses
+        actions = {
+            "favourite": lambda: interactions.favourite(viewer.account, status_id),
+            "unfavourite": lambda: interactions.unfavourite(viewer.account, status_id),
+            "bookmark": lambda: interactions.bookmark(viewer.account, status_id),
+            "unbookmark": lambda: interactions.bookmark(viewer.account, status_id, on=False),
+            "pin": lambda: interactions.pin(viewer.account, status_id),
+            "unpin": lambda: interactions.pin(viewer.account, status_id, on=False),
+            "mute": lambda: interactions.mute_thread(viewer.account, status_id),
+            "unmute": lambda: interactions.mute_thread(viewer.account, status_id, on=False),
+            "unreblog": lambda: statuses.unreblog(viewer.account, status_id),
+        }
+        status = await actions[method]()
+        return JSONResponse(await app.services.presenter.status(status, viewer.account))
+
+    return handler
+
+
+async def reblog(request: Request) -> Response:
+    viewer = await require_user(request, "write:statuses")
+    params = await read_params(request)
+    services = state(request).services
+    boost = await services.statuses.reblog(viewer.account, path_id(request), parse_visibility(params))
+    return JSONResponse(await services.presenter.status(boost, viewer.account))
+
+
+ACTIONS = {
+    "favourite": "write:favourites", "unfavourite": "write:favourites", "bookmark": "write:bookmarks",
+    "unbookmark": "write:bookmarks", "pin": "write:accounts", "unpin": "write:accounts",
+    "mute": "write:mutes", "unmute": "write:mutes", "unreblog": "write:statuses",
+}
+
+
+def routes() -> list[BaseRoute]:
+    base = "/api/v1/statuses"
+    return [
+        Route(base, create_status, methods=["POST"]),
+        Route(base + "/{id}", show_status, methods=["GET"]),
+        Route(base + "/{id}", edit_status, methods=["PUT"]),
+        Route(base + "/{id}", delete_status, methods=["DELETE"]),
+        Route(base + "/{id}/context", status_context, methods=["GET"]),
+        Route(base + "/{id}/history", status_history, methods=["GET"]),
+        Route(base + "/{id}/source", status_source, methods=["GET"]),
+        Route(base + "/{id}/favourited_by", favourited_by, methods=["GET"]),
+        Route(base + "/{id}/reblogged_by", reblogged_by, methods=["GET"]),
+        Route(base + "/{id}/reblog", reblog, methods=["POST"]),
+        *[Route(f"{base}/{{id}}/{name}", _action(name, scope), methods=["POST"]) for name, scope in ACTIONS.items()],
+    ]

@@ -1,0 +1,88 @@
+"""Who opened a stream: a staff user's token, found where Mastodon's streaming server looks.
+
+The order is Mastodon's: ``Authorization: Bearer``, then the ``access_token``
+query parameter, then (WebSocket only) ``Sec-WebSocket-Protocol``, which
+browsers use because they cannot set headers on a WebSocket. App-only
+tokens name no user and are refused like a bad token: no stream is public.
+
+A stream outlives the request that opened it, so ``still_allowed`` is asked
+again while it runs; a revoked token or a disabled user ends the stream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from starlette.datastructures import Headers, QueryParams
+
+from server.mastodon.auth import DISABLED_MESSAGE, digest_token
+from server.mastodon.scopes import ScopeSet
+from storage.errors import Forbidden, Unauthorized
+from storage.models import AccessToken, Account
+from storage.protocols import Storage
+
+MISSING_TOKEN: Final = "Missing access token"
+INVALID_TOKEN: Final = "Invalid access token"
+MISSING_SCOPES: Final = "Access token does not have the required scopes"
+_MAX_TOKEN_LENGTH: Final = 512
+
+
+@dataclass(frozen=True, slots=True)
+class StreamViewer:
+    account: Account
+    token: AccessToken
+    token_digest: str
+    scopes: ScopeSet
+
+    def require(self, *scopes: str) -> None:
+        """Mastodon's streaming server answers a missing scope with 401, not the API's 403."""
+        if not self.scopes.allows_any(*scopes):
+            raise Unauthorized(MISSING_SCOPES, detail=f"needs one of: {' '.join(scopes)}")
+
+
+@dataclass(frozen=True, slots=True)
+class RawToken:
+    value: str
+    from_protocol: bool
+    """Sent as ``Sec-WebSocket-Protocol``: the handshake must echo it back."""
+
+
+def token_from(headers: Headers, query: QueryParams, *, websocket: bool) -> RawToken | None:
+    scheme, _, value = headers.get("authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return RawToken(value.strip(), False)
+    if query.get("access_token"):
+        return RawToken(query["access_token"], False)
+    protocol = headers.get("sec-websocket-protocol", "").strip()
+    if websocket and protocol:
+        # Browsers offer one protocol here: the token. Mastodon takes the header whole.
+        return RawToken(protocol.split(",")[0].strip(), True)
+    return None
+
+
+async def stream_viewer(storage: Storage, raw: RawToken | None) -> StreamViewer:
+    """The staff user behind ``raw``; Unauthorized (401) or Forbidden (disabled user, 403) otherwise."""
+    if raw is None:
+        raise Unauthorized(MISSING_TOKEN)
+    if len(raw.value) > _MAX_TOKEN_LENGTH:
+        raise Unauthorized(INVALID_TOKEN, detail="oversized token")
+    digest = digest_token(raw.value)
+    token = await storage.tokens.get_access_token(digest)
+    if token is None or token.revoked_at is not None or token.account_id is None:
+        raise Unauthorized(INVALID_TOKEN, detail="unknown, revoked or app-only token")
+    account = await storage.accounts.get(token.account_id)
+    user = await storage.accounts.get_user(token.account_id)
+    if account is None or user is None:
+        raise Unauthorized(INVALID_TOKEN, detail="token of an account without sign-in")
+    if user.disabled:
+        raise Forbidden(DISABLED_MESSAGE, detail=f"account {account.id}")
+    return StreamViewer(account, token, digest, ScopeSet(frozenset(token.scopes)))
+
+
+async def still_allowed(storage: Storage, viewer: StreamViewer) -> bool:
+    token = await storage.tokens.get_access_token(viewer.token_digest)
+    if token is None or token.revoked_at is not None:
+        return False
+    user = await storage.accounts.get_user(viewer.account.id)
+    return user is not None and not user.disabled

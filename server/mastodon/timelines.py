@@ -1,0 +1,102 @@
+"""Timelines: home, public, hashtag, department, and the viewer's bookmarks and favourites."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from server.content import normalize_hashtag
+from server.mastodon.auth import Viewer, require_user
+from server.mastodon.common import page_of, paged, path_id, state
+from server.mastodon.params import Params, read_params
+from storage.errors import NotFound
+from storage.models import AccountKind, StatusFilter
+
+
+async def _respond(request: Request, viewer: Viewer, ids: Sequence[int], context: str = "public") -> Response:
+    """``context`` is the filter context (Mastodon's): statuses a hiding filter matches are left out."""
+    app = state(request)
+    statuses = await app.storage.statuses.get_many(ids)
+    ordered = [statuses[i] for i in ids if i in statuses]
+    return paged(request, await app.services.presenter.statuses(ordered, viewer.account, context=context), ids)
+
+
+async def home(request: Request) -> Response:
+    viewer = await require_user(request, "read:statuses")
+    page = page_of(await read_params(request))
+    return await _respond(request, viewer, await state(request).storage.timelines.home(viewer.account.id, page), "home")
+
+
+async def public(request: Request) -> Response:
+    viewer = await require_user(request, "read:statuses")
+    params = await read_params(request)
+    flt = StatusFilter(
+        public_only=True, exclude_reblogs=True,
+        local_only=bool(params.get_bool("local", False)), remote_only=bool(params.get_bool("remote", False)),
+        only_media=bool(params.get_bool("only_media", False)),
+    )
+    ids = await state(request).storage.timelines.statuses(viewer.account.id, page_of(params), flt)
+    return await _respond(request, viewer, ids)
+
+
+def _tags(params: Params, name: str) -> tuple[str, ...]:
+    return tuple(normalize_hashtag(tag) for tag in params.get_str_list(name) if normalize_hashtag(tag))
+
+
+async def hashtag(request: Request) -> Response:
+    viewer = await require_user(request, "read:statuses")
+    params = await read_params(request)
+    tag = normalize_hashtag(request.path_params["hashtag"])
+    flt = StatusFilter(
+        public_only=True, exclude_reblogs=True, tag_any=(tag, *_tags(params, "any")), tag_all=_tags(params, "all"),
+        tag_none=_tags(params, "none"), local_only=bool(params.get_bool("local", False)),
+        remote_only=bool(params.get_bool("remote", False)), only_media=bool(params.get_bool("only_media", False)),
+    )
+    ids = await state(request).storage.timelines.statuses(viewer.account.id, page_of(params), flt)
+    return await _respond(request, viewer, ids)
+
+
+async def department(request: Request) -> Response:
+    """``GET /api/v1/timelines/department/:id``: posts addressed to a department (it is mentioned)."""
+    viewer = await require_user(request, "read:statuses")
+    params = await read_params(request)
+    storage = state(request).storage
+    account = await storage.accounts.get(path_id(request))
+    if account is None or account.kind is not AccountKind.DEPARTMENT:
+        raise NotFound()
+    ids = await storage.timelines.statuses(
+        viewer.account.id, page_of(params), StatusFilter(exclude_reblogs=True), mentioning=account.id
+    )
+    return await _respond(request, viewer, ids)
+
+
+async def _listed(request: Request, kind: str, scope: str) -> Response:
+    viewer = await require_user(request, scope)
+    app = state(request)
+    rows = await app.storage.interactions.listed(kind, viewer.account.id, page_of(await read_params(request)))
+    statuses = await app.storage.statuses.get_many([status_id for _, status_id in rows])
+    visible = await app.storage.timelines.visible_ids(viewer.account.id, list(statuses))
+    ordered = [statuses[s] for _, s in rows if s in visible]
+    return paged(request, await app.services.presenter.statuses(ordered, viewer.account), [i for i, _ in rows])
+
+
+async def bookmarks(request: Request) -> Response:
+    return await _listed(request, "bookmark", "read:bookmarks")
+
+
+async def favourites(request: Request) -> Response:
+    return await _listed(request, "favourite", "read:favourites")
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/api/v1/timelines/home", home, methods=["GET"]),
+        Route("/api/v1/timelines/public", public, methods=["GET"]),
+        Route("/api/v1/timelines/tag/{hashtag}", hashtag, methods=["GET"]),
+        Route("/api/v1/timelines/department/{id}", department, methods=["GET"]),
+        Route("/api/v1/bookmarks", bookmarks, methods=["GET"]),
+        Route("/api/v1/favourites", favourites, methods=["GET"]),
+    ]

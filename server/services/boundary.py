@@ -1,0 +1,146 @@
+"""The one rule of what outsiders can see, used by every outbound path and every outside view.
+
+An outsider is anyone without a staff token: anonymous requests, remote
+servers, app-only tokens. Outsiders see published statuses (their approved
+revision), exposed actors, public media of published statuses, and
+nothing else. Callers that find a hidden object answer exactly as for a
+missing one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from activitypub.actors import actor_id, is_exposed
+from activitypub.notes import OutsideMention, PublishedNote
+from storage.errors import InvalidInput
+from storage.models import Account, PublicationState, Status, Visibility
+from storage.protocols import Storage
+
+STATUS_PATH = re.compile(r"^/users/(?P<username>[A-Za-z0-9_]+)/statuses/(?P<ref>\d+(?:-\d+)?)(?P<rest>/[a-z]+)?$")
+PUBLIC_STATUS_PARTS = frozenset({"", "/replies", "/likes", "/shares", "/activity"})
+MENTION_LINK = re.compile(r'<span class="h-card"[^>]*><a href="(?P<href>[^"]+)" class="u-url mention">@<span>'
+                          r'(?P<name>[^<]*)</span></a></span>')
+
+
+def status_ref(status_id: int, epoch: int) -> str:
+    """The id part of a published URI; a new epoch after retraction mints a new URI."""
+    return str(status_id) if epoch <= 1 else f"{status_id}-{epoch}"
+
+
+def published_uri(base_url: str, author: Account, status_id: int, epoch: int) -> str:
+    return f"{actor_id(base_url, author.username)}/statuses/{status_ref(status_id, epoch)}"
+
+
+class Boundary:
+    def __init__(self, storage: Storage, base_url: str) -> None:
+        self._storage = storage
+        self._base = base_url.rstrip("/")
+
+    async def outside_status(self, uri: str) -> Status | None:
+        """The published status with this URI, or None: internal, retracted and missing all look alike."""
+        status = await self._storage.statuses.get_by_uri(uri)
+        if status is None or status.deleted_at is not None or not status.local:
+            return None
+        return status if status.publication_state is PublicationState.PUBLISHED else None
+
+    async def retracted_status(self, uri: str) -> Status | None:
+        status = await self._storage.statuses.get_by_uri(uri)
+        if status is None or not status.local:
+            return None
+        was_public = status.publication_state is PublicationState.RETRACTED or status.deleted_at is not None
+        return status if was_public and status.published_at is not None else None
+
+    async def is_public_url(self, url: str) -> bool:
+        """For the delivery guard: may this local URL be named outside right now?"""
+        parts = urlsplit(url)
+        if parts.path.startswith("/tags/") and not parts.query:
+            return True
+        match = STATUS_PATH.match(parts.path)
+        if match is None or (match.group("rest") or "") not in PUBLIC_STATUS_PARTS:
+            return await self._is_public_media(parts.path)
+        base_uri = f"{self._base}/users/{match.group('username')}/statuses/{match.group('ref')}"
+        return await self.outside_status(base_uri) is not None
+
+    async def was_public_url(self, url: str) -> bool:
+        match = STATUS_PATH.match(urlsplit(url).path)
+        if match is None:
+            return False
+        base_uri = f"{self._base}/users/{match.group('username')}/statuses/{match.group('ref')}"
+        return await self.outside_status(base_uri) is not None or await self.retracted_status(base_uri) is not None
+
+    async def _is_public_media(self, path: str) -> bool:
+        if not path.startswith("/media/public/"):
+            return False
+        token = path[len("/media/public/"):].split("/", 1)[0]
+        finder = getattr(self._storage, "media", None)
+        if finder is None or not hasattr(finder, "get_by_public_token"):
+            return False
+        return await finder.get_by_public_token(token) is not None
+
+    async def check_publishable(self, status: Status) -> None:
+        if status.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED):
+            raise InvalidInput("Only public or unlisted posts can be published")
+        if status.reblog_of_id is not None or not status.local:
+            raise InvalidInput("Only original local posts can be published")
+        if status.deleted_at is not None:
+            raise InvalidInput("A deleted post cannot be published")
+        hidden = [a.username for a in await self._mentioned(status) if a.is_local and not is_exposed(a)]
+        if hidden:
+            raise InvalidInput(
+                "The post mentions accounts that are not visible outside (" + ", ".join(f"@{u}" for u in hidden)
+                + "); expose them or edit the post first"
+            )
+
+    async def _mentioned(self, status: Status) -> Sequence[Account]:
+        ids = (await self._storage.statuses.mention_ids([status.id])).get(status.id, [])
+        return [a for a in [await self._storage.accounts.get(i) for i in ids] if a is not None]
+
+    async def note_for(self, status: Status, author: Account) -> PublishedNote:
+        """The Note of the approved revision, with only outside-visible references."""
+        assert status.uri is not None, "only published statuses have a Note"
+        edit = await self._storage.statuses.get_edit(status.published_edit_id) if status.published_edit_id else None
+        content = edit.content if edit else status.content
+        mentions = [OutsideMention(self._actor_uri(a), f"@{a.acct}" if not a.is_local else f"@{a.username}@"
+                                   f"{urlsplit(self._base).netloc}") for a in await self._mentioned(status)]
+        tags = (await self._storage.statuses.tags([status.id])).get(status.id, [])
+        in_reply_to, conversation = await self._thread_links(status)
+        first_edit = (await self._storage.statuses.edits(status.id))[:1]
+        updated = edit.created_at if edit and first_edit and edit.id != first_edit[0].id else None
+        return PublishedNote(
+            uri=status.uri, url=f"{self._base}/@{author.username}/{status_ref(status.id, status.publication_epoch)}",
+            author_uri=actor_id(self._base, author.username),
+            author_followers=f"{actor_id(self._base, author.username)}/followers",
+            content=content, summary=(edit.spoiler_text if edit else status.spoiler_text) or None,
+            sensitive=edit.sensitive if edit else status.sensitive, language=status.language,
+            published=status.published_at or status.created_at, updated=updated,
+            unlisted=status.visibility is Visibility.UNLISTED, in_reply_to=in_reply_to, conversation=conversation,
+            mentions=mentions, hashtags=[(t.display_name, f"{self._base}/tags/{t.name}") for t in tags],
+        )
+
+    def _actor_uri(self, account: Account) -> str:
+        return actor_id(self._base, account.username) if account.is_local else (account.uri or "")
+
+    async def _thread_links(self, status: Status) -> tuple[str | None, str | None]:
+        """``inReplyTo`` names only a published or remote parent; context comes from the first published ancestor."""
+        parent = await self._storage.statuses.get(status.in_reply_to_id) if status.in_reply_to_id else None
+        in_reply_to = None
+        if parent is not None and not parent.local:
+            in_reply_to = parent.uri
+        elif parent is not None and parent.publication_state is PublicationState.PUBLISHED:
+            in_reply_to = parent.uri
+        elif status.in_reply_to_uri:
+            in_reply_to = status.in_reply_to_uri
+        root = status
+        while root.in_reply_to_id is not None:
+            ancestor = await self._storage.statuses.get(root.in_reply_to_id)
+            if ancestor is None:
+                break
+            root = ancestor
+            if root.publication_state is PublicationState.PUBLISHED or not root.local:
+                break
+        anchor = root if (root.publication_state is PublicationState.PUBLISHED or not root.local) else status
+        conversation = f"{anchor.uri}#conversation" if anchor.uri else None
+        return in_reply_to, conversation

@@ -1,0 +1,83 @@
+"""The services a request handler reaches, built once per app from its dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.config import Settings
+from server.events import EventBus
+from server.mastodon.presenters import Presenter
+from server.passwords import Passwords
+from server.services.accounts import AccountService, DepartmentService
+from server.services.distribution import Distribution
+from server.services.interactions import InteractionService
+from server.services.statuses import StatusService
+from federation.guard import DeliveryGuard, ExposureGuard
+from federation.outbound import FederationOutbound
+from federation.policy import DomainPolicy
+from federation.sender import Sender
+from server.services.boundary import Boundary
+from server.services.outbound import Outbound
+from server.services.publication import PublicationService
+from server.services.profile_media import ProfileMedia
+from server.services.profiles import ProfileService
+from server.services.relationships import RelationshipService
+from server.services.handles import HandleResolver, KnownHandles
+from storage.protocols import Storage
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    accounts: AccountService
+    departments: DepartmentService
+    distribution: Distribution
+    statuses: StatusService
+    interactions: InteractionService
+    presenter: Presenter
+    boundary: Boundary
+    guard: DeliveryGuard
+    sender: Sender
+    publication: PublicationService
+    outbound: Outbound
+    relationships: RelationshipService
+    profiles: ProfileService
+    handles: HandleResolver
+
+
+def delivery_guard(storage: Storage, settings: Settings, boundary: Boundary) -> DeliveryGuard:
+    return ExposureGuard(
+        storage, settings.base_url, boundary.is_public_url, was_public_object=boundary.was_public_url,
+        extra_public_urls=frozenset({f"{settings.base_url}/actor", f"{settings.base_url}/actor#main-key"}),
+    )
+
+
+def domain_policy(settings: Settings) -> DomainPolicy:
+    federation = settings.federation
+    return DomainPolicy(federation.mode, federation.allowed_domains, federation.blocked_domains)
+
+
+def build_services(storage: Storage, settings: Settings, events: EventBus, passwords: Passwords) -> Services:
+    accounts = AccountService(storage, passwords)
+    distribution = Distribution(storage, events)
+    boundary = Boundary(storage, settings.base_url)
+    guard = delivery_guard(storage, settings, boundary)
+    sender = Sender(storage, guard, domain_policy(settings))
+    publication = PublicationService(storage, settings.base_url, boundary, sender)
+    outbound = FederationOutbound(storage, settings.base_url, sender, publication)
+    statuses = StatusService(storage, settings, distribution, outbound)
+    return Services(
+        accounts=accounts,
+        departments=DepartmentService(storage, accounts),
+        distribution=distribution,
+        statuses=statuses,
+        interactions=InteractionService(storage, statuses, distribution, outbound),
+        presenter=Presenter(storage, settings),
+        boundary=boundary,
+        guard=guard,
+        sender=sender,
+        publication=publication,
+        outbound=outbound,
+        relationships=RelationshipService(storage, distribution, outbound),
+        profiles=ProfileService(storage, ProfileMedia(settings.data_dir)),
+        handles=KnownHandles(storage),
+    )

@@ -1,0 +1,126 @@
+"""Inside distribution: who gets a status in their home feed, who is notified, which streams hear of it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from server.events import Event, EventBus
+from storage.models import Account, AccountKind, Status, Visibility
+from storage.protocols import Storage
+
+PUBLIC_STREAMS = ("public", "public:local", "public:remote")
+
+
+class Distribution:
+    def __init__(self, storage: Storage, events: EventBus) -> None:
+        self._storage = storage
+        self._events = events
+
+    async def status_created(self, status: Status, author: Account, mention_ids: Sequence[int]) -> None:
+        """Fan a new status (or boost) out to home feeds, notifications and streams."""
+        recipients = await self._home_recipients(status, author, mention_ids)
+        await self._storage.timelines.add_to_home(status.id, recipients)
+        events = [Event(f"user:{account_id}", "update", status.id) for account_id in recipients]
+        events.extend(await self._public_events(status))
+        events.extend(Event(f"list:{found.id}", "update", status.id)
+                      for found in await self._storage.lists.lists_for_status(status.id))
+        await self._events.publish(events)
+        if status.reblog_of_id is None:
+            await self._notify_mentions(status, author, mention_ids)
+            await self._notify_subscribers(status, author)
+
+    async def status_edited(self, status: Status) -> None:
+        followers = await self._storage.follows.local_follower_ids(status.account_id)
+        streams = [f"user:{account_id}" for account_id in {status.account_id, *followers}]
+        if status.visibility is Visibility.PUBLIC:
+            streams.extend(PUBLIC_STREAMS)
+        await self._events.publish(Event(stream, "status.update", status.id) for stream in streams)
+        await self._notify_boosters(status)
+
+    async def status_deleted(self, status: Status, audience: Sequence[int]) -> None:
+        streams = [f"user:{account_id}" for account_id in audience]
+        if status.visibility is Visibility.PUBLIC:
+            streams.extend(PUBLIC_STREAMS)
+        await self._events.publish(Event(stream, "delete", payload=str(status.id)) for stream in streams)
+
+    async def notify(
+        self, account: Account, from_account: Account, kind: str, status_id: int | None, *, allow_self: bool = False
+    ) -> None:
+        """One notification to a local account, unless it blocks or mutes the sender.
+
+        Only ``allow_self`` notifies an account of itself (Mastodon's ``poll`` to the poll's author).
+        """
+        if not account.is_local or (account.id == from_account.id and not allow_self):
+            return
+        if from_account.id in await self._storage.relationships.blocked_ids(account.id):
+            return
+        if from_account.id in await self._storage.relationships.muted_ids(account.id, notifications_only=True):
+            return
+        notification = await self._storage.notifications.add(account.id, from_account.id, kind, status_id)
+        if notification is not None:
+            await self._events.publish([Event(f"user:notification:{account.id}", "notification", notification.id),
+                                        Event(f"user:{account.id}", "notification", notification.id)])
+
+    async def _home_recipients(self, status: Status, author: Account, mention_ids: Sequence[int]) -> list[int]:
+        recipients: set[int] = {author.id} if author.is_local else set()
+        # Owners who keep the author in an exclusive list read those posts there, not at home.
+        exclusive = await self._storage.lists.exclusive_owner_ids(author.id)
+        if status.reblog_of_id is not None:
+            recipients.update(set(await self._storage.follows.local_follower_ids(author.id, with_reblogs_only=True))
+                              - exclusive)
+            return sorted(recipients)
+        if status.visibility is not Visibility.DIRECT:
+            recipients.update(set(await self._storage.follows.local_follower_ids(author.id)) - exclusive)
+        if status.visibility is Visibility.PUBLIC:
+            recipients.update(await self._storage.tag_follows.followers_for_status(status.id))
+        for account_id in mention_ids:
+            recipients.update(await self._addressed_locals(account_id))
+        return sorted(recipients)
+
+    async def _addressed_locals(self, account_id: int) -> set[int]:
+        """A mentioned local account; a mentioned department stands for its members."""
+        account = await self._storage.accounts.get(account_id)
+        if account is None or not account.is_local:
+            return set()
+        if account.kind is AccountKind.DEPARTMENT:
+            return {m.account_id for m in await self._storage.departments.members(account.id)}
+        return {account.id}
+
+    async def _public_events(self, status: Status) -> list[Event]:
+        if status.visibility is not Visibility.PUBLIC or status.reblog_of_id is not None:
+            return []
+        streams = ["public", "public:local" if status.local else "public:remote"]
+        for tag in (await self._storage.statuses.tags([status.id])).get(status.id, []):
+            streams.append(f"hashtag:{tag.name}")
+            if status.local:
+                streams.append(f"hashtag:local:{tag.name}")
+        return [Event(stream, "update", status.id) for stream in streams]
+
+    async def _notify_mentions(self, status: Status, author: Account, mention_ids: Sequence[int]) -> None:
+        notified: set[int] = set()
+        for account_id in mention_ids:
+            for local_id in await self._addressed_locals(account_id):
+                if local_id in notified:
+                    continue
+                notified.add(local_id)
+                account = await self._storage.accounts.get(local_id)
+                if account is not None:
+                    await self.notify(account, author, "mention", status.id)
+
+    async def _notify_subscribers(self, status: Status, author: Account) -> None:
+        if status.visibility is Visibility.DIRECT or status.in_reply_to_id is not None:
+            return
+        for follower_id in await self._storage.follows.local_follower_ids(author.id, notify_only=True):
+            follower = await self._storage.accounts.get(follower_id)
+            if follower is not None:
+                await self.notify(follower, author, "status", status.id)
+
+    async def _notify_boosters(self, status: Status) -> None:
+        """Mastodon tells those who boosted a post that it changed under them."""
+        author = await self._storage.accounts.get(status.account_id)
+        if author is None:
+            return
+        for reblog in await self._storage.statuses.reblogs_of(status.id):
+            booster = await self._storage.accounts.get(reblog.account_id)
+            if booster is not None:
+                await self.notify(booster, author, "update", status.id)

@@ -1,0 +1,127 @@
+"""An account owner's own profile: names, bios, fields, flags, preferences, avatar and header.
+
+``note`` is the internal bio staff see; ``public_note`` is the only bio an
+outsider ever sees (DESIGN.md, "Exposed actors"). Both are plain text.
+Uploaded images are decoded and re-encoded (metadata stripped) before a
+byte is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Final
+
+from server.media import process_image
+from server.services.profile_media import ProfileMedia
+from storage.errors import InvalidInput, PayloadTooLarge
+from storage.models import Account, ProfileChanges
+from storage.profiles import MAX_FIELDS, AccountProfile, Preferences, ProfileField, SettingsChanges
+from storage.protocols import Storage
+
+MAX_DISPLAY_NAME: Final = 30
+MAX_NOTE: Final = 500
+MAX_FIELD_TEXT: Final = 255
+IMAGE_LIMIT: Final = 2 * 1024 * 1024  # Mastodon's avatar and header limit
+AVATAR_PIXELS: Final = 400 * 400
+HEADER_PIXELS: Final = 1500 * 500
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileUpdate:
+    """What ``update_credentials`` asked for; None leaves a value unchanged."""
+
+    display_name: str | None = None
+    note: str | None = None
+    public_note: str | None = None
+    locked: bool | None = None
+    settings: SettingsChanges = SettingsChanges()
+    avatar: bytes | None = None
+    header: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OwnProfile:
+    account: Account
+    profile: AccountProfile
+    preferences: Preferences
+
+
+class ProfileService:
+    def __init__(self, storage: Storage, media: ProfileMedia) -> None:
+        self._storage = storage
+        self.media = media
+
+    async def own(self, account: Account) -> OwnProfile:
+        return OwnProfile(
+            account, await self._storage.profiles.get(account.id), await self._storage.profiles.preferences(account.id)
+        )
+
+    async def update(self, account: Account, update: ProfileUpdate) -> OwnProfile:
+        changes = _checked(update)
+        avatar = header = None
+        try:
+            avatar = await self._store_image("avatar", update.avatar, AVATAR_PIXELS)
+            header = await self._store_image("header", update.header, HEADER_PIXELS)
+            async with self._storage.transaction():
+                updated = await self._storage.accounts.update_profile(account.id, ProfileChanges(
+                    display_name=changes.display_name, note=changes.note, public_note=changes.public_note,
+                    locked=changes.locked, avatar_path=avatar, header_path=header,
+                ))
+                profile, preferences = await self._storage.profiles.update(account.id, update.settings)
+        except BaseException:
+            # Nothing half-done: files of a refused or failed update are not kept.
+            await self.media.delete(avatar)
+            await self.media.delete(header)
+            raise
+        if avatar is not None:
+            await self.media.delete(account.avatar_path)
+        if header is not None:
+            await self.media.delete(account.header_path)
+        return OwnProfile(updated, profile, preferences)
+
+    async def clear_image(self, account: Account, kind: str) -> OwnProfile:
+        """``DELETE /api/v1/profile/avatar`` and ``/header``: back to the default image."""
+        old = account.avatar_path if kind == "avatar" else account.header_path
+        changes = ProfileChanges(avatar_path="") if kind == "avatar" else ProfileChanges(header_path="")
+        updated = await self._storage.accounts.update_profile(account.id, changes)
+        await self.media.delete(old)
+        return await self.own(updated)
+
+    async def _store_image(self, kind: str, data: bytes | None, pixels: int) -> str | None:
+        if data is None:
+            return None
+        if len(data) > IMAGE_LIMIT:
+            raise PayloadTooLarge(f"Validation failed: {kind.capitalize()} file size must be less than 2 MB")
+        try:
+            image = await asyncio.to_thread(process_image, data, max_bytes=IMAGE_LIMIT, original_pixels=pixels)
+        except InvalidInput as exc:
+            raise InvalidInput(f"Validation failed: {kind.capitalize()}: {exc.public_message}") from exc
+        return await self.media.save(kind, image.original, image.original_mime)
+
+
+def _checked(update: ProfileUpdate) -> ProfileUpdate:
+    display_name = update.display_name.strip() if update.display_name is not None else None
+    if display_name is not None and len(display_name) > MAX_DISPLAY_NAME:
+        raise InvalidInput(f"Validation failed: Display name is too long (maximum is {MAX_DISPLAY_NAME} characters)")
+    for label, text in (("Bio", update.note), ("Public bio", update.public_note)):
+        if text is not None and len(text) > MAX_NOTE:
+            raise InvalidInput(f"Validation failed: {label} is too long (maximum is {MAX_NOTE} characters)")
+    fields = update.settings.fields
+    if fields is not None:
+        _check_fields(fields)
+    return ProfileUpdate(
+        display_name=display_name, note=update.note.strip() if update.note is not None else None,
+        public_note=update.public_note.strip() if update.public_note is not None else None,
+        locked=update.locked, settings=update.settings,
+    )
+
+
+def _check_fields(fields: tuple[ProfileField, ...]) -> None:
+    if len(fields) > MAX_FIELDS:
+        raise InvalidInput(f"Validation failed: at most {MAX_FIELDS} profile fields are allowed")
+    for field in fields:
+        if len(field.name) > MAX_FIELD_TEXT or len(field.value) > MAX_FIELD_TEXT:
+            raise InvalidInput(
+                f"Validation failed: profile field names and values are at most {MAX_FIELD_TEXT} characters"
+            )

@@ -1,0 +1,176 @@
+"""Publishing a status outside, and retracting it: the boundary crossed deliberately.
+
+Publishing sends ``Create{Note}`` from the author to the author's outside
+followers (and mentioned outsiders), and ``Announce{object: <Note URI>}``
+from each announcer to its outside followers; the Note then becomes
+fetchable by anyone. Retracting sends ``Delete{Tombstone}`` and
+``Undo{Announce}`` to every inbox the status reached plus the current
+outside followers, and the URI answers 410 for good. A later publication
+mints a new URI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from activitypub import activities
+from activitypub.actors import actor_id
+from activitypub.notes import as_time, note_document
+from federation.sender import Sender
+from server.services.boundary import Boundary, published_uri
+from storage.errors import Conflict, InvalidInput, NotFound
+from storage.models import Account, AccountKind, ProfileChanges, PublicationState, Status
+from storage.protocols import Storage
+
+
+class PublicationService:
+    def __init__(self, storage: Storage, base_url: str, boundary: Boundary, sender: Sender) -> None:
+        self._storage = storage
+        self._base = base_url
+        self._boundary = boundary
+        self._sender = sender
+
+    async def publish(
+        self, status_id: int, *, by: str, announcers: Sequence[str] | None = None, reason: str | None = None
+    ) -> Status:
+        """Publish the latest revision; ``announcers`` are usernames (default: the company and addressed departments)."""
+        status, author = await self._load(status_id)
+        if status.publication_state is PublicationState.PUBLISHED:
+            return await self._approve_revision(status, by=by, reason=reason)
+        await self._boundary.check_publishable(status)
+        chosen = await self._announcers(status, author, announcers)
+        epoch = status.publication_epoch + 1
+        latest_edit = (await self._storage.statuses.edits(status.id))[-1]
+        uri = published_uri(self._base, author, status.id, epoch)
+        async with self._storage.transaction():
+            if not author.exposed:
+                await self._storage.accounts.update_profile(author.id, ProfileChanges(exposed=True))
+            published = await self._storage.statuses.set_publication(
+                status.id, PublicationState.PUBLISHED, epoch=epoch, uri=uri, url=None, edit_id=latest_edit.id
+            )
+            await self._storage.publication.record(
+                status.id, status.publication_state.value, "published", epoch, by, reason, [a.id for a in chosen]
+            )
+        author = await self._require_account(author.id)
+        await self._send_create(published, author)
+        for announcer in chosen:
+            await self._send_announce(published, announcer)
+        return published
+
+    async def _approve_revision(self, status: Status, *, by: str, reason: str | None) -> Status:
+        """Outsiders keep the approved revision until a newer one is published; then ``Update`` goes out."""
+        latest = (await self._storage.statuses.edits(status.id))[-1]
+        if latest.id == status.published_edit_id:
+            raise Conflict("This post is already published, and it has no newer revision")
+        await self._boundary.check_publishable(status)
+        announcer_ids = await self._storage.publication.announcer_ids(status.id, status.publication_epoch)
+        async with self._storage.transaction():
+            updated = await self._storage.statuses.set_publication(
+                status.id, PublicationState.PUBLISHED, epoch=status.publication_epoch, uri=status.uri, url=None,
+                edit_id=latest.id,
+            )
+            await self._storage.publication.record(
+                status.id, "published", "published", status.publication_epoch, by, reason or "revision approved",
+                announcer_ids,
+            )
+        await self.send_update(updated)
+        return updated
+
+    async def unpublish(self, status_id: int, *, by: str, reason: str | None = None) -> Status:
+        status, author = await self._load(status_id)
+        if status.publication_state is not PublicationState.PUBLISHED or status.uri is None:
+            raise Conflict("This post is not published")
+        announcer_ids = await self._storage.publication.announcer_ids(status.id, status.publication_epoch)
+        async with self._storage.transaction():
+            retracted = await self._storage.statuses.set_publication(
+                status.id, PublicationState.RETRACTED, epoch=status.publication_epoch, uri=status.uri, url=None,
+                edit_id=status.published_edit_id,
+            )
+            await self._storage.publication.record(
+                status.id, "published", "retracted", status.publication_epoch, by, reason, announcer_ids
+            )
+        await self.send_retraction(retracted, author, announcer_ids)
+        return retracted
+
+    async def send_retraction(self, status: Status, author: Account, announcer_ids: Sequence[int]) -> None:
+        assert status.uri is not None
+        reached = await self._storage.deliveries.inboxes_for_object(status.uri)
+        followers = await self._sender.followers_of([author.id, *announcer_ids])
+        delete = activities.delete_note(f"{status.uri}#delete", actor_id(self._base, author.username), status.uri)
+        await self._sender.send(delete, author, followers, object_uri=status.uri, extra_inboxes=reached)
+        for announcer_id in announcer_ids:
+            announcer = await self._require_account(announcer_id)
+            announce = self._announce_activity(status, announcer)
+            undo = activities.undo(f"{announce['id']}/undo", actor_id(self._base, announcer.username), announce)
+            await self._sender.send(undo, announcer, followers, object_uri=status.uri, extra_inboxes=reached)
+
+    async def send_update(self, status: Status) -> None:
+        """``Update{Note}`` of the approved revision to every inbox the status reached and current followers."""
+        author = await self._require_account(status.account_id)
+        if status.uri is None or status.publication_state is not PublicationState.PUBLISHED:
+            return
+        note = note_document(await self._boundary.note_for(status, author))
+        announcer_ids = await self._storage.publication.announcer_ids(status.id, status.publication_epoch)
+        followers = await self._sender.followers_of([author.id, *announcer_ids])
+        reached = await self._storage.deliveries.inboxes_for_object(status.uri)
+        update = activities.update(f"{status.uri}#updates/{note.get('updated', 'now')}", note["attributedTo"], note)
+        await self._sender.send(update, author, followers, object_uri=status.uri, extra_inboxes=reached)
+
+    async def _send_create(self, status: Status, author: Account) -> None:
+        assert status.uri is not None
+        note = note_document(await self._boundary.note_for(status, author))
+        create = activities.create(f"{status.uri}/activity", note["attributedTo"], note)
+        recipients = [*await self._sender.followers_of([author.id]), *await self._remote_mentions(status)]
+        await self._sender.send(create, author, recipients, object_uri=status.uri)
+
+    async def _send_announce(self, status: Status, announcer: Account) -> None:
+        assert status.uri is not None
+        announce = self._announce_activity(status, announcer)
+        await self._sender.send(announce, announcer, await self._sender.followers_of([announcer.id]),
+                                object_uri=status.uri)
+
+    def _announce_activity(self, status: Status, announcer: Account) -> dict[str, Any]:
+        assert status.uri is not None
+        announcer_uri = actor_id(self._base, announcer.username)
+        return activities.announce(
+            f"{announcer_uri}/announces/{status.id}-{status.publication_epoch}", announcer_uri, status.uri,
+            followers=f"{announcer_uri}/followers", published=as_time(status.published_at or status.created_at),
+        )
+
+    async def _announcers(self, status: Status, author: Account, chosen: Sequence[str] | None) -> list[Account]:
+        if chosen is None:
+            accounts = list(await self._storage.accounts.list_local(AccountKind.COMPANY))
+            mentioned = (await self._storage.statuses.mention_ids([status.id])).get(status.id, [])
+            for account_id in mentioned:
+                account = await self._storage.accounts.get(account_id)
+                if account is not None and account.kind is AccountKind.DEPARTMENT and account.exposed:
+                    accounts.append(account)
+        else:
+            accounts = []
+            for username in chosen:
+                account = await self._storage.accounts.get_local(username)
+                if account is None or account.kind not in (AccountKind.COMPANY, AccountKind.DEPARTMENT):
+                    raise InvalidInput(f"{username!r} is not the company or a department")
+                if not account.exposed:
+                    raise InvalidInput(f"{username!r} is hidden from the outside and cannot announce")
+                accounts.append(account)
+        # The author never announces their own post: the Create already reached their followers.
+        return [a for a in {a.id: a for a in accounts}.values() if a.id != author.id]
+
+    async def _remote_mentions(self, status: Status) -> list[Account]:
+        ids = (await self._storage.statuses.mention_ids([status.id])).get(status.id, [])
+        accounts = [await self._storage.accounts.get(i) for i in ids]
+        return [a for a in accounts if a is not None and not a.is_local]
+
+    async def _load(self, status_id: int) -> tuple[Status, Account]:
+        status = await self._storage.statuses.get(status_id)
+        if status is None or status.deleted_at is not None:
+            raise NotFound(f"No status {status_id}")
+        return status, await self._require_account(status.account_id)
+
+    async def _require_account(self, account_id: int) -> Account:
+        account = await self._storage.accounts.get(account_id)
+        if account is None:
+            raise NotFound()
+        return account

@@ -1,0 +1,209 @@
+"""Posting, editing, deleting and boosting inside; publication to the outside is a separate decision."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from server.config import Settings
+from server.content import MentionedAccount, RenderedContent, render_status_async
+from server.services.attachments import StatusAttachments
+from server.services.distribution import Distribution
+from server.services.outbound import Outbound
+from storage.errors import Forbidden, InvalidInput, NotFound
+from storage.models import Account, NewStatus, Role, Status, StatusChanges, Visibility
+from storage.protocols import Storage
+
+MAX_CHARACTERS = 500
+LANGUAGE = re.compile(r"\A[a-z]{2,3}\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class StatusDraft:
+    """What a client asked for, already parsed; the service checks it against the rules."""
+
+    text: str = ""
+    visibility: Visibility = Visibility.PUBLIC
+    spoiler_text: str = ""
+    sensitive: bool = False
+    language: str | None = None
+    in_reply_to_id: int | None = None
+    media_ids: tuple[int, ...] = ()
+    application_id: int | None = None
+    idempotency_key: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    rendered: RenderedContent
+    mention_ids: tuple[int, ...]
+    tags: tuple[tuple[str, str], ...]
+
+
+class StatusService:
+    def __init__(
+        self, storage: Storage, settings: Settings, distribution: Distribution, outbound: Outbound,
+        attachments: StatusAttachments | None = None,
+    ) -> None:
+        self._storage = storage
+        self._settings = settings
+        self._distribution = distribution
+        self._outbound = outbound
+        self._attachments = attachments or StatusAttachments(storage)
+
+    async def visible(self, viewer: Account, status_id: int) -> Status:
+        """The status if the viewer may see it inside; otherwise NotFound, exactly as for a missing one."""
+        status = await self._storage.statuses.get(status_id)
+        if status is None or status_id not in await self._storage.timelines.visible_ids(viewer.id, [status_id]):
+            raise NotFound()
+        return status
+
+    async def create(self, author: Account, draft: StatusDraft) -> Status:
+        if draft.idempotency_key:
+            earlier = await self._storage.statuses.idempotent(author.id, draft.idempotency_key)
+            if earlier is not None and (status := await self._storage.statuses.get(earlier)):
+                return status
+        parent = await self.visible(author, draft.in_reply_to_id) if draft.in_reply_to_id else None
+        composed = await self._compose(author, draft)
+        await self._refuse_outside_only_direct(draft.visibility, composed.mention_ids)
+        prepared = await self._attachments.prepare(author, draft)
+        async with self._storage.transaction():
+            status = await self._storage.statuses.create(NewStatus(
+                account_id=author.id, visibility=draft.visibility, text=draft.text.strip(),
+                content=composed.rendered.html, spoiler_text=draft.spoiler_text.strip(), sensitive=draft.sensitive
+                or bool(draft.spoiler_text.strip()), language=draft.language,
+                in_reply_to_id=parent.id if parent else None,
+                in_reply_to_account_id=parent.account_id if parent else None,
+                application_id=draft.application_id, mention_ids=composed.mention_ids, tags=composed.tags,
+            ))
+            await self._attachments.attach(author, status, prepared)
+            if draft.idempotency_key:
+                await self._storage.statuses.remember_idempotency(author.id, draft.idempotency_key, status.id)
+        await self._distribution.status_created(status, author, composed.mention_ids)
+        return status
+
+    async def edit(self, author: Account, status_id: int, draft: StatusDraft) -> Status:
+        status = await self._own(author, status_id)
+        if status.reblog_of_id is not None:
+            raise InvalidInput("A boost cannot be edited")
+        composed = await self._compose(author, draft)
+        prepared = await self._attachments.prepare(author, draft, status.id)
+        async with self._storage.transaction():
+            edited = await self._storage.statuses.edit(status.id, StatusChanges(
+                text=draft.text.strip(), content=composed.rendered.html, spoiler_text=draft.spoiler_text.strip(),
+                sensitive=draft.sensitive or bool(draft.spoiler_text.strip()),
+                language=draft.language or status.language, mention_ids=composed.mention_ids, tags=composed.tags,
+            ))
+            await self._attachments.attach(author, edited, prepared)
+        await self._distribution.status_edited(edited)
+        if edited.is_published and await self._publishes_own_edits(author):
+            edited = await self._storage.statuses.set_publication(
+                edited.id, edited.publication_state, epoch=edited.publication_epoch, uri=edited.uri, url=edited.url,
+                edit_id=(await self._storage.statuses.edits(edited.id))[-1].id,
+            )
+            await self._outbound.status_edited(edited)
+        return edited
+
+    async def check(self, author: Account, draft: StatusDraft) -> None:
+        """Refuse now what ``create`` would refuse, for a draft that is posted later (scheduled)."""
+        self._check_draft(draft.text.strip(), draft)
+        if draft.in_reply_to_id:
+            await self.visible(author, draft.in_reply_to_id)
+        await self._attachments.prepare(author, draft)
+
+    async def _publishes_own_edits(self, author: Account) -> bool:
+        """A publisher's (or admin's) own edit of a published post is published at once; others wait for review."""
+        user = await self._storage.accounts.get_user(author.id)
+        return user is not None and user.role in (Role.PUBLISHER, Role.ADMIN)
+
+    async def delete(self, author: Account, status_id: int) -> Status:
+        status = await self._own(author, status_id)
+        audience = await self._storage.follows.local_follower_ids(author.id)
+        await self._storage.statuses.delete(status.id)
+        await self._distribution.status_deleted(status, [author.id, *audience])
+        await self._outbound.status_deleted(status)
+        return status
+
+    async def reblog(self, booster: Account, status_id: int, visibility: Visibility = Visibility.PUBLIC) -> Status:
+        original = await self.visible(booster, status_id)
+        if original.reblog_of_id is not None:
+            original = await self.visible(booster, original.reblog_of_id)
+        if original.visibility in (Visibility.PRIVATE, Visibility.DIRECT):
+            raise Forbidden("This action is not allowed")
+        existing = await self._storage.statuses.find_reblog(booster.id, original.id)
+        if existing is not None:
+            return existing
+        boost = await self._storage.statuses.create(NewStatus(
+            account_id=booster.id, visibility=visibility, reblog_of_id=original.id,
+        ))
+        await self._distribution.status_created(boost, booster, ())
+        author = await self._storage.accounts.get(original.account_id)
+        if author is not None:
+            await self._distribution.notify(author, booster, "reblog", original.id)
+        return boost
+
+    async def unreblog(self, booster: Account, status_id: int) -> Status:
+        original = await self.visible(booster, status_id)
+        boost = await self._storage.statuses.find_reblog(booster.id, original.id)
+        if boost is not None:
+            await self._storage.statuses.delete(boost.id)
+            followers = await self._storage.follows.local_follower_ids(booster.id)
+            await self._distribution.status_deleted(boost, [booster.id, *followers])
+        return original
+
+    async def _own(self, author: Account, status_id: int) -> Status:
+        status = await self._storage.statuses.get(status_id)
+        if status is None or status.deleted_at is not None or status.account_id != author.id:
+            raise NotFound()
+        return status
+
+    async def _compose(self, author: Account, draft: StatusDraft) -> Composed:
+        text = draft.text.strip()
+        self._check_draft(text, draft)
+        mentioned: dict[str, Account] = {}
+
+        async def resolve(username: str, domain: str | None) -> MentionedAccount | None:
+            account = await self._resolve_mention(username, domain)
+            if account is None:
+                return None
+            mentioned[str(account.id)] = account
+            return MentionedAccount(str(account.id), account.username, account.acct, self._profile_url(account))
+
+        rendered = await render_status_async(
+            text, resolve=resolve, tag_base_url=f"{self._settings.base_url}/tags/",
+            author=MentionedAccount(str(author.id), author.username, author.acct, self._profile_url(author)),
+        )
+        mention_ids = tuple(int(m.id) for m in rendered.mentions if int(m.id) != author.id)
+        tags = tuple((tag.name, tag.display) for tag in rendered.tags)
+        return Composed(rendered, mention_ids, tags)
+
+    def _check_draft(self, text: str, draft: StatusDraft) -> None:
+        if not text and not draft.media_ids and "poll" not in draft.extra:
+            raise InvalidInput("Validation failed: Text can't be blank")
+        if len(text) + len(draft.spoiler_text) > MAX_CHARACTERS:
+            raise InvalidInput(f"Validation failed: Text character limit of {MAX_CHARACTERS} exceeded")
+        if draft.language is not None and not LANGUAGE.match(draft.language):
+            raise InvalidInput("Validation failed: Language is not a valid ISO 639 code")
+
+    async def _resolve_mention(self, username: str, domain: str | None) -> Account | None:
+        if domain is None or domain.lower() == self._settings.domain.lower():
+            return await self._storage.accounts.get_local(username)
+        return await self._storage.accounts.find_remote(username, domain)
+
+    async def _refuse_outside_only_direct(self, visibility: Visibility, mention_ids: tuple[int, ...]) -> None:
+        """A direct post only to outsiders would silently reach nobody: internal posts never leave."""
+        if visibility is not Visibility.DIRECT or not mention_ids:
+            return
+        for account_id in mention_ids:
+            account = await self._storage.accounts.get(account_id)
+            if account is not None and account.is_local:
+                return
+        raise InvalidInput(
+            "Direct messages to accounts outside the organisation are not sent: internal posts never leave"
+        )
+
+    def _profile_url(self, account: Account) -> str:
+        if account.is_local:
+            return f"{self._settings.base_url}/@{account.username}"
+        return account.url or account.uri or ""
