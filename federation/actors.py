@@ -209,6 +209,11 @@ class RemoteActors:
         except MalformedActivity as exc:
             raise UnusableActor(detail=exc.reason) from None
 
+    async def fetch_object(self, url: str) -> dict[str, Any]:
+        """Any remote document (a Note to be boosted, say), served at its own id, signed as the instance actor."""
+        async with self._locked(url):
+            return await self._authoritative(url)
+
     async def _authoritative(self, url: str) -> dict[str, Any]:
         """Fetch ``url``; if the document claims another id, fetch that id once and require it served there."""
         fetched = await self._get(url)

@@ -10,7 +10,7 @@ exist. Remote HTML is sanitised before any client can see it.
 from __future__ import annotations
 
 from activitypub.normalize import PUBLIC_ALIASES
-from activitypub.parse import parse_object
+from activitypub.parse import parse_object, same_origin
 from activitypub.vocab import RemoteNote
 from federation.handlers.common import local_username
 from federation.inbox import InboxContext, InboxHandlers, NotMine, object_type_is
@@ -134,11 +134,14 @@ class StatusHandlers:
         return f"favourited status {status.id}"
 
     async def announce(self, ctx: InboxContext) -> str:
-        original = await _outside_visible(ctx, ctx.activity.object_id)
+        object_uri = ctx.activity.object_id
+        original = await _outside_visible(ctx, object_uri)
+        if original is None and object_uri and not _is_ours(object_uri, ctx.base_url):
+            if not await ctx.storage.follows.local_follower_ids(ctx.sender.id):
+                return "ignored: nobody here follows the booster"
+            original = await ctx.storage.statuses.get_by_uri(object_uri) or await self._fetch_note(ctx, object_uri)
         if original is None:
-            original = await ctx.storage.statuses.get_by_uri(ctx.activity.object_id or "")
-            if original is None or original.local or not await ctx.storage.follows.local_follower_ids(ctx.sender.id):
-                return "ignored: no such post, or nobody follows the booster"
+            return "ignored: no such post"
         if ctx.activity.id and await ctx.storage.statuses.get_by_uri(ctx.activity.id):
             return "ignored: already known"
         boost = await ctx.storage.statuses.create(NewStatus(
@@ -150,6 +153,16 @@ class StatusHandlers:
         if author is not None and original.local:
             await self._distribution.notify(author, ctx.sender, "reblog", original.id)
         return f"stored boost {boost.id}"
+
+    async def _fetch_note(self, ctx: InboxContext, uri: str) -> Status | None:
+        """Mastodon's way with an Announce: fetch the original from its id, then keep it like any remote post."""
+        note = parse_object(await ctx.actors.fetch_object(uri))
+        if not same_origin(note.id, note.attributed_to):
+            return None
+        author = await ctx.actors.resolve(note.attributed_to)
+        if not note.is_public:
+            return None  # a boost of something not public is nothing we may show
+        return await ctx.storage.statuses.create(self._new_status(author, note, None, []))
 
     async def undo_like_or_announce(self, ctx: InboxContext) -> str:
         embedded = ctx.activity.embedded_object or {}
@@ -176,6 +189,10 @@ async def _outside_visible(ctx: InboxContext, uri: str | None) -> Status | None:
     if status.local and status.publication_state is not PublicationState.PUBLISHED:
         return None
     return status
+
+
+def _is_ours(uri: str, base_url: str) -> bool:
+    return uri.startswith(base_url.rstrip("/") + "/")
 
 
 def _visibility(note: RemoteNote, sender: Account) -> Visibility:
