@@ -19,6 +19,7 @@ import asyncio
 import ipaddress
 import json
 import multiprocessing
+import multiprocessing.synchronize
 import os
 import statistics
 import sys
@@ -76,7 +77,7 @@ class _Inbox(asyncio.Protocol):
             self.transport.write(self.ANSWER)
 
 
-def _serve(port: int, ready: multiprocessing.synchronize.Event) -> None:  # type: ignore[name-defined]
+def _serve(port: int, ready: multiprocessing.synchronize.Event) -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()
         server = await loop.create_server(_Inbox, "127.0.0.1", port, backlog=4096)
@@ -171,7 +172,10 @@ async def drain_once(count: int, hosts: int, port: int, pem: tuple[str, str], op
     with tempfile.TemporaryDirectory() as folder:
         storage = await _prepare(os.path.join(folder, "bench.sqlite3"), count, hosts, port, pem)
         settings = OutboundSettings(
-            user_agent="Insideout-bench", allow_private_addresses=True, max_connections=options["connections"]
+            user_agent="Insideout-bench",
+            allow_private_addresses=True,
+            max_connections=options["connections"],
+            max_connections_per_host=options["per_host"],
         )
         try:
             async with build_http_client(settings, resolver=_resolve) as http:
@@ -179,6 +183,7 @@ async def drain_once(count: int, hosts: int, port: int, pem: tuple[str, str], op
                 worker = DeliveryWorker(
                     storage, http, guard, base_url=BASE, worker_id="bench", batch=options["batch"],
                     concurrency=options["concurrency"], per_host_concurrency=options["per_host"],
+                    sign_in_thread=bool(options["sign_in_thread"]),
                 )  # fmt: skip
                 start = time.perf_counter()
                 while await worker.run_once():
@@ -193,6 +198,28 @@ async def drain_once(count: int, hosts: int, port: int, pem: tuple[str, str], op
     return count / elapsed
 
 
+async def bare_posts(count: int, hosts: int, port: int, options: dict[str, int]) -> float:
+    """The same client and server with no storage, guard or signature: the HTTP stack's ceiling here."""
+    settings = OutboundSettings(
+        user_agent="Insideout-bench",
+        allow_private_addresses=True,
+        max_connections=options["connections"],
+        max_connections_per_host=options["per_host"],
+    )
+    body = serialise(_activity("acme", 0))
+    headers = {"Content-Type": "application/activity+json"}
+    async with build_http_client(settings, resolver=_resolve) as http:
+        gate = asyncio.Semaphore(options["concurrency"])
+
+        async def post(number: int) -> None:
+            async with gate:
+                await http.post(f"http://h{number % hosts}.bench.test:{port}/inbox", body, headers)
+
+        start = time.perf_counter()
+        await asyncio.gather(*(post(number) for number in range(count)))
+        return count / (time.perf_counter() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=5000)
@@ -201,11 +228,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=512)
     parser.add_argument("--concurrency", type=int, default=128)
     parser.add_argument("--per-host", type=int, default=4)
-    parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--connections", type=int, default=1024)
+    parser.add_argument("--sign-in-loop", action="store_true", help="sign on the event loop instead of a thread")
     args = parser.parse_args()
     options = {
         "batch": args.batch, "concurrency": args.concurrency, "per_host": args.per_host,
-        "connections": args.connections,
+        "connections": args.connections, "sign_in_thread": int(not args.sign_in_loop),
     }  # fmt: skip
 
     port = _free_port()
@@ -219,19 +247,23 @@ def main() -> None:
         pem = (public_key_pem(key.public_key()), private_key_pem(key))
         signing = signing_rate()
         rates = [asyncio.run(drain_once(args.count, args.hosts, port, pem, options)) for _ in range(args.runs)]
+        bare = statistics.median(asyncio.run(bare_posts(args.count, args.hosts, port, options)) for _ in range(args.runs))
     finally:
         server.terminate()
         server.join()
-    report(signing, rates, args.count, args.hosts, options)
+    report(signing, bare, rates, args.count, args.hosts, options)
 
 
-def report(signing: float, rates: list[float], count: int, hosts: int, options: dict[str, int]) -> None:
+def report(signing: float, bare: float, rates: list[float], count: int, hosts: int, options: dict[str, int]) -> None:
     rate = statistics.median(rates)
     ratio = rate / signing
     print(f"signed deliveries/s (median of {len(rates)}): {rate:,.0f}   runs: {', '.join(f'{r:,.0f}' for r in rates)}")
     print(f"  {count} activities, one inbox each over {hosts} hosts, options {json.dumps(options)}")
     print(f"RSA-2048 rsa-sha256 signatures/s in-process (median of 5): {signing:,.0f}")
     print(f"ratio deliveries/signing: {ratio:.2f}")
+    print(f"unsigned POSTs/s through the same client, no storage or guard (median): {bare:,.0f}"
+          f" -> deliveries reach {rate / bare:.2f}x of the bare HTTP stack")  # fmt: skip
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"goals: >= {GOAL_RATE:,.0f}/s ({'met' if rate >= GOAL_RATE else 'NOT met'}), "
           f">= {GOAL_RATIO}x signing ({'met' if ratio >= GOAL_RATIO else 'NOT met'})")  # fmt: skip
     print(f"command: {COMMAND}")

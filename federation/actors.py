@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -43,6 +45,12 @@ from storage.protocols import Storage
 log = logging.getLogger(__name__)
 
 ACTOR_TTL = timedelta(hours=24)
+# Key lookups happen on every signed request; a short in-process cache saves
+# a database read each. Never trusted for correctness: a failing signature
+# refreshes from the origin, deletes and stores replace the entry, and
+# other processes see changes within this many seconds.
+KEY_CACHE_SECONDS = 60.0
+KEY_CACHE_SIZE = 10_000
 MAX_DISPLAY_NAME = 200
 
 SignerSource = Callable[[], Awaitable[httpx.Auth | None]]
@@ -118,6 +126,7 @@ class RemoteActors:
         self._sanitize = sanitize
         self._ttl = ttl
         self._clock = clock
+        self._keys: OrderedDict[str, tuple[float, Account]] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiters: dict[str, int] = {}
         self.fetches = 0  # for logs and benchmarks: documents actually requested
@@ -144,19 +153,27 @@ class RemoteActors:
 
     async def key_for(self, key_id: str, *, refresh: bool = False) -> Account:
         """The actor that owns ``key_id``, fetching the key (or its actor) when unknown or on ``refresh``."""
+        cached = None if refresh else self._cached_key(key_id)
+        if cached is not None:
+            return cached
         started = self._clock()
         stored = await self._storage.accounts.get_by_key_id(key_id)
         if stored is not None and not refresh:
-            return self._live(stored)
+            return self._remember(key_id, self._live(stored))
         url = urldefrag(key_id).url
         async with self._locked(url):
             stored = await self._storage.accounts.get_by_key_id(key_id)
             if stored is not None and (not refresh or self._fetched_since(stored, started)):
-                return self._live(stored)
+                return self._remember(key_id, self._live(stored))
             account = await self._fetch_key_owner(url, key_id)
         if account.key_id != key_id:
             raise UnusableActor(detail=f"{account.uri} does not publish key {key_id}")
-        return account
+        return self._remember(key_id, account)
+
+    def forget(self, account: Account) -> None:
+        """Drop the cached key of ``account`` (after it was deleted or changed elsewhere)."""
+        if account.key_id is not None:
+            self._keys.pop(account.key_id, None)
 
     async def fetch_actor(self, uri: str) -> RemoteActor:
         """A checked actor document, not stored (e.g. to read a Move target's ``alsoKnownAs``)."""
@@ -165,9 +182,28 @@ class RemoteActors:
 
     async def store(self, actor: RemoteActor) -> Account:
         check_actor_key(actor)
-        return await self._storage.accounts.upsert_remote(profile_from_actor(actor, self._sanitize))
+        account = await self._storage.accounts.upsert_remote(profile_from_actor(actor, self._sanitize))
+        self.forget(account)
+        return account
 
     # -- internals ---------------------------------------------------------
+
+    def _cached_key(self, key_id: str) -> Account | None:
+        entry = self._keys.get(key_id)
+        if entry is None:
+            return None
+        if time.monotonic() - entry[0] > KEY_CACHE_SECONDS:
+            del self._keys[key_id]
+            return None
+        self._keys.move_to_end(key_id)
+        return entry[1]
+
+    def _remember(self, key_id: str, account: Account) -> Account:
+        self._keys[key_id] = (time.monotonic(), account)
+        self._keys.move_to_end(key_id)
+        while len(self._keys) > KEY_CACHE_SIZE:
+            self._keys.popitem(last=False)
+        return account
 
     def _usable(self, account: Account) -> bool:
         if account.deleted_at is not None:
@@ -189,6 +225,7 @@ class RemoteActors:
         except Gone:
             if stored is not None:
                 await self._storage.accounts.delete_remote(stored.id)
+                self.forget(stored)
             raise
         return await self.store(self._parse(document))
 

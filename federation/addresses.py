@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
@@ -243,9 +244,12 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
     check meaningless), and so are ``SSL_CERT_*`` variables.
     """
 
-    def __init__(self, vetter: AddressVetter, *, limits: httpx.Limits | None = None) -> None:
+    def __init__(
+        self, vetter: AddressVetter, *, limits: httpx.Limits | None = None, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
         limits = limits if limits is not None else httpx.Limits()
-        ssl_context = httpx.create_ssl_context(trust_env=False)
+        # Loading the CA bundle takes ~20 ms: pools made per host share one context.
+        ssl_context = ssl_context if ssl_context is not None else httpx.create_ssl_context(trust_env=False)
         super().__init__(verify=ssl_context, trust_env=False, limits=limits)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,

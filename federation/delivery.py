@@ -29,7 +29,7 @@ from federation.backoff import HostHealthPolicy, RetryPolicy
 from federation.guard import DeliveryGuard, LeakPrevented, local_actor_uri
 from federation.http import Outcome, OutboundClient, classify_exception, classify_response
 from federation.keycache import PrivateKeyCache
-from federation.signing import HttpSignatureAuth
+from federation.signing import HttpSignatureAuth, ThreadedSignatureAuth
 from storage.clock import utcnow
 from storage.deliveries import Delivery, DeliveryState, DeliveryUpdate, DomainHealth
 from storage.errors import BlockedDestination, ConfigError
@@ -80,6 +80,7 @@ class DeliveryWorker:
         clock: Callable[[], datetime] = utcnow,
         signing_clock: Callable[[], float] = time.time,
         keys: PrivateKeyCache | None = None,
+        sign_in_thread: bool = True,
         idle_seconds: float = 1.0,
     ) -> None:
         self._storage = storage
@@ -100,6 +101,8 @@ class DeliveryWorker:
         self._clock = clock
         self._signing_clock = signing_clock
         self._keys = keys or PrivateKeyCache()
+        # RSA signing releases the GIL: in a thread it overlaps the event loop's HTTP work.
+        self._auth = ThreadedSignatureAuth if sign_in_thread else HttpSignatureAuth
         self.idle_seconds = idle_seconds
 
     async def run_once(self) -> int:
@@ -164,7 +167,7 @@ class DeliveryWorker:
         assert actor.private_key_pem is not None
         key = await self._keys.get(actor.id, actor.private_key_pem)
         key_id = f"{local_actor_uri(self._base_url, actor.username)}#main-key"
-        auth = HttpSignatureAuth(key_id, key, clock=self._signing_clock)
+        auth = self._auth(key_id, key, clock=self._signing_clock)
         headers = {"Content-Type": ACTIVITY_CONTENT_TYPE}
         try:
             result = await self._http.post(row.inbox_url, row.payload, headers, auth=auth)

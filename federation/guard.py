@@ -155,6 +155,8 @@ class ExposureGuard:
         exempt = _own_activity_ids(activity, actor_uri)
         retracting = activity.get("type") in RETRACTING_TYPES
         cache: dict[tuple[str, bool], bool] = {}
+        # The signer was just checked; other usernames are looked up once per check.
+        exposure = {actor.username.lower(): True}
         for path, text in _strings(activity, ()):
             if text in exempt and path[-1:] == ("id",):
                 continue
@@ -162,11 +164,11 @@ class ExposureGuard:
             for url in self._local_urls(text):
                 key = (url, in_retracted_part)
                 if key not in cache:
-                    cache[key] = await self._url_allowed(url, in_retracted_part)
+                    cache[key] = await self._url_allowed(url, in_retracted_part, exposure)
                 if not cache[key]:
                     raise LeakPrevented(detail=f"{'.'.join(path) or 'value'} names internal {url}")
             for username in self._handle.findall(text):
-                if not await self._username_exposed(username):
+                if not await self._username_exposed(username, exposure):
                     raise LeakPrevented(detail=f"{'.'.join(path)} mentions hidden @{username}")
 
     def _local_urls(self, text: str) -> Iterator[str]:
@@ -177,12 +179,12 @@ class ExposureGuard:
             found = match.group(0).rstrip(TRAILING_PUNCTUATION)
             yield self._base + found[found.index("://") + 3 + len(self._authority) :]
 
-    async def _url_allowed(self, url: str, retracted_ok: bool) -> bool:
+    async def _url_allowed(self, url: str, retracted_ok: bool, exposure: dict[str, bool]) -> bool:
         if url in self._always_public or url.split("#", 1)[0] in self._always_public:
             return True
         username = self._actor_username(url)
         if username is not None:
-            return await self._username_exposed(username)
+            return await self._username_exposed(username, exposure)
         if await self._is_public_object(url):
             return True
         return retracted_ok and await self._was_public_object(url)
@@ -204,6 +206,9 @@ class ExposureGuard:
             return None
         return username
 
-    async def _username_exposed(self, username: str) -> bool:
-        account = await self._storage.accounts.get_local(username)
-        return account is not None and is_exposed(account)
+    async def _username_exposed(self, username: str, exposure: dict[str, bool]) -> bool:
+        key = username.lower()
+        if key not in exposure:
+            account = await self._storage.accounts.get_local(username)
+            exposure[key] = account is not None and is_exposed(account)
+        return exposure[key]

@@ -32,6 +32,7 @@ import httpx
 
 from federation.addresses import AddressVetter, GuardTransport, PinnedTransport, Resolver, system_resolver
 from federation.policy import DomainPolicy, FederationMode
+from federation.pools import HostPools
 from storage.errors import BlockedDestination, Gone, PermanentFailure, RetryLater
 
 VERSION = "0.1.0"
@@ -61,7 +62,9 @@ class OutboundSettings:
     federation_mode: FederationMode = "open"
     allowed_domains: frozenset[str] = frozenset()
     blocked_domains: frozenset[str] = frozenset()
-    max_connections: int = 100
+    # In total, as one pool of max_connections_per_host per remote origin (see federation.pools).
+    max_connections: int = 1024
+    max_connections_per_host: int = 4
 
 
 class ResponseTooLarge(PermanentFailure):
@@ -337,8 +340,14 @@ def build_http_client(
     """
     vetter = AddressVetter(resolver or system_resolver, allow_private_addresses=settings.allow_private_addresses)
     if transport is None:
-        limits = httpx.Limits(max_connections=settings.max_connections)
-        guard = GuardTransport(PinnedTransport(vetter, limits=limits), vetter, pre_resolve=False)
+        per_host = settings.max_connections_per_host
+        limits = httpx.Limits(max_connections=per_host, max_keepalive_connections=per_host)
+        ssl_context = httpx.create_ssl_context(trust_env=False)
+        pools = HostPools(
+            lambda: PinnedTransport(vetter, limits=limits, ssl_context=ssl_context),
+            max_hosts=max(1, settings.max_connections // per_host),
+        )
+        guard = GuardTransport(pools, vetter, pre_resolve=False)
     else:
         guard = GuardTransport(transport, vetter, pre_resolve=True)
     if policy is None:

@@ -8,8 +8,9 @@ and signs that, never a re-serialisation of the JSON.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator
+from collections.abc import AsyncGenerator, Callable, Generator
 
+import anyio
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -34,7 +35,11 @@ class HttpSignatureAuth(httpx.Auth):
         self.clock = clock
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        added = sign_cavage(
+        request.headers.update(self.signature_headers(request))
+        yield request
+
+    def signature_headers(self, request: httpx.Request) -> dict[str, str]:
+        return sign_cavage(
             request.method,
             _wire_url(request.url),
             request.headers.multi_items(),
@@ -43,7 +48,15 @@ class HttpSignatureAuth(httpx.Auth):
             self.private_key,
             now=self.clock(),
         )
-        request.headers.update(added)
+
+
+class ThreadedSignatureAuth(HttpSignatureAuth):
+    """Signs in a worker thread: RSA signing releases the GIL, so the event
+    loop keeps other requests moving while a signature is computed."""
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        await request.aread()
+        request.headers.update(await anyio.to_thread.run_sync(self.signature_headers, request))
         yield request
 
 

@@ -102,9 +102,13 @@ async def verify_inbound(
     *,
     policy: VerifyPolicy = DEFAULT_POLICY,
     now: float | None = None,
+    parsed: ParsedSignature | VerificationResult | None = None,
 ) -> InboundSignature:
-    """Verify ``request``'s signature, fetching or refreshing the key as needed."""
-    parsed = parse_signature(request)
+    """Verify ``request``'s signature, fetching or refreshing the key as needed.
+
+    ``parsed`` is ``parse_signature(request)`` when the caller already did it.
+    """
+    parsed = parse_signature(request) if parsed is None else parsed
     if isinstance(parsed, VerificationResult):
         return _rejected(request, parsed)
     checked = precheck(request, parsed, policy=policy, now=now)

@@ -1,4 +1,4 @@
-"""The background workers one ``insideout serve`` runs: deliveries out, activities in."""
+"""The background workers one ``insideout serve`` runs: deliveries out, activities in, timed posts and polls."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from federation.handlers import default_handlers
 from federation.handlers.statuses import StatusHandlers
 from federation.inbox import InboxWorker
 from server.activitypub.inbound import fanout_deliver, inbound_for
+from server.services.polls import PollExpiryWorker
+from server.services.scheduled import ScheduledStatusWorker
 from server.workers import Worker
 
 
@@ -25,4 +27,6 @@ def default_workers(app: Starlette) -> list[Worker]:
                        worker_id=worker_id),
         InboxWorker(state.storage, handlers, inbound_for(app).actors, base_url=state.settings.base_url,
                     deliver=fanout_deliver(state.storage, services.guard)),
+        ScheduledStatusWorker(state.storage, services.statuses),
+        PollExpiryWorker(state.storage, services.distribution),
     ]

@@ -38,6 +38,10 @@ class Event:
 class EventBus(Protocol):
     async def publish(self, events: Iterable[Event]) -> None: ...
 
+    def active(self, streams: Iterable[str]) -> list[str]:
+        """The streams someone listens to now; publishers skip building events for the rest."""
+        ...
+
     def subscribe(self, streams: Iterable[str]) -> AbstractAsyncContextManager["Subscription"]: ...
 
 
@@ -85,6 +89,9 @@ class InProcessEventBus:
         for event in events:
             for subscriber in list(self._subscribers.get(event.stream, ())):
                 subscriber.deliver(event)
+
+    def active(self, streams: Iterable[str]) -> list[str]:
+        return [stream for stream in streams if stream in self._subscribers]
 
     @asynccontextmanager
     async def subscribe(self, streams: Iterable[str]) -> AsyncIterator[Subscription]:

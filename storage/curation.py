@@ -237,11 +237,11 @@ class StaffReportStore(Protocol):
 
     async def get(self, report_id: int) -> StaffReport | None: ...
 
-    async def list(self, *, unresolved_only: bool = True, limit: int = 100) -> Sequence[StaffReport]: ...
+    async def recent(self, *, unresolved_only: bool = True, limit: int = 100) -> Sequence[StaffReport]: ...
 
 
 class ConversationStore(Protocol):
-    async def list(self, account_id: int, page: Page) -> Sequence[Conversation]:
+    async def listed(self, account_id: int, page: Page) -> Sequence[Conversation]:
         """Conversations newest last-status first; the page bounds the last status id."""
         ...
 
@@ -255,16 +255,6 @@ class ConversationStore(Protocol):
 
 
 class SearchStore(Protocol):
-    async def accounts(
-        self, viewer_id: int, username: str, domain: str | None, *, limit: int, offset: int,
-        following_only: bool = False, local_only: bool = False,
-    ) -> Sequence[Account]:
-        """Accounts by username prefix (and domain prefix) or display name, exact matches first.
-
-        Accounts that block the viewer or that the viewer blocks are left out.
-        """
-        ...
-
     async def statuses(
         self, viewer_id: int, terms: Sequence[str], page: Page, *, offset: int, account_id: int | None = None,
     ) -> Sequence[int]:

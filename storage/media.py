@@ -207,7 +207,9 @@ class ScheduledStatusStore(Protocol):
 
     async def mark_published(self, scheduled_id: int, status_id: int) -> None: ...
 
-    async def mark_failed(self, scheduled_id: int, error: str) -> None: ...
+    async def mark_failed(self, scheduled_id: int, error: str) -> None:
+        """Keep the row for the record and free its media."""
+        ...
 
     async def release(self, scheduled_id: int, retry_at: datetime, error: str) -> None:
         """Give the lease back after a temporary failure; the row is due again at ``retry_at``."""

@@ -474,3 +474,13 @@ class PublicationRecord:
     reason: str | None
     announcer_ids: tuple[int, ...]
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AccountStats:
+    """What profile counters show inside; outside views count only outside relationships."""
+
+    followers: int
+    following: int
+    statuses: int
+    last_status_at: datetime | None

@@ -23,6 +23,7 @@ from storage.social import (
 )
 from storage.models import (
     AccessToken,
+    AccountStats,
     Account,
     AccountKind,
     Membership,
@@ -57,6 +58,10 @@ class AccountStore(Protocol):
         ...
 
     async def find_remote(self, username: str, domain: str) -> Account | None: ...
+
+    async def get_many(self, account_ids: Sequence[int]) -> Mapping[int, Account]: ...
+
+    async def stats(self, account_ids: Sequence[int]) -> Mapping[int, AccountStats]: ...
 
     async def list_local(self, kind: AccountKind | None = None) -> Sequence[Account]: ...
 

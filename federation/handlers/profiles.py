@@ -39,6 +39,7 @@ async def handle_actor_update(ctx: InboxContext) -> str:
 
 async def handle_self_delete(ctx: InboxContext) -> str:
     # The cascade (statuses, follows, media) runs later from the deleted mark.
+    ctx.actors.forget(ctx.sender)
     if await ctx.storage.accounts.delete_remote(ctx.sender.id):
         return "actor deleted"
     return "actor already deleted"

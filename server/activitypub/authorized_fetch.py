@@ -48,7 +48,7 @@ async def check_authorized_fetch(request: Request) -> Account | None:
     parsed = parse_signature(signed)
     if not isinstance(parsed, VerificationResult) and not inbound.policy.is_allowed_url(parsed.key_id):
         raise Forbidden(detail=f"{parsed.key_id} is not allowed by the federation policy")
-    verification = await verify_inbound(signed, inbound.actors)
+    verification = await verify_inbound(signed, inbound.actors, parsed=parsed)
     verification.result.raise_for_failure()
     assert verification.signer is not None
     if verification.signer.uri is None or not inbound.policy.is_allowed_url(verification.signer.uri):

@@ -66,7 +66,7 @@ async def receive(request: Request, recipient: Account | None) -> Response:
     check_policy(inbound.policy, activity.actor, key_id)
     if await is_unknown_actor_leaving(state.storage, activity):
         return Response(status_code=202)
-    verification = await verify_inbound(signed, inbound.actors)
+    verification = await verify_inbound(signed, inbound.actors, parsed=parsed)
     verification.result.raise_for_failure()
     assert verification.signer is not None
     if verification.signer.uri != activity.actor:

@@ -162,13 +162,6 @@ async def featured_tags(request: Request) -> Response:
     return JSONResponse([])
 
 
-async def account_lists(request: Request) -> Response:
-    """The viewer's lists containing the account: lists are not built, so none."""
-    await require_user(request, "read:lists")
-    await _account(request)
-    return JSONResponse([])
-
-
 async def profile_file(request: Request) -> Response:
     """``/system/accounts/<token>/<avatar|header>.<ext>``: a capability URL, anything else 404."""
     name = request.path_params["name"]
@@ -193,6 +186,6 @@ def routes() -> list[BaseRoute]:
         Route(base + "/{id}/followers", followers, methods=["GET"]),
         Route(base + "/{id}/following", following, methods=["GET"]),
         Route(base + "/{id}/featured_tags", featured_tags, methods=["GET"]),
-        Route(base + "/{id}/lists", account_lists, methods=["GET"]),
+        # /{id}/lists is served by server.mastodon.lists.
         Route("/system/accounts/{token}/{name}", profile_file, methods=["GET", "HEAD"]),
     ]

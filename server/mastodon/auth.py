@@ -149,10 +149,16 @@ async def require_app_or_user(request: Request, *scopes: str) -> Principal:
 
 
 async def require_user(request: Request, *scopes: str) -> Viewer:
-    """A staff user's token holding one of ``scopes``; an app-only token is refused like no token."""
-    principal = await require_app_or_user(request, *scopes)
+    """A staff user's token holding one of ``scopes``; an app-only token is refused like no token.
+
+    The app-only check comes before the scope check, so an outsider always
+    hears 401, whatever scopes its app token happens to carry.
+    """
+    principal = await require_app_or_user(request)
     if isinstance(principal, AppOnly):
         raise Unauthorized(USER_REQUIRED_MESSAGE, detail="app-only token")
+    if scopes:
+        principal.scopes.require(*scopes)
     return principal
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from starlette.requests import Request
+
+from server.mastodon.auth import require_user
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
@@ -143,8 +145,9 @@ async def rules(request: Request) -> Response:
 
 
 async def custom_emojis(request: Request) -> Response:
-    # Custom emoji become public only where a published post uses them; none are listed here.
-    return JSONResponse([], headers=CACHE)
+    """Staff only, like everything not on DESIGN.md's short anonymous list; emoji appear outside only in published posts."""
+    await require_user(request)
+    return JSONResponse([], headers={"Cache-Control": "private, no-store"})
 
 
 async def hidden(request: Request) -> Response:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from server.config import Settings
+from server.mastodon.attached import load_attached
 from server.mastodon.entities.account import AccountCounts, AccountSource, account_entity
 from server.mastodon.entities.status import StatusContext, status_entity
 from server.mastodon.dates import format_datetime
@@ -23,12 +24,7 @@ class Presenter:
         self._base_url = settings.base_url
 
     async def account(self, account: Account, *, source: AccountSource | None = None) -> Entity:
-        counts = await self._account_counts(account)
-        return account_entity(
-            account, base_url=self._base_url, counts=counts, source=source,
-            profile=await self._storage.profiles.get(account.id),
-            avatar_url=self._file_url(account.avatar_path), header_url=self._file_url(account.header_path),
-        )
+        return (await self.accounts([account], source=source))[0]
 
     def _file_url(self, path: str | None) -> str | None:
         """Our stored avatars and headers are served under ``/system/``; remote ones keep their URL."""
@@ -36,16 +32,23 @@ class Presenter:
             return None
         return path if path.startswith(("https://", "http://")) else f"{self._base_url}/system/{path}"
 
-    async def accounts(self, accounts: Sequence[Account]) -> list[Entity]:
-        return [await self.account(account) for account in accounts]
-
-    async def _account_counts(self, account: Account) -> AccountCounts:
-        return AccountCounts(
-            followers=await self._storage.follows.count_followers(account.id),
-            following=await self._storage.follows.count_following(account.id),
-            statuses=await self._storage.statuses.count_by_account(account.id),
-            last_status_at=await self._storage.statuses.last_status_at(account.id),
-        )
+    async def accounts(self, accounts: Sequence[Account], *, source: AccountSource | None = None) -> list[Entity]:
+        """Entities for ``accounts`` with two queries in all, however many there are."""
+        ids = list({account.id for account in accounts})
+        stats = await self._storage.accounts.stats(ids)
+        profiles = await self._storage.profiles.get_many(ids)
+        entities = []
+        for account in accounts:
+            counted = stats.get(account.id)
+            counts = AccountCounts(
+                followers=counted.followers, following=counted.following, statuses=counted.statuses,
+                last_status_at=counted.last_status_at,
+            ) if counted else AccountCounts()
+            entities.append(account_entity(
+                account, base_url=self._base_url, counts=counts, source=source, profile=profiles.get(account.id),
+                avatar_url=self._file_url(account.avatar_path), header_url=self._file_url(account.header_path),
+            ))
+        return entities
 
     async def status(self, status: Status, viewer: Account | None) -> Entity:
         return (await self.statuses([status], viewer))[0]
@@ -61,15 +64,17 @@ class Presenter:
         everything = [*statuses, *originals.values()]
         ids = [s.id for s in everything]
         mentions = await self._storage.statuses.mention_ids(ids)
-        accounts = await self._accounts_by_id({s.account_id for s in everything}
-                                               | {a for m in mentions.values() for a in m})
-        account_entities = {i: await self.account(a) for i, a in accounts.items()
-                            if i in {s.account_id for s in everything}}
+        accounts = await self._storage.accounts.get_many(
+            list({s.account_id for s in everything} | {a for m in mentions.values() for a in m})
+        )
+        authors = [accounts[i] for i in {s.account_id for s in everything} if i in accounts]
+        account_entities = {a.id: entity for a, entity in zip(authors, await self.accounts(authors))}
         tags = await self._storage.statuses.tags(ids)
         counts = await self._storage.statuses.counts(ids)
         flags = await self._storage.interactions.flags(viewer.id, ids) if viewer else None
         applications = await self._applications({s.application_id for s in everything if s.application_id})
         filters = await self._filters(viewer, context)
+        attached = await load_attached(self._storage, self._base_url, everything, viewer.id if viewer else None)
 
         def render(status: Status, reblog: Entity | None) -> Entity:
             context = StatusContext(
@@ -79,6 +84,8 @@ class Presenter:
                 counts=counts.get(status.id, (0, 0, 0)),
                 application=applications.get(status.application_id) if status.application_id else None,
                 reblog=reblog,
+                media_attachments=attached.media.get(status.id, ()),
+                poll=attached.polls.get(status.id),
                 filtered=filters.match(originals.get(status.reblog_of_id or 0, status)),
             )
             return status_entity(status, accounts[status.account_id], context, base_url=self._base_url,
@@ -101,7 +108,8 @@ class Presenter:
         statuses = await self._storage.statuses.get_many([n.status_id for n in notifications if n.status_id])
         shown = await self.statuses(list(statuses.values()), viewer, context="notifications")
         rendered = {int(entity["id"]): entity for entity in shown}
-        senders = await self._accounts_by_id({n.from_account_id for n in notifications})
+        senders = await self._storage.accounts.get_many(list({n.from_account_id for n in notifications}))
+        sender_entities = {a.id: e for a, e in zip(senders.values(), await self.accounts(list(senders.values())))}
         result = []
         for notification in notifications:
             sender = senders.get(notification.from_account_id)
@@ -112,18 +120,10 @@ class Presenter:
                 "type": notification.type,
                 "created_at": format_datetime(notification.created_at),
                 "group_key": f"ungrouped-{notification.id}",
-                "account": await self.account(sender),
+                "account": sender_entities[sender.id],
                 "status": rendered.get(notification.status_id) if notification.status_id else None,
             })
         return result
-
-    async def _accounts_by_id(self, account_ids: set[int]) -> Mapping[int, Account]:
-        found = {}
-        for account_id in account_ids:
-            account = await self._storage.accounts.get(account_id)
-            if account is not None:
-                found[account_id] = account
-        return found
 
     async def _applications(self, application_ids: set[int]) -> Mapping[int, Entity]:
         found: dict[int, Entity] = {}

@@ -14,9 +14,12 @@ from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.entities.status import status_edit_entity
 from server.mastodon.pagination import ACCOUNTS_LIMITS
 from server.mastodon.params import Params, read_params
+from server.mastodon.polls import attachment_extra
+from server.mastodon.scheduled import schedule_if_asked
 from server.services.statuses import StatusDraft
 from storage.errors import InvalidInput
 from storage.models import Status, Visibility
+from storage.profiles import Preferences
 
 VISIBILITY_ALIASES = {"local": Visibility.PUBLIC}
 
@@ -34,19 +37,22 @@ def parse_visibility(params: Params, default: Visibility = Visibility.PUBLIC) ->
         raise InvalidInput(f"Validation failed: Visibility {raw!r} is not one of public, unlisted, private, direct")
 
 
-def draft_from(params: Params, request: Request, application_id: int | None) -> StatusDraft:
-    language = params.get_str("language") or None
+def draft_from(
+    params: Params, request: Request, application_id: int | None, defaults: Preferences = Preferences()
+) -> StatusDraft:
+    """``defaults`` are the author's posting preferences, used for what the client left out."""
+    language = params.get_str("language") or defaults.language
     return StatusDraft(
         text=params.get_str("status", "") or "",
-        visibility=parse_visibility(params),
+        visibility=parse_visibility(params, defaults.visibility),
         spoiler_text=params.get_str("spoiler_text", "") or "",
-        sensitive=bool(params.get_bool("sensitive", False)),
+        sensitive=bool(params.get_bool("sensitive", defaults.sensitive)),
         language=language.lower() if language else None,
         in_reply_to_id=params.get_id("in_reply_to_id"),
         media_ids=tuple(params.get_id_list("media_ids")),
         application_id=application_id,
         idempotency_key=request.headers.get("idempotency-key") or None,
-        extra={"poll": params.get_dict("poll")} if params.get_dict("poll") is not None else {},
+        extra=attachment_extra(params),
     )
 
 
@@ -54,7 +60,11 @@ async def create_status(request: Request) -> Response:
     viewer = await require_user(request, "write:statuses")
     params = await read_params(request)
     services = state(request).services
-    status = await services.statuses.create(viewer.account, draft_from(params, request, viewer.application_id))
+    defaults = await state(request).storage.profiles.preferences(viewer.account.id)
+    draft = draft_from(params, request, viewer.application_id, defaults)
+    if (scheduled := await schedule_if_asked(request, params, viewer, draft)) is not None:
+        return scheduled
+    status = await services.statuses.create(viewer.account, draft)
     return JSONResponse(await services.presenter.status(status, viewer.account))
 
 

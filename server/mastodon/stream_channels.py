@@ -122,7 +122,4 @@ async def _owns_list(storage: Storage, account_id: int, raw: str) -> bool:
         list_id = parse_id(raw)
     except ValueError:
         return False
-    lists = getattr(storage, "lists", None)  # the list store may be absent from a backend
-    if lists is None:
-        return False
-    return await lists.get(account_id, list_id) is not None
+    return await storage.lists.get(account_id, list_id) is not None

@@ -10,6 +10,7 @@ from server.mastodon.presenters import Presenter
 from server.passwords import Passwords
 from server.services.accounts import AccountService, DepartmentService
 from server.services.distribution import Distribution
+from server.services.push import PushDispatcher
 from server.services.interactions import InteractionService
 from server.services.statuses import StatusService
 from federation.guard import DeliveryGuard, ExposureGuard
@@ -23,6 +24,10 @@ from server.services.profile_media import ProfileMedia
 from server.services.profiles import ProfileService
 from server.services.relationships import RelationshipService
 from server.services.handles import HandleResolver, KnownHandles
+from server.services.search import SearchService
+from server.services.media import MediaService
+from server.services.polls import PollService
+from server.services.scheduled import ScheduledStatusService
 from storage.protocols import Storage
 
 
@@ -42,6 +47,10 @@ class Services:
     relationships: RelationshipService
     profiles: ProfileService
     handles: HandleResolver
+    search: SearchService
+    media: MediaService
+    polls: PollService
+    scheduled: ScheduledStatusService
 
 
 def delivery_guard(storage: Storage, settings: Settings, boundary: Boundary) -> DeliveryGuard:
@@ -58,13 +67,14 @@ def domain_policy(settings: Settings) -> DomainPolicy:
 
 def build_services(storage: Storage, settings: Settings, events: EventBus, passwords: Passwords) -> Services:
     accounts = AccountService(storage, passwords)
-    distribution = Distribution(storage, events)
+    distribution = Distribution(storage, events, PushDispatcher(storage))
     boundary = Boundary(storage, settings.base_url)
     guard = delivery_guard(storage, settings, boundary)
     sender = Sender(storage, guard, domain_policy(settings))
     publication = PublicationService(storage, settings.base_url, boundary, sender)
     outbound = FederationOutbound(storage, settings.base_url, sender, publication)
     statuses = StatusService(storage, settings, distribution, outbound)
+    handles = KnownHandles(storage)
     return Services(
         accounts=accounts,
         departments=DepartmentService(storage, accounts),
@@ -79,5 +89,9 @@ def build_services(storage: Storage, settings: Settings, events: EventBus, passw
         outbound=outbound,
         relationships=RelationshipService(storage, distribution, outbound),
         profiles=ProfileService(storage, ProfileMedia(settings.data_dir)),
-        handles=KnownHandles(storage),
+        handles=handles,
+        search=SearchService(storage, settings, handles, resolver=None),  # resolver: federation's UrlResolver
+        media=MediaService(storage, settings),
+        polls=PollService(storage, statuses, outbound),
+        scheduled=ScheduledStatusService(storage, statuses),
     )

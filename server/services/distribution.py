@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from server.events import Event, EventBus
 from storage.models import Account, AccountKind, Status, Visibility
 from storage.protocols import Storage
 
+if TYPE_CHECKING:
+    from server.services.push import PushDispatcher
+
 PUBLIC_STREAMS = ("public", "public:local", "public:remote")
+# Above this many local followers an account's posts are read into home timelines, not written.
+BROADCAST_THRESHOLD = 2_000
 
 
 class Distribution:
-    def __init__(self, storage: Storage, events: EventBus) -> None:
+    def __init__(self, storage: Storage, events: EventBus, push: PushDispatcher | None = None) -> None:
         self._storage = storage
         self._events = events
+        self._push = push
 
     async def status_created(self, status: Status, author: Account, mention_ids: Sequence[int]) -> None:
         """Fan a new status (or boost) out to home feeds, notifications and streams."""
-        recipients = await self._home_recipients(status, author, mention_ids)
-        await self._storage.timelines.add_to_home(status.id, recipients)
-        events = [Event(f"user:{account_id}", "update", status.id) for account_id in recipients]
+        written, readers = await self._home_recipients(status, author, mention_ids)
+        await self._storage.timelines.add_to_home(status.id, written)
+        streams = self._events.active([f"user:{account_id}" for account_id in {*written, *readers}])
+        events = [Event(stream, "update", status.id) for stream in streams]
         events.extend(await self._public_events(status))
         events.extend(Event(f"list:{found.id}", "update", status.id)
                       for found in await self._storage.lists.lists_for_status(status.id))
@@ -60,22 +68,30 @@ class Distribution:
         if notification is not None:
             await self._events.publish([Event(f"user:notification:{account.id}", "notification", notification.id),
                                         Event(f"user:{account.id}", "notification", notification.id)])
+            if self._push is not None:
+                await self._push.notification_created(notification)
 
-    async def _home_recipients(self, status: Status, author: Account, mention_ids: Sequence[int]) -> list[int]:
-        recipients: set[int] = {author.id} if author.is_local else set()
+    async def _home_recipients(
+        self, status: Status, author: Account, mention_ids: Sequence[int]
+    ) -> tuple[list[int], list[int]]:
+        """(feeds to write the status into, followers who will read it from a broadcast account)."""
+        written: set[int] = {author.id} if author.is_local else set()
         # Owners who keep the author in an exclusive list read those posts there, not at home.
         exclusive = await self._storage.lists.exclusive_owner_ids(author.id)
+        followers: set[int] = set()
         if status.reblog_of_id is not None:
-            recipients.update(set(await self._storage.follows.local_follower_ids(author.id, with_reblogs_only=True))
-                              - exclusive)
-            return sorted(recipients)
-        if status.visibility is not Visibility.DIRECT:
-            recipients.update(set(await self._storage.follows.local_follower_ids(author.id)) - exclusive)
-        if status.visibility is Visibility.PUBLIC:
-            recipients.update(await self._storage.tag_follows.followers_for_status(status.id))
+            followers = set(await self._storage.follows.local_follower_ids(author.id, with_reblogs_only=True))
+        elif status.visibility is not Visibility.DIRECT:
+            followers = set(await self._storage.follows.local_follower_ids(author.id))
+        followers -= exclusive
+        if status.reblog_of_id is None and status.visibility is Visibility.PUBLIC:
+            written.update(await self._storage.tag_follows.followers_for_status(status.id))
         for account_id in mention_ids:
-            recipients.update(await self._addressed_locals(account_id))
-        return sorted(recipients)
+            written.update(await self._addressed_locals(account_id))
+        if len(followers) >= BROADCAST_THRESHOLD or await self._storage.timelines.is_broadcast(author.id):
+            await self._storage.timelines.mark_broadcast(author.id)
+            return sorted(written), sorted(followers)
+        return sorted(written | followers), []
 
     async def _addressed_locals(self, account_id: int) -> set[int]:
         """A mentioned local account; a mentioned department stands for its members."""

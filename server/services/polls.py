@@ -53,8 +53,9 @@ class PollService:
                 await self._storage.polls.add_votes(poll.id, voter.id, choices)
             except Conflict:
                 raise InvalidInput("Validation failed: You have already voted on this poll") from None
-        if not status.local:
-            await self._outbound.poll_vote(voter, status, [poll.options[c] for c in choices])
+            if not status.local:
+                # Queued in the same transaction: a vote the boundary refuses is not kept either.
+                await self._outbound.poll_vote(voter, status, [poll.options[c] for c in choices])
         return poll, status
 
     def _check_vote(self, voter: Account, poll: Poll, status: Status, choices: Sequence[int]) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from storage.clock import from_db, to_db, utcnow
 from storage.errors import NotFound
-from storage.ids import IdGenerator
-from storage.models import Account, AccountKind, NewAccount, NewUser, ProfileChanges, RemoteProfile, Role, User
+from storage.ids import IdGenerator, time_of
+from storage.models import Account, AccountStats, AccountKind, NewAccount, NewUser, ProfileChanges, RemoteProfile, Role, User
 from storage.sqlite.database import SqliteDatabase, integrity_error
 
 ACCOUNT_COLUMNS = (
@@ -93,6 +93,29 @@ class SqliteAccountStore:
     async def get(self, account_id: int) -> Account | None:
         row = await self._db.fetch_one(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?", (account_id,))
         return account_from_row(row) if row else None
+
+    async def get_many(self, account_ids: Sequence[int]) -> Mapping[int, Account]:
+        if not account_ids:
+            return {}
+        holes = ",".join("?" * len(account_ids))
+        rows = await self._db.fetch_all(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN ({holes})", account_ids)
+        return {row["id"]: account_from_row(row) for row in rows}
+
+    async def stats(self, account_ids: Sequence[int]) -> Mapping[int, AccountStats]:
+        """Followers, following, statuses and the last status time of each account, in one query."""
+        if not account_ids:
+            return {}
+        holes = ",".join("?" * len(account_ids))
+        rows = await self._db.fetch_all(
+            "SELECT a.id,"
+            " (SELECT count(*) FROM follows f WHERE f.target_account_id = a.id AND f.state = 'accepted'),"
+            " (SELECT count(*) FROM follows f WHERE f.account_id = a.id AND f.state = 'accepted'),"
+            " (SELECT count(*) FROM statuses s WHERE s.account_id = a.id AND s.deleted_at IS NULL),"
+            " (SELECT max(s.id) FROM statuses s WHERE s.account_id = a.id AND s.deleted_at IS NULL)"
+            f" FROM accounts a WHERE a.id IN ({holes})",
+            account_ids,
+        )
+        return {row[0]: AccountStats(row[1], row[2], row[3], time_of(row[4]) if row[4] else None) for row in rows}
 
     async def find_remote(self, username: str, domain: str) -> Account | None:
         row = await self._db.fetch_one(

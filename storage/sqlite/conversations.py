@@ -25,7 +25,7 @@ class SqliteConversationStore:
     def __init__(self, database: SqliteDatabase) -> None:
         self._db = database
 
-    async def list(self, account_id: int, page: Page) -> Sequence[Conversation]:
+    async def listed(self, account_id: int, page: Page) -> Sequence[Conversation]:
         where, params, order = named_page_clause("c.last_id", page)
         rows = await self._grouped(account_id, None, where, params, order)
         return await self._conversations(account_id, rows, page)

@@ -93,6 +93,10 @@ class SqliteDatabase:
         """The lock that serialises writers, for work that manages its own transaction."""
         return self._write_lock
 
+    def in_transaction(self) -> bool:
+        """Whether the caller runs inside ``write()``; work handed to another task would deadlock then."""
+        return self._current.get() is not None
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """A reader; inside a write transaction, the writer, so reads see its own writes."""

@@ -38,9 +38,13 @@ class SqliteAccountDirectory:
         params: dict[str, object] = {
             "prefix": prefix, "word": "% " + prefix, "exact": username.lower(), "limit": limit, "offset": offset,
         }  # fmt: skip
+        # Mastodon's exact match: the local account without a domain, else that very handle.
+        exact = "lower(accounts.username) = :exact AND accounts.domain IS NULL"
         if domain is not None:
             conditions.append("lower(accounts.domain) LIKE :domain ESCAPE '\\'")
             params["domain"] = _like_prefix(domain)
+            params["exact_domain"] = domain.lower()
+            exact = "lower(accounts.username) = :exact AND lower(accounts.domain) = :exact_domain"
         if following_of is not None:
             conditions.append(
                 "EXISTS (SELECT 1 FROM follows f WHERE f.account_id = :viewer AND f.target_account_id = accounts.id"
@@ -49,7 +53,7 @@ class SqliteAccountDirectory:
             params["viewer"] = following_of
         rows = await self._db.fetch_all(
             f"SELECT {QUALIFIED_ACCOUNT_COLUMNS} FROM accounts WHERE {' AND '.join(conditions)}"
-            " ORDER BY lower(accounts.username) = :exact DESC, accounts.domain IS NOT NULL,"
+            f" ORDER BY ({exact}) DESC, accounts.domain IS NOT NULL,"
             " lower(accounts.username), accounts.id LIMIT :limit OFFSET :offset",
             params,
         )

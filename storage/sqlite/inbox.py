@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import timedelta
@@ -39,24 +42,65 @@ def inbox_item_from_row(row: sqlite3.Row) -> InboxItem:
 
 
 class SqliteInboxStore:
+    """Inbox rows; ``add`` commits concurrent inserts together (group commit).
+
+    Every inbox POST inserts one row, and SQLite has one writer: a
+    transaction per row caps the inbox at the commit rate. Callers arriving
+    while a batch commits wait for the next batch, so a burst costs a few
+    commits instead of one each.
+    """
+
     def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
+        self._queued: list[tuple[int, NewInboxItem, asyncio.Future[InboxItem | None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     async def add(self, item: NewInboxItem) -> InboxItem | None:
+        if self._db.in_transaction():
+            # Joining the caller's transaction: a batch in another task would wait for its lock forever.
+            return (await self._insert([(self._ids.next_id(), item)])).get(item.dedupe_key)
+        future: asyncio.Future[InboxItem | None] = asyncio.get_running_loop().create_future()
+        self._queued.append((self._ids.next_id(), item, future))
+        if self._flusher is None or self._flusher.done():
+            # A fresh context, so the flusher never inherits some caller's transaction.
+            self._flusher = asyncio.create_task(self._flush(), context=contextvars.Context())
+        return await future
+
+    async def _flush(self) -> None:
+        while self._queued:
+            batch, self._queued = self._queued, []
+            try:
+                inserted = await self._insert([(item_id, item) for item_id, item, _ in batch])
+            except BaseException as exc:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for item_id, item, future in batch:
+                row = inserted.get(item.dedupe_key)
+                if not future.done():
+                    future.set_result(row if row is not None and row.id == item_id else None)
+
+    async def _insert(self, items: list[tuple[int, NewInboxItem]]) -> dict[str, InboxItem]:
+        """Insert what is new; returns the rows this call inserted, by dedupe key."""
         now = to_db(utcnow())
         async with self._db.write() as connection:
-            cursor = await connection.execute(
-                f"INSERT INTO inbox_items (id, dedupe_key, activity_id, activity_type, actor_uri, key_id,"
-                f" recipient_id, body, state, next_attempt, received_at, updated_at)"
-                f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
-                f" ON CONFLICT (dedupe_key) DO NOTHING RETURNING {INBOX_COLUMNS}",
-                (self._ids.next_id(), item.dedupe_key, item.activity_id, item.activity_type, item.actor_uri,
-                 item.key_id, item.recipient_id, item.body, now, now, now),
+            await connection.executemany(
+                "INSERT INTO inbox_items (id, dedupe_key, activity_id, activity_type, actor_uri, key_id,"
+                " recipient_id, body, state, next_attempt, received_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+                [(item_id, i.dedupe_key, i.activity_id, i.activity_type, i.actor_uri, i.key_id, i.recipient_id,
+                  i.body, now, now, now) for item_id, i in items],
             )
-            row = await cursor.fetchone()
-            await cursor.close()
-        return inbox_item_from_row(row) if row else None
+            ids = [item_id for item_id, _ in items]
+            rows = await connection.execute_fetchall(
+                f"SELECT {INBOX_COLUMNS} FROM inbox_items WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids),),
+            )
+        return {row["dedupe_key"]: inbox_item_from_row(row) for row in rows}
 
     async def get(self, item_id: int) -> InboxItem | None:
         row = await self._db.fetch_one(f"SELECT {INBOX_COLUMNS} FROM inbox_items WHERE id = ?", (item_id,))

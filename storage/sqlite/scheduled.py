@@ -121,11 +121,17 @@ class SqliteScheduledStatusStore:
         )
 
     async def mark_failed(self, scheduled_id: int, error: str) -> None:
-        await self._db.execute(
-            "UPDATE scheduled_statuses SET state = 'failed', locked_until = NULL, last_error = ?, updated_at = ?"
-            " WHERE id = ?",
-            (error, to_db(utcnow()), scheduled_id),
-        )
+        """The row stays for the record; its media are freed for another post."""
+        async with self._db.write():
+            await self._db.execute(
+                "UPDATE scheduled_statuses SET state = 'failed', locked_until = NULL, last_error = ?, updated_at = ?"
+                " WHERE id = ?",
+                (error, to_db(utcnow()), scheduled_id),
+            )
+            await self._db.execute(
+                "UPDATE media_attachments SET scheduled_status_id = NULL WHERE scheduled_status_id = ?",
+                (scheduled_id,),
+            )
 
     async def release(self, scheduled_id: int, retry_at: datetime, error: str) -> None:
         await self._db.execute(

@@ -51,7 +51,7 @@ class SqliteStaffReportStore:
         row = await self._db.fetch_one(f"SELECT {REPORT_COLUMNS} FROM staff_reports WHERE id = ?", (report_id,))
         return report_from_row(row) if row else None
 
-    async def list(self, *, unresolved_only: bool = True, limit: int = 100) -> Sequence[StaffReport]:
+    async def recent(self, *, unresolved_only: bool = True, limit: int = 100) -> Sequence[StaffReport]:
         where = "action_taken_at IS NULL" if unresolved_only else "1"
         rows = await self._db.fetch_all(
             f"SELECT {REPORT_COLUMNS} FROM staff_reports WHERE {where} ORDER BY id DESC LIMIT ?", (int(limit),)

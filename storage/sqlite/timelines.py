@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from storage.clock import to_db, utcnow
 from storage.models import Page, StatusFilter
 from storage.sqlite.database import SqliteDatabase
 from storage.sqlite.paging import named_page_clause, newest_first, page_clause
@@ -41,16 +42,36 @@ class SqliteTimelineStore:
             (account_id, author_id),
         )
 
+    async def mark_broadcast(self, account_id: int) -> None:
+        await self._db.execute(
+            "INSERT OR IGNORE INTO broadcast_accounts (account_id, created_at) VALUES (?, ?)",
+            (account_id, to_db(utcnow())),
+        )
+
+    async def is_broadcast(self, account_id: int) -> bool:
+        return await self._db.fetch_one(
+            "SELECT 1 FROM broadcast_accounts WHERE account_id = ?", (account_id,)
+        ) is not None
+
     async def home(self, account_id: int, page: Page) -> Sequence[int]:
-        where, params, order = page_clause("h.status_id", page)
+        """Written feed entries, merged with the posts of followed broadcast accounts (read at query time)."""
+        feed_where, feed_params, order = named_page_clause("h.status_id", page)
+        broadcast_where = feed_where.replace("h.status_id", "s.id")
+        params = {**feed_params, "viewer": account_id}
         rows = await self._db.fetch_all(
-            f"SELECT h.status_id FROM home_feed h JOIN statuses s ON s.id = h.status_id"
-            f" WHERE h.account_id = ? AND s.deleted_at IS NULL AND {where}"
-            f" AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = h.account_id"
-            f" AND mu.target_account_id = s.account_id)"
-            f" AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = h.account_id"
-            f" AND b.target_account_id = s.account_id) {order}",
-            (account_id, *params),
+            "SELECT entry.id FROM ("
+            f" SELECT h.status_id AS id FROM home_feed h WHERE h.account_id = :viewer AND {feed_where}"
+            " UNION"
+            " SELECT s.id FROM broadcast_accounts b"
+            " JOIN follows f ON f.target_account_id = b.account_id AND f.account_id = :viewer AND f.state = 'accepted'"
+            " JOIN statuses s ON s.account_id = b.account_id"
+            f" WHERE s.visibility <> 'direct' AND (s.reblog_of_id IS NULL OR f.show_reblogs = 1) AND {broadcast_where}"
+            ") entry JOIN statuses s ON s.id = entry.id"
+            " WHERE s.deleted_at IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = :viewer AND mu.target_account_id = s.account_id)"
+            " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = :viewer AND b.target_account_id = s.account_id)"
+            f" {order.replace('h.status_id', 'entry.id')}",
+            params,
         )
         return newest_first([row[0] for row in rows], page)
 

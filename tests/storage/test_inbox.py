@@ -150,3 +150,28 @@ async def test_remote_blocks_are_recorded_once_and_removable(storage: Storage) -
     assert await storage.moderation.remove_remote_block(blocker, target.id)
     assert not await storage.moderation.remove_remote_block(blocker, target.id)
     assert await storage.moderation.remote_blocks_of(target.id) == []
+
+
+async def test_concurrent_adds_of_one_key_store_it_once(storage: Storage) -> None:
+    results = await asyncio.gather(*(storage.inbox.add(item()) for _ in range(10)))
+
+    assert sum(result is not None for result in results) == 1
+    assert await storage.inbox.count_by_state() == {"pending": 1}
+
+
+async def test_a_burst_of_adds_returns_each_its_own_row(storage: Storage) -> None:
+    keys = [f"https://remote.example/activities/{n}" for n in range(50)]
+
+    results = await asyncio.gather(*(storage.inbox.add(item(key)) for key in keys))
+
+    assert [result.dedupe_key if result else None for result in results] == keys
+    assert len({result.id for result in results if result}) == 50
+
+
+async def test_an_add_inside_a_transaction_joins_it(storage: Storage) -> None:
+    async with storage.transaction():
+        added = await storage.inbox.add(item())
+        duplicate = await storage.inbox.add(item())
+
+    assert added is not None and duplicate is None
+    assert await storage.inbox.get(added.id) == added

@@ -1,0 +1,17 @@
+"""Mastodon 4.3's Tag entity. Usage history is not kept, so ``history`` is empty."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage.models import Tag
+
+
+def tag_entity(tag: Tag, *, base_url: str, following: bool) -> dict[str, Any]:
+    return {
+        "id": str(tag.id),
+        "name": tag.display_name,
+        "url": f"{base_url}/tags/{tag.name}",
+        "history": [],
+        "following": following,
+    }

@@ -1,0 +1,85 @@
+"""Small instance-level endpoints: announcements (none) and follow suggestions (colleagues).
+
+Suggestions are local accounts (employees, departments, the company) the
+viewer neither follows nor blocks, for staff only like every /api route.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server.mastodon.auth import Viewer, require_user
+from server.mastodon.common import state
+from server.mastodon.pagination import ACCOUNTS_LIMITS
+from server.mastodon.params import read_params
+from storage.errors import NotFound
+from storage.models import Account, AccountKind
+
+
+async def announcements(request: Request) -> Response:
+    await require_user(request, "read")
+    return JSONResponse([])
+
+
+async def dismiss_announcement(request: Request) -> Response:
+    await require_user(request, "write:accounts")
+    raise NotFound()
+
+
+async def announcement_reaction(request: Request) -> Response:
+    await require_user(request, "write:favourites")
+    raise NotFound()
+
+
+async def _suggested(request: Request, viewer: Viewer) -> list[Account]:
+    params = await read_params(request)
+    limit = params.get_int("limit", ACCOUNTS_LIMITS[0], minimum=1) or ACCOUNTS_LIMITS[0]
+    limit = min(limit, ACCOUNTS_LIMITS[1])
+    storage = state(request).storage
+    blocked = await storage.relationships.blocked_ids(viewer.account.id)
+    found: list[Account] = []
+    for account in await storage.accounts.list_local():
+        if len(found) >= limit:
+            break
+        if account.id == viewer.account.id or account.id in blocked:
+            continue
+        if await storage.follows.get(viewer.account.id, account.id) is not None:
+            continue
+        if account.kind is AccountKind.EMPLOYEE:
+            user = await storage.accounts.get_user(account.id)
+            if user is None or user.disabled:
+                continue
+        found.append(account)
+    return found
+
+
+async def suggestions_v1(request: Request) -> Response:
+    viewer = await require_user(request, "read")
+    accounts = await _suggested(request, viewer)
+    return JSONResponse(await state(request).services.presenter.accounts(accounts))
+
+
+async def suggestions_v2(request: Request) -> Response:
+    viewer = await require_user(request, "read")
+    accounts = await _suggested(request, viewer)
+    entities = await state(request).services.presenter.accounts(accounts)
+    return JSONResponse([{"source": "staff", "sources": ["featured"], "account": e} for e in entities])
+
+
+async def dismiss_suggestion(request: Request) -> Response:
+    # Suggestions are colleagues, recomputed on each request; a dismissal is acknowledged, not stored.
+    await require_user(request, "read")
+    return JSONResponse({})
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/api/v1/announcements", announcements, methods=["GET"]),
+        Route("/api/v1/announcements/{id}/dismiss", dismiss_announcement, methods=["POST"]),
+        Route("/api/v1/announcements/{id}/reactions/{name}", announcement_reaction, methods=["PUT", "DELETE"]),
+        Route("/api/v1/suggestions", suggestions_v1, methods=["GET"]),
+        Route("/api/v2/suggestions", suggestions_v2, methods=["GET"]),
+        Route("/api/v1/suggestions/{account_id}", dismiss_suggestion, methods=["DELETE"]),
+    ]

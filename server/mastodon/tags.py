@@ -1,0 +1,78 @@
+"""Hashtags: ``/api/v1/tags/:name`` (+ follow/unfollow) and ``/api/v1/followed_tags``.
+
+A followed tag brings public posts carrying it into the follower's home
+feed (see ``Distribution``); nothing about it leaves the server.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server.content import display_hashtag, normalize_hashtag
+from server.mastodon.auth import require_user
+from server.mastodon.common import page_of, paged, state
+from server.mastodon.entities.tag import tag_entity
+from server.mastodon.params import read_params
+from storage.errors import NotFound
+from storage.models import Tag
+
+FOLLOWED_TAGS_LIMITS = (100, 200)
+
+
+def _name(request: Request) -> str:
+    name = normalize_hashtag(request.path_params["name"])
+    if not name:
+        raise NotFound()
+    return name
+
+
+async def _existing(request: Request) -> Tag:
+    tag = await state(request).storage.tag_follows.get_tag(_name(request))
+    if tag is None:
+        raise NotFound()
+    return tag
+
+
+async def show(request: Request) -> Response:
+    viewer = await require_user(request, "read:statuses")
+    tag = await _existing(request)
+    app = state(request)
+    following = tag.id in await app.storage.tag_follows.following(viewer.account.id, [tag.id])
+    return JSONResponse(tag_entity(tag, base_url=app.settings.base_url, following=following))
+
+
+async def follow(request: Request) -> Response:
+    viewer = await require_user(request, "write:follows")
+    app = state(request)
+    tag = await app.storage.tag_follows.follow(
+        viewer.account.id, _name(request), display_hashtag(request.path_params["name"])
+    )
+    return JSONResponse(tag_entity(tag, base_url=app.settings.base_url, following=True))
+
+
+async def unfollow(request: Request) -> Response:
+    viewer = await require_user(request, "write:follows")
+    tag = await _existing(request)
+    app = state(request)
+    await app.storage.tag_follows.unfollow(viewer.account.id, tag.id)
+    return JSONResponse(tag_entity(tag, base_url=app.settings.base_url, following=False))
+
+
+async def followed(request: Request) -> Response:
+    viewer = await require_user(request, "read:follows")
+    app = state(request)
+    page = page_of(await read_params(request), FOLLOWED_TAGS_LIMITS)
+    rows = await app.storage.tag_follows.followed(viewer.account.id, page)
+    entities = [tag_entity(row.tag, base_url=app.settings.base_url, following=True) for row in rows]
+    return paged(request, entities, [row.id for row in rows], limit=page.limit)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/api/v1/followed_tags", followed, methods=["GET"]),
+        Route("/api/v1/tags/{name}", show, methods=["GET"]),
+        Route("/api/v1/tags/{name}/follow", follow, methods=["POST"]),
+        Route("/api/v1/tags/{name}/unfollow", unfollow, methods=["POST"]),
+    ]

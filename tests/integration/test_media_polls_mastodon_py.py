@@ -1,0 +1,82 @@
+"""Media, polls and scheduled posts with Mastodon.py against a live server.
+
+Given a running server with two employees signed in through Mastodon.py;
+when one uploads an image, posts it, posts a poll and schedules a post;
+then the other sees it all as Mastodon.py expects, and can vote.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+import requests
+from mastodon import Mastodon, MastodonAPIError
+from PIL import Image
+
+from tests.integration.conftest import EmployeeSpec, LiveServer
+
+PASSWORD = "correct horse battery"
+SCOPES = ["read", "write"]
+
+
+@pytest.fixture
+def live_employees() -> Sequence[EmployeeSpec]:
+    return (EmployeeSpec("alice", "alice@example.com", PASSWORD), EmployeeSpec("bob", "bob@example.com", PASSWORD))
+
+
+@pytest.fixture
+def session() -> Iterator[requests.Session]:
+    with requests.Session() as http:
+        yield http
+
+
+def signed_in(server: LiveServer, session: requests.Session, username: str) -> Mastodon:
+    client_id, secret = Mastodon.create_app("Media test", scopes=SCOPES, api_base_url=server.base_url,
+                                            session=session)
+    api = Mastodon(client_id=client_id, client_secret=secret, api_base_url=server.base_url, session=session,
+                   version_check_mode="none")
+    api.log_in(username, PASSWORD, scopes=SCOPES, allow_http=True)
+    return api
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGBA", (40, 30), (0, 128, 255, 128)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_media_poll_and_schedule_with_mastodon_py(live_server: LiveServer, session: requests.Session) -> None:
+    alice = signed_in(live_server, session, "alice")
+    bob = signed_in(live_server, session, "bob")
+
+    media = alice.media_post(png(), mime_type="image/png", description="Blue", focus=(0.1, -0.2))
+    assert media["url"] and media["meta"]["original"]["width"] == 40
+    assert media["meta"]["focus"] == {"x": 0.1, "y": -0.2}
+    served = httpx.get(media["url"])  # no token: the URL is the permission
+    assert served.status_code == 200 and served.headers["content-type"] == "image/png"
+    alice.media_update(media, description="Translucent blue")
+
+    status = alice.status_post("A picture", media_ids=[media])
+    seen = bob.status(status)
+    assert [m["description"] for m in seen["media_attachments"]] == ["Translucent blue"]
+    assert [s["id"] for s in bob.timeline_public(only_media=True)] == [status["id"]]
+
+    question = alice.status_post("Tea or coffee?", poll=alice.make_poll(["Tea", "Coffee"], expires_in=600))
+    voted = bob.poll_vote(question["poll"], [1])
+    assert voted["own_votes"] == [1] and voted["votes_count"] == 1
+    with pytest.raises(MastodonAPIError):
+        bob.poll_vote(question["poll"], [0])
+    assert alice.poll(question["poll"])["options"][1]["votes_count"] == 1
+
+    when = datetime.now(timezone.utc) + timedelta(hours=2)
+    scheduled = alice.status_post("Tomorrow's news", scheduled_at=when)
+    assert scheduled["params"]["text"] == "Tomorrow's news"
+    assert [s["id"] for s in alice.scheduled_statuses()] == [scheduled["id"]]
+    moved = alice.scheduled_status_update(scheduled, when + timedelta(hours=1))
+    assert moved["scheduled_at"] != scheduled["scheduled_at"]
+    alice.scheduled_status_delete(scheduled)
+    assert alice.scheduled_statuses() == []
