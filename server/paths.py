@@ -15,9 +15,8 @@ class StripTrailingSlashMiddleware:
         if scope["type"] in ("http", "websocket"):
             path: str = scope["path"]
             if len(path) > 1 and path.endswith("/"):
+                # Only the routing path changes: raw_path stays as sent, because an HTTP
+                # signature covers the request target exactly as the peer wrote it.
                 scope = dict(scope)
                 scope["path"] = path.rstrip("/") or "/"
-                raw_path = scope.get("raw_path")
-                if raw_path:
-                    scope["raw_path"] = raw_path.rstrip(b"/") or b"/"
         await self.app(scope, receive, send)

@@ -261,3 +261,10 @@ async def test_a_hidden_actors_inbox_answers_exactly_like_a_missing_one(tmp_path
     assert shape(hidden) == shape(missing)
     assert unsigned.status_code == 404
     assert remote.requests == []
+
+
+async def test_a_signature_over_a_trailing_slash_path_verifies(tmp_path: Path, remote: RemoteServer) -> None:
+    """Routing ignores the trailing slash, but the signature covers the path exactly as the peer sent it."""
+    async with inbox_app(tmp_path, remote) as harness:
+        response = await harness.post("/inbox/", follow(), KEY_ID)
+    assert response.status_code == 202
