@@ -11,10 +11,12 @@ import secrets
 from typing import Any
 
 from activitypub import activities
-from activitypub.actors import actor_id
+from activitypub.actors import actor_document, actor_id, is_exposed
+from activitypub.context import PUBLIC
 from activitypub.follow_replies import accept_follow_activity, reject_follow_activity
 from federation.sender import Sender
 from server.services.publication import PublicationService
+from storage.clock import utcnow
 from storage.models import Account, Follow, ProfileChanges, PublicationState, Status
 from storage.protocols import Storage
 
@@ -103,6 +105,15 @@ class FederationOutbound:
             vote = activities.poll_vote(f"{vote_id}/activity", self._uri(account), vote_id, status.uri,
                                         author.uri or "", choice)
             await self._sender.send(vote, account, [author])
+
+    async def actor_updated(self, account: Account) -> None:
+        if not account.is_local or not is_exposed(account):
+            return
+        document = actor_document(account, base_url=self._base)
+        stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
+        update = activities.update(f"{self._uri(account)}#updates/{stamp}", self._uri(account), document)
+        update["to"] = [PUBLIC]
+        await self._sender.send(update, account, await self._sender.followers_of([account.id]))
 
     async def status_edited(self, status: Status) -> None:
         if status.local and status.publication_state is PublicationState.PUBLISHED:

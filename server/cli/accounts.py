@@ -8,7 +8,9 @@ from typing import Any
 from server.cli.common import CommandFailed, add_command, opened_storage, print_table, read_password
 from server.config import Settings
 from server.passwords import Passwords, generate_password
+from server.events import InProcessEventBus
 from server.services.accounts import AccountService
+from server.services.container import build_services
 from storage.models import Role
 
 ROLES = [role.value for role in Role]
@@ -39,6 +41,12 @@ def register(subparsers: Any) -> None:
     disable.add_argument("username")
     enable = add_command(commands, "enable", enable_account, "allow a disabled employee to sign in again")
     enable.add_argument("username")
+
+    rotate = add_command(
+        commands, "rotate-key", rotate_key,
+        "give an account (employee, department or company) a new key pair and announce it to its followers",
+    )
+    rotate.add_argument("username")
 
     reset = add_command(
         commands, "reset-password", reset_password, "set a new password (generated if none is given) and sign out"
@@ -103,4 +111,13 @@ async def reset_password(args: argparse.Namespace, settings: Settings) -> int:
     if given is None:
         print(f"New password for {args.username}: {password}")
     print(f"Password reset; revoked {revoked} tokens and sessions")
+    return 0
+
+
+async def rotate_key(args: argparse.Namespace, settings: Settings) -> int:
+    async with opened_storage(settings) as storage:
+        services = build_services(storage, settings, InProcessEventBus(), Passwords())
+        account = await services.accounts.rotate_key(args.username)
+        await services.outbound.actor_updated(account)
+    print(f"Rotated the key of {account.username}; an Update goes to its outside followers")
     return 0

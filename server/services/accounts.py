@@ -112,6 +112,17 @@ class AccountService:
             await self._storage.accounts.set_password_hash(employee.account.id, password_hash)
             return await self._storage.tokens.revoke_all_for_account(employee.account.id)
 
+    async def rotate_key(self, username: str) -> Account:
+        """A new key pair for any local account; peers refetch the key when a signature fails."""
+        account = await self._storage.accounts.get_local(username)
+        if account is None:
+            raise NotFound(f"No local account named {username!r}")
+        keys = await new_key_pair()
+        await self._storage.accounts.set_keys(account.id, keys.public_pem, keys.private_pem)
+        rotated = await self._storage.accounts.get(account.id)
+        assert rotated is not None
+        return rotated
+
     async def _refuse_taken(self, username: str, email: str | None) -> None:
         if await self._storage.accounts.get_local(username):
             raise Conflict(f"Username {username!r} is already taken")

@@ -42,6 +42,10 @@ class Outbound(Protocol):
 
     async def poll_vote(self, account: Account, status: Status, choices: list[str]) -> None: ...
 
+    async def actor_updated(self, account: Account) -> None:
+        """``Update`` of an exposed actor's public profile (or its new key) to its outside followers."""
+        ...
+
     async def status_edited(self, status: Status) -> None:
         """A published status changed; ``Update`` goes out only once the revision is published."""
         ...

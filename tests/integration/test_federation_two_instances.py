@@ -126,3 +126,25 @@ def _page() -> Page:
 
 def _ap() -> dict[str, str]:
     return {"Accept": "application/activity+json"}
+
+
+async def test_a_rotated_key_signs_from_then_on_and_the_partner_follows_along(tmp_path: Path) -> None:
+    async with federation_pair(tmp_path) as (a, b, router):
+        bob = await employee(b, "bob")
+        await follow_remote(b, "bob", "http://a.example/users/company")
+        await settle(a, b)
+        old = await b.state.storage.accounts.get_by_uri("http://a.example/users/company")
+        assert old is not None
+
+        company = await a.state.services.accounts.rotate_key("company")
+        await a.state.services.outbound.actor_updated(company)
+        await settle(a, b)
+        alice = await employee(a, "alice", Role.PUBLISHER)
+        post = await a.state.services.statuses.create(alice, StatusDraft(text="signed with the new key"))
+        await a.state.services.publication.publish(post.id, by="test")
+        await settle(a, b)
+
+        refreshed = await b.state.storage.accounts.get_by_uri("http://a.example/users/company")
+        assert refreshed is not None and refreshed.public_key_pem == company.public_key_pem != old.public_key_pem
+        assert await b.state.storage.statuses.get_by_uri(f"http://a.example/users/alice/statuses/{post.id}")
+        assert bob.id

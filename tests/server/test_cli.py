@@ -52,7 +52,8 @@ def test_help_lists_every_command_and_each_has_its_own_help(capsys: pytest.Captu
         ["serve"], ["db", "migrate"], ["db", "check"], ["account", "create"], ["account", "list"],
         ["account", "set-role"], ["account", "disable"], ["account", "enable"], ["account", "reset-password"],
         ["department", "create"], ["department", "list"], ["department", "members"],
-        ["department", "add-member"], ["department", "remove-member"], ["backup"],
+        ["department", "add-member"], ["department", "remove-member"], ["backup"], ["account", "rotate-key"],
+        ["status", "publish"], ["status", "unpublish"],
     ):
         with pytest.raises(SystemExit) as done:
             main([*argv, "--help"])
@@ -211,3 +212,60 @@ def test_backup_copies_database_and_files_and_warns_about_keys(
 
     code, _, err = run(capsys, "backup", str(tmp_path / "backup"))
     assert code == 2 and "not an empty directory" in err
+
+
+async def _post(text: str, visibility: str = "public") -> int:
+    from server.services.statuses import StatusDraft
+    from server.events import InProcessEventBus
+    from server.passwords import Passwords
+    from server.services.container import build_services
+    from storage.models import Visibility
+
+    settings = load_settings()
+    storage = open_storage(settings.storage.database)
+    await storage.open()
+    try:
+        await prepare_instance(settings, storage)
+        services = build_services(storage, settings, InProcessEventBus(), Passwords())
+        author = await storage.accounts.get_local("alice")
+        assert author is not None
+        status = await services.statuses.create(author, StatusDraft(text=text, visibility=Visibility(visibility)))
+        return status.id
+    finally:
+        await storage.close()
+
+
+def test_status_publish_and_unpublish(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "account", "create", "alice", "--email", "a@example.com", "--password", "long enough pw")
+    shared = asyncio.run(_post("for partners"))
+    private = asyncio.run(_post("for followers", "private"))
+
+    code, out, _ = run(capsys, "status", "publish", str(shared), "--reason", "launch")
+    assert code == 0 and f"/users/alice/statuses/{shared}" in out
+    code, _, err = run(capsys, "status", "publish", str(shared))
+    assert code == 2 and "already published" in err
+    code, out, _ = run(capsys, "status", "unpublish", str(shared))
+    assert code == 0 and "410" in out
+    code, _, err = run(capsys, "status", "unpublish", str(shared))
+    assert code == 2 and "not published" in err
+    code, out, _ = run(capsys, "status", "publish", str(shared))
+    assert code == 0 and f"/users/alice/statuses/{shared}-2" in out, "a new epoch mints a new URI"
+
+    code, _, err = run(capsys, "status", "publish", str(private))
+    assert code == 2 and "Only public or unlisted posts can be published" in err
+    code, _, err = run(capsys, "status", "publish", "123")
+    assert code == 2 and "No status 123" in err
+    code, _, err = run(capsys, "status", "publish", "not-an-id")
+    assert code == 2 and "not a status id" in err
+
+
+def test_rotate_key_changes_the_stored_key(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(start_once())
+    with sqlite3.connect(config.parent / "data" / "insideout.sqlite3") as db:
+        (before,) = db.execute("SELECT public_key_pem FROM accounts WHERE username = 'company'").fetchone()
+    code, out, _ = run(capsys, "account", "rotate-key", "company")
+    with sqlite3.connect(config.parent / "data" / "insideout.sqlite3") as db:
+        (after,) = db.execute("SELECT public_key_pem FROM accounts WHERE username = 'company'").fetchone()
+    assert code == 0 and "Rotated the key of company" in out and before != after
+    code, _, err = run(capsys, "account", "rotate-key", "nobody")
+    assert code == 2 and "No local account named 'nobody'" in err
