@@ -47,7 +47,7 @@ class AppState:
     services: Services = field(init=False)
 
     def __post_init__(self) -> None:
-        self.services = build_services(self.storage, self.settings, self.events, self.passwords)
+        self.services = build_services(self.storage, self.settings, self.events, self.passwords, self.http)
 
 
 def create_app(

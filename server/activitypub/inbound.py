@@ -48,6 +48,9 @@ def inbound_for(app: Starlette) -> Inbound:
     if inbound is None:
         state = app.state.insideout
         inbound = build_inbound(state.settings, state.storage, state.http)
+        if state.services.remote_actors is not None:
+            # One resolver per app: the services' and the inbox's share their per-URI locks.
+            inbound = Inbound(state.services.remote_actors, inbound.policy)
         app.state.inbound = inbound
     return inbound
 

@@ -125,5 +125,6 @@ def routes() -> list[BaseRoute]:
         Route(base + "/replies", replies, methods=["GET"]),
         Route(base + "/likes", likes, methods=["GET"]),
         Route(base + "/shares", shares, methods=["GET"]),
+        Route("/@{username}/{ref}", note, methods=["GET", "HEAD"]),
     ]
 

@@ -15,11 +15,14 @@ from urllib.parse import urlsplit
 
 from activitypub.actors import actor_id, is_exposed
 from activitypub.notes import OutsideMention, PublishedNote
+from server.services.public_media import outside_attachments, public_media
 from storage.errors import InvalidInput
 from storage.models import Account, PublicationState, Status, Visibility
 from storage.protocols import Storage
 
 STATUS_PATH = re.compile(r"^/users/(?P<username>[A-Za-z0-9_]+)/statuses/(?P<ref>\d+(?:-\d+)?)(?P<rest>/[a-z]+)?$")
+# The web page of a published post, as Mastodon links it in a Note's ``url``.
+STATUS_PAGE = re.compile(r"^/@(?P<username>[A-Za-z0-9_]+)/(?P<ref>\d+(?:-\d+)?)(?P<rest>)$")
 PUBLIC_STATUS_PARTS = frozenset({"", "/replies", "/likes", "/shares", "/activity"})
 MENTION_LINK = re.compile(r'<span class="h-card"[^>]*><a href="(?P<href>[^"]+)" class="u-url mention">@<span>'
                           r'(?P<name>[^<]*)</span></a></span>')
@@ -58,14 +61,14 @@ class Boundary:
         parts = urlsplit(url)
         if parts.path.startswith("/tags/") and not parts.query:
             return True
-        match = STATUS_PATH.match(parts.path)
+        match = STATUS_PATH.match(parts.path) or STATUS_PAGE.match(parts.path)
         if match is None or (match.group("rest") or "") not in PUBLIC_STATUS_PARTS:
             return await self._is_public_media(parts.path)
         base_uri = f"{self._base}/users/{match.group('username')}/statuses/{match.group('ref')}"
         return await self.outside_status(base_uri) is not None
 
     async def was_public_url(self, url: str) -> bool:
-        match = STATUS_PATH.match(urlsplit(url).path)
+        match = STATUS_PATH.match(urlsplit(url).path) or STATUS_PAGE.match(urlsplit(url).path)
         if match is None:
             return False
         base_uri = f"{self._base}/users/{match.group('username')}/statuses/{match.group('ref')}"
@@ -74,11 +77,8 @@ class Boundary:
     async def _is_public_media(self, path: str) -> bool:
         if not path.startswith("/media/public/"):
             return False
-        token = path[len("/media/public/"):].split("/", 1)[0]
-        finder = getattr(self._storage, "media", None)
-        if finder is None or not hasattr(finder, "get_by_public_token"):
-            return False
-        return await finder.get_by_public_token(token) is not None
+        found = await public_media(self._storage, path[len("/media/public/"):].split("/", 1)[0])
+        return found is not None and found[1] == "live"
 
     async def check_publishable(self, status: Status) -> None:
         if status.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED):
@@ -118,6 +118,7 @@ class Boundary:
             published=status.published_at or status.created_at, updated=updated,
             unlisted=status.visibility is Visibility.UNLISTED, in_reply_to=in_reply_to, conversation=conversation,
             mentions=mentions, hashtags=[(t.display_name, f"{self._base}/tags/{t.name}") for t in tags],
+            attachments=await outside_attachments(self._storage, self._base, status.id),
         )
 
     def _actor_uri(self, account: Account) -> str:

@@ -23,6 +23,10 @@ from server.services.publication import PublicationService
 from server.services.profile_media import ProfileMedia
 from server.services.profiles import ProfileService
 from server.services.relationships import RelationshipService
+from federation.actors import RemoteActors, instance_actor_signer
+from federation.http import OutboundClient
+from federation.resolve import FederationResolver, HandleLookup
+from server.activitypub.inbound import PROFILE_SANITIZER
 from server.services.handles import HandleResolver, KnownHandles
 from server.services.search import SearchService
 from server.services.media import MediaService
@@ -47,6 +51,7 @@ class Services:
     relationships: RelationshipService
     profiles: ProfileService
     handles: HandleResolver
+    remote_actors: RemoteActors | None
     search: SearchService
     media: MediaService
     polls: PollService
@@ -65,7 +70,10 @@ def domain_policy(settings: Settings) -> DomainPolicy:
     return DomainPolicy(federation.mode, federation.allowed_domains, federation.blocked_domains)
 
 
-def build_services(storage: Storage, settings: Settings, events: EventBus, passwords: Passwords) -> Services:
+def build_services(
+    storage: Storage, settings: Settings, events: EventBus, passwords: Passwords, http: OutboundClient | None = None
+) -> Services:
+    """``http`` lets searches resolve outside accounts and posts; without it (the CLI) only stored ones are found."""
     accounts = AccountService(storage, passwords)
     distribution = Distribution(storage, events, PushDispatcher(storage))
     boundary = Boundary(storage, settings.base_url)
@@ -74,7 +82,10 @@ def build_services(storage: Storage, settings: Settings, events: EventBus, passw
     publication = PublicationService(storage, settings.base_url, boundary, sender)
     outbound = FederationOutbound(storage, settings.base_url, sender, publication)
     statuses = StatusService(storage, settings, distribution, outbound)
-    handles = KnownHandles(storage)
+    actors = RemoteActors(storage, http, instance_actor_signer(storage, settings.base_url),
+                          sanitize=PROFILE_SANITIZER) if http is not None else None
+    resolver = FederationResolver(storage, http, actors, settings.base_url) if http and actors else None
+    handles: HandleResolver = HandleLookup(resolver) if resolver else KnownHandles(storage)
     return Services(
         accounts=accounts,
         departments=DepartmentService(storage, accounts),
@@ -90,7 +101,8 @@ def build_services(storage: Storage, settings: Settings, events: EventBus, passw
         relationships=RelationshipService(storage, distribution, outbound),
         profiles=ProfileService(storage, ProfileMedia(settings.data_dir)),
         handles=handles,
-        search=SearchService(storage, settings, handles, resolver=None),  # resolver: federation's UrlResolver
+        search=SearchService(storage, settings, handles, resolver=resolver),
+        remote_actors=actors,
         media=MediaService(storage, settings),
         polls=PollService(storage, statuses, outbound),
         scheduled=ScheduledStatusService(storage, statuses),

@@ -10,6 +10,7 @@ from server.activitypub.inbound import inbound_for
 from server.services.statuses import StatusDraft
 from storage.models import Account, FollowState, Page, PublicationState, Role, Visibility
 from tests.integration.federation_pair import Instance, federation_pair, settle
+from tests.server.helpers import bearer, staff_token
 
 pytestmark = pytest.mark.anyio
 CANARY = "INTERNAL-CANARY-7f3a"
@@ -148,3 +149,38 @@ async def test_a_rotated_key_signs_from_then_on_and_the_partner_follows_along(tm
         assert refreshed is not None and refreshed.public_key_pem == company.public_key_pem != old.public_key_pem
         assert await b.state.storage.statuses.get_by_uri(f"http://a.example/users/alice/statuses/{post.id}")
         assert bob.id
+
+
+async def test_staff_find_follow_and_read_an_outside_account_through_the_api(tmp_path: Path) -> None:
+    async with federation_pair(tmp_path) as (a, b, router):
+        alice = bearer(await staff_token(a.app, "alice"))
+        bob = await employee(b, "bob", Role.PUBLISHER)
+        query = {"q": "bob@b.example", "resolve": "true", "type": "accounts"}
+        hidden = await a.client.get("/api/v2/search", headers=alice, params=query)
+        assert hidden.json()["accounts"] == [], "an internal account on b cannot be found from outside"
+        first = await b.state.services.statuses.create(bob, StatusDraft(text="hello world"))
+        await b.state.services.publication.publish(first.id, by="test", announcers=[])  # exposes bob
+
+        found = await a.client.get("/api/v2/search", headers=alice,
+                                   params={"q": "bob@b.example", "resolve": "true", "type": "accounts"})
+        assert found.status_code == 200, found.text
+        accounts = found.json()["accounts"]
+        assert [x["acct"] for x in accounts] == ["bob@b.example"]
+
+        follow = await a.client.post(f"/api/v1/accounts/{accounts[0]['id']}/follow", headers=alice)
+        assert follow.status_code == 200, follow.text
+        await settle(a, b)
+        relationship = (await a.client.get("/api/v1/accounts/relationships", headers=alice,
+                                           params={"id[]": accounts[0]["id"]})).json()[0]
+        assert relationship["following"] is True and relationship["requested"] is False
+
+        post = await b.state.services.statuses.create(bob, StatusDraft(text="news from b"))
+        await b.state.services.publication.publish(post.id, by="test", announcers=[])
+        await settle(a, b)
+        home = (await a.client.get("/api/v1/timelines/home", headers=alice)).json()
+        assert [s["content"] for s in home] == ["<p>news from b</p>"]
+        assert home[0]["account"]["acct"] == "bob@b.example"
+
+        by_url = await a.client.get("/api/v2/search", headers=alice, params={
+            "q": f"http://b.example/users/bob/statuses/{post.id}", "resolve": "true", "type": "statuses"})
+        assert [s["id"] for s in by_url.json()["statuses"]] == [home[0]["id"]]
