@@ -64,10 +64,15 @@ async def test_the_contact_shows_the_public_bio_only(tmp_path: Path) -> None:
     assert body["contact"]["account"]["note"] == "<p>Hello</p>"
 
 
-@pytest.mark.parametrize("path", ["/api/v1/instance/rules", "/api/v1/custom_emojis"])
-async def test_empty_lists(client: httpx.AsyncClient, path: str) -> None:
-    answer = await client.get(path)
+async def test_rules_are_an_empty_list_for_anyone(client: httpx.AsyncClient) -> None:
+    answer = await client.get("/api/v1/instance/rules")
     assert answer.status_code == 200 and answer.json() == []
+
+
+async def test_custom_emojis_need_a_staff_token(client: httpx.AsyncClient) -> None:
+    """Not on DESIGN.md's anonymous list: emoji appear outside only inside published posts."""
+    answer = await client.get("/api/v1/custom_emojis")
+    assert answer.status_code == 401 and "error" in answer.json()
 
 
 @pytest.mark.parametrize("path", HIDDEN_PATHS)
