@@ -57,7 +57,7 @@ class SqliteTimelineStore:
         """Written feed entries, merged with the posts of followed broadcast accounts (read at query time)."""
         feed_where, feed_params, order = named_page_clause("h.status_id", page)
         broadcast_where = feed_where.replace("h.status_id", "s.id")
-        params = {**feed_params, "viewer": account_id}
+        params = {**feed_params, "viewer": account_id, "now": to_db(utcnow())}
         rows = await self._db.fetch_all(
             "SELECT entry.id FROM ("
             f" SELECT h.status_id AS id FROM home_feed h WHERE h.account_id = :viewer AND {feed_where}"
@@ -68,7 +68,8 @@ class SqliteTimelineStore:
             f" WHERE s.visibility <> 'direct' AND (s.reblog_of_id IS NULL OR f.show_reblogs = 1) AND {broadcast_where}"
             ") entry JOIN statuses s ON s.id = entry.id"
             " WHERE s.deleted_at IS NULL"
-            " AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = :viewer AND mu.target_account_id = s.account_id)"
+            " AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = :viewer AND mu.target_account_id = s.account_id"
+            " AND (mu.expires_at IS NULL OR mu.expires_at > :now))"
             " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = :viewer AND b.target_account_id = s.account_id)"
             f" {order.replace('h.status_id', 'entry.id')}",
             params,

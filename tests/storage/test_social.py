@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from storage.clock import utcnow
 from storage.errors import NotFound
 from storage.models import (
     Account,
@@ -134,6 +137,8 @@ async def test_home_feed_pages_without_gaps_or_repeats(storage: Storage) -> None
     since = await storage.timelines.home(bob.id, Page(limit=5, since_id=ids[9]))
     assert since == list(reversed(ids[-5:]))
 
+    await storage.relationships.mute(bob.id, alice.id, expires_at=utcnow() - timedelta(seconds=1))
+    assert len(await storage.timelines.home(bob.id, Page())) == 20, "an expired mute hides nothing"
     await storage.relationships.mute(bob.id, alice.id)
     assert await storage.timelines.home(bob.id, Page()) == []
 
