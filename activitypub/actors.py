@@ -87,7 +87,17 @@ def actor_document(account: Account, *, base_url: str, public_view: bool = True)
         "attachment": [],
         "endpoints": {"sharedInbox": shared_inbox_url(base_url)},
     }
+    if public_view:
+        for field, path in (("icon", account.avatar_path), ("image", account.header_path)):
+            if path and not path.startswith(("http://", "https://")):
+                document[field] = {"type": "Image", "mediaType": _image_type(path),
+                                   "url": f"{base_url}/system/{path}"}
     return document
+
+
+def _image_type(path: str) -> str:
+    extension = path.rsplit(".", 1)[-1].lower()
+    return {"png": "image/png", "webp": "image/webp", "gif": "image/gif"}.get(extension, "image/jpeg")
 
 
 def instance_actor_document(*, base_url: str, domain: str, public_key_pem: str) -> dict[str, Any]:

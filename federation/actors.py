@@ -98,7 +98,14 @@ def profile_from_actor(actor: RemoteActor, sanitize: ProfileSanitizer) -> Remote
         key_id=actor.public_key_id if actor.public_key_pem else None,
         public_key_pem=actor.public_key_pem or "",
         locked=actor.manually_approves_followers,
+        avatar_url=_web_url(actor.icon_url),
+        header_url=_web_url(actor.image_url),
     )
+
+
+def _web_url(url: str | None) -> str | None:
+    """Only http(s) images are kept; the media proxy fetches them, clients never do."""
+    return url if url and url.startswith(("https://", "http://")) and len(url) <= 2048 else None
 
 
 def check_actor_key(actor: RemoteActor) -> None:

@@ -117,6 +117,12 @@ def _own_activity_ids(activity: dict[str, Any], actor_uri: str) -> set[str]:
         by_signer = node is activity or node.get("actor") == actor_uri
         if isinstance(node_id, str) and by_signer and (node is activity or node.get("type") in ACTIVITY_TYPES):
             found.add(node_id)
+        elif isinstance(node_id, str) and node_id.startswith(actor_uri + "#") and (
+            node.get("attributedTo") == actor_uri or node.get("actor") == actor_uri
+        ):
+            # An object the signer mints under its own actor URI (a poll vote, as Mastodon's
+            # ``<actor>#votes/<id>``): a handle like an activity id, not internal content.
+            found.add(node_id)
         node = node.get("object")
     return found
 

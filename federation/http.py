@@ -165,6 +165,14 @@ class FetchedJson:
 
 
 @dataclass(frozen=True)
+class FetchedBytes:
+    body: bytes
+    media_type: str  # from Content-Type, lower case, without parameters
+    url: str  # the final URL after redirects
+    status: int
+
+
+@dataclass(frozen=True)
 class PostResult:
     status: int
     headers: httpx.Headers
@@ -179,6 +187,12 @@ class PostResult:
 def _media_type(response: httpx.Response) -> str:
     content_type: str = response.headers.get("content-type", "")
     return content_type.split(";", 1)[0].strip().lower()
+
+
+def _accepted(media_type: str, accepted: frozenset[str]) -> bool:
+    return media_type in accepted or any(
+        entry.endswith("/") and media_type.startswith(entry) for entry in accepted
+    )
 
 
 def _without_credentials(headers: Mapping[str, str]) -> dict[str, str]:
@@ -240,6 +254,27 @@ class OutboundClient:
             raise PermanentFailure("The remote document is not a JSON object", detail=str(response.url))
         return FetchedJson(document, str(response.url), response.status_code)
 
+    async def get_bytes(
+        self, url: str, *, max_bytes: int, accept: str, media_types: frozenset[str]
+    ) -> FetchedBytes:
+        """GET a file (an image, a web page) of at most ``max_bytes``, same guard, policy and redirects as JSON.
+
+        ``media_types`` lists what the caller accepts; an entry ending in ``/``
+        (``"image/"``) accepts the whole family. Anything else is refused
+        before the body is read.
+        """
+        async with self._guarded():
+            response = await self._open("GET", url, None, {"Accept": accept}, None, False)
+            try:
+                raise_for_outcome(classify_response(response.status_code, response.headers), str(response.url))
+                media_type = _media_type(response)
+                if not _accepted(media_type, media_types):
+                    raise PermanentFailure("The remote file has an unexpected type", detail=media_type or "none")
+                body = await self._read_capped(response, max_bytes)
+            finally:
+                await response.aclose()
+        return FetchedBytes(body, media_type, str(response.url), response.status_code)
+
     async def post(
         self,
         url: str,
@@ -295,8 +330,8 @@ class OutboundClient:
             target = next_url
         raise PermanentFailure("Too many redirects", detail=url)
 
-    async def _read_capped(self, response: httpx.Response) -> bytes:
-        limit = self._settings.max_body_bytes
+    async def _read_capped(self, response: httpx.Response, limit: int | None = None) -> bytes:
+        limit = self._settings.max_body_bytes if limit is None else limit
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise ResponseTooLarge(detail=f"Content-Length {declared} over {limit} from {response.url}")

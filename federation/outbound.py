@@ -101,7 +101,8 @@ class FederationOutbound:
             return
         account = await self._expose(account)
         for choice in choices:
-            vote_id = f"{self._uri(account)}#votes/{status.id}/{secrets.token_hex(4)}"
+            # A random id: the vote must not carry our internal id of the remote status.
+            vote_id = f"{self._uri(account)}#votes/{secrets.token_hex(8)}"
             vote = activities.poll_vote(f"{vote_id}/activity", self._uri(account), vote_id, status.uri,
                                         author.uri or "", choice)
             await self._sender.send(vote, account, [author])

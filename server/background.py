@@ -12,7 +12,10 @@ from federation.handlers import default_handlers
 from federation.handlers.statuses import StatusHandlers
 from federation.inbox import InboxWorker
 from server.activitypub.inbound import fanout_deliver, inbound_for
+from server.mastodon.remote_media import media_cache_for
+from server.services.cards import CardWorker
 from server.services.polls import PollExpiryWorker
+from server.services.remote_media import RemoteMediaWorker
 from server.services.scheduled import ScheduledStatusWorker
 from server.workers import Worker
 
@@ -29,4 +32,6 @@ def default_workers(app: Starlette) -> list[Worker]:
                     deliver=fanout_deliver(state.storage, services.guard)),
         ScheduledStatusWorker(state.storage, services.statuses),
         PollExpiryWorker(state.storage, services.distribution),
+        RemoteMediaWorker(state.storage, media_cache_for(app)),
+        CardWorker(state.storage, state.http, media_cache_for(app)),
     ]

@@ -131,6 +131,10 @@ class MediaStore(Protocol):
 
     async def get_by_public_token(self, public_token: str) -> MediaAttachment | None: ...
 
+    async def set_public_token(self, media_id: int, public_token: str) -> bool:
+        """Give the medium its public URL token unless it has one; True if set now."""
+        ...
+
     async def update(
         self, media_id: int, *, description: str | None, focus: tuple[float, float]
     ) -> MediaAttachment: ...

@@ -355,6 +355,8 @@ class RemoteProfile:
     key_id: str | None = None
     public_key_pem: str = ""
     locked: bool = False
+    avatar_url: str | None = None  # the partner's URL; clients only ever see our proxy's
+    header_url: str | None = None
 
 
 class InboxState(StrEnum):

@@ -44,6 +44,7 @@ from storage.curation import (
     ConversationStore, FilterStore, ListStore, SearchStore, StaffReportStore, TagFollowStore,
 )
 from storage.media import MediaStore, PollStore, ScheduledStatusStore
+from storage.remote_media import CardStore, RemoteFileStore
 
 
 class AccountStore(Protocol):
@@ -60,6 +61,8 @@ class AccountStore(Protocol):
     async def find_remote(self, username: str, domain: str) -> Account | None: ...
 
     async def get_many(self, account_ids: Sequence[int]) -> Mapping[int, Account]: ...
+
+    async def get_by_media_path(self, path: str) -> Account | None: ...
 
     async def stats(self, account_ids: Sequence[int]) -> Mapping[int, AccountStats]: ...
 
@@ -328,6 +331,12 @@ class Storage(Protocol):
 
     @property
     def media(self) -> MediaStore: ...
+
+    @property
+    def remote_files(self) -> RemoteFileStore: ...
+
+    @property
+    def cards(self) -> CardStore: ...
 
     @property
     def polls(self) -> PollStore: ...

@@ -9,13 +9,18 @@ exist. Remote HTML is sanitised before any client can see it.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from activitypub.normalize import PUBLIC_ALIASES
 from activitypub.parse import parse_object, same_origin
 from activitypub.vocab import RemoteNote
+from federation.handlers.attachments import remote_attachments
 from federation.handlers.common import local_username
 from federation.inbox import InboxContext, InboxHandlers, NotMine, object_type_is
 from server.content import normalize_hashtag, sanitize_remote_html
+from server.services.cards import queue_card
 from server.services.distribution import Distribution
+from server.services.remote_media import new_token as new_media_token
 from storage.models import Account, FollowState, NewStatus, PublicationState, Status, StatusChanges, Visibility
 from storage.protocols import Storage
 
@@ -54,7 +59,7 @@ class StatusHandlers:
         welcome = await self._welcome_mentions(ctx.storage, ctx.sender, mentioned)
         if not (parent is not None or await ctx.storage.follows.local_follower_ids(ctx.sender.id) or welcome):
             return "ignored: nobody here follows the sender"
-        status = await ctx.storage.statuses.create(self._new_status(ctx.sender, note, parent, welcome))
+        status = await _store(ctx, self._new_status(ctx.sender, note, parent, welcome), note)
         await self._distribution.status_created(status, ctx.sender, [a.id for a in welcome])
         if parent is not None and parent.local:
             author = await ctx.storage.accounts.get(parent.account_id)
@@ -162,7 +167,7 @@ class StatusHandlers:
         author = await ctx.actors.resolve(note.attributed_to)
         if not note.is_public:
             return None  # a boost of something not public is nothing we may show
-        return await ctx.storage.statuses.create(self._new_status(author, note, None, []))
+        return await _store(ctx, self._new_status(author, note, None, []), note)
 
     async def undo_like_or_announce(self, ctx: InboxContext) -> str:
         embedded = ctx.activity.embedded_object or {}
@@ -179,6 +184,17 @@ class StatusHandlers:
             await ctx.storage.statuses.delete(boost.id)
             return f"removed boost {boost.id}"
         raise NotMine()
+
+
+async def _store(ctx: InboxContext, new: NewStatus, note: RemoteNote) -> Status:
+    """The status with its attachments and its card fetch, in one transaction: none exists without the others."""
+    async with ctx.storage.transaction():
+        status = await ctx.storage.statuses.create(new)
+        media = await ctx.storage.remote_files.add_attachments(
+            status.id, status.account_id, remote_attachments(note.attachments, new_media_token)
+        )
+        await queue_card(ctx.storage, status, urlsplit(ctx.base_url).netloc, has_media=bool(media))
+    return status
 
 
 async def _outside_visible(ctx: InboxContext, uri: str | None) -> Status | None:

@@ -8,9 +8,11 @@ from typing import Any
 from server.config import Settings
 from server.mastodon.attached import load_attached
 from server.mastodon.entities.account import AccountCounts, AccountSource, account_entity
+from server.mastodon.entities.card import card_entity
 from server.mastodon.entities.status import StatusContext, status_entity
 from server.mastodon.dates import format_datetime
 from server.mastodon.filtering import FilterSet, hides
+from server.services.remote_media import ProxyUrls
 from storage.clock import utcnow
 from storage.models import Account, Notification, Status, ViewerFlags
 from storage.protocols import Storage
@@ -22,21 +24,25 @@ class Presenter:
     def __init__(self, storage: Storage, settings: Settings) -> None:
         self._storage = storage
         self._base_url = settings.base_url
+        self._proxy_urls = ProxyUrls(storage, settings.base_url)
 
     async def account(self, account: Account, *, source: AccountSource | None = None) -> Entity:
         return (await self.accounts([account], source=source))[0]
 
-    def _file_url(self, path: str | None) -> str | None:
-        """Our stored avatars and headers are served under ``/system/``; remote ones keep their URL."""
+    def _file_url(self, path: str | None, proxied: Mapping[str, str]) -> str | None:
+        """Our stored avatars and headers are served under ``/system/``; remote ones through our media proxy."""
         if not path:
             return None
-        return path if path.startswith(("https://", "http://")) else f"{self._base_url}/system/{path}"
+        return proxied.get(path) if path.startswith(("https://", "http://")) else f"{self._base_url}/system/{path}"
 
     async def accounts(self, accounts: Sequence[Account], *, source: AccountSource | None = None) -> list[Entity]:
         """Entities for ``accounts`` with two queries in all, however many there are."""
         ids = list({account.id for account in accounts})
         stats = await self._storage.accounts.stats(ids)
         profiles = await self._storage.profiles.get_many(ids)
+        proxied = await self._proxy_urls.for_urls(
+            [path for a in accounts for path in (a.avatar_path, a.header_path) if path and not a.is_local]
+        )
         entities = []
         for account in accounts:
             counted = stats.get(account.id)
@@ -46,7 +52,8 @@ class Presenter:
             ) if counted else AccountCounts()
             entities.append(account_entity(
                 account, base_url=self._base_url, counts=counts, source=source, profile=profiles.get(account.id),
-                avatar_url=self._file_url(account.avatar_path), header_url=self._file_url(account.header_path),
+                avatar_url=self._file_url(account.avatar_path, proxied),
+                header_url=self._file_url(account.header_path, proxied),
             ))
         return entities
 
@@ -75,6 +82,7 @@ class Presenter:
         applications = await self._applications({s.application_id for s in everything if s.application_id})
         filters = await self._filters(viewer, context)
         attached = await load_attached(self._storage, self._base_url, everything, viewer.id if viewer else None)
+        cards = await self._storage.cards.for_statuses(ids)
 
         def render(status: Status, reblog: Entity | None) -> Entity:
             context = StatusContext(
@@ -86,6 +94,7 @@ class Presenter:
                 reblog=reblog,
                 media_attachments=attached.media.get(status.id, ()),
                 poll=attached.polls.get(status.id),
+                card=card_entity(cards[status.id], base_url=self._base_url) if status.id in cards else None,
                 filtered=filters.match(originals.get(status.reblog_of_id or 0, status)),
             )
             return status_entity(status, accounts[status.account_id], context, base_url=self._base_url,

@@ -8,13 +8,13 @@ from server.mastodon import statuses, timelines
 from server.mastodon import instance, oauth, placeholders
 from server.mastodon import accounts, markers, notifications
 from server.mastodon import push, streaming
-from server.mastodon import media, polls, scheduled
+from server.mastodon import media, polls, remote_media, scheduled
 from server.mastodon import conversations, filters, filters_v1, instance_extras, lists, reports, search, tags
 
 
 def routes() -> list[BaseRoute]:
     return [*statuses.routes(), *timelines.routes(), *oauth.routes(), *instance.routes(), *placeholders.routes(),
             *accounts.routes(), *notifications.routes(), *markers.routes(),
-            *push.routes(), *streaming.routes(), *media.routes(), *polls.routes(), *scheduled.routes(),
+            *push.routes(), *streaming.routes(), *media.routes(), *remote_media.routes(), *polls.routes(), *scheduled.routes(),
             *lists.routes(), *filters.routes(), *filters_v1.routes(), *tags.routes(), *search.routes(),
             *reports.routes(), *conversations.routes(), *instance_extras.routes()]

@@ -50,6 +50,11 @@ class Channel:
     """Public and hashtag channels also drop posts that mention someone the viewer blocks or mutes."""
 
     @property
+    def context(self) -> str:
+        """The filter context (Mastodon's) that applies to statuses on this channel."""
+        return "public" if self.filtered else "home"
+
+    @property
     def key(self) -> str:
         """Subscribing twice to the same key is a no-op (Mastodon keys by channel ids)."""
         return ";".join(self.streams) + ("|media" if self.only_media else "")

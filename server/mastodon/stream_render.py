@@ -1,18 +1,27 @@
 """What one viewer sees of one bus event: the JSON payload string, or nothing.
 
 Statuses pass only if the one visibility rule lets the viewer see them (and
-the boosted original) and the viewer neither blocks nor mutes the authors,
-as the timelines do; a notification only reaches its owner. Renders are
-cached per connection for the few events that arrive on several streams at
-once (a public post reaches ``public``, ``public:local`` and its hashtags).
+the boosted original), the viewer neither blocks nor mutes the authors (as
+the timelines do) and no ``hide`` filter of the viewer matches; a
+notification only reaches its owner. Each is rendered by the Presenter for
+its viewer, so favourites, bookmarks, filters and poll votes are the
+viewer's own.
+
+``RenderCache`` (one per app) shares a render among the connections of one
+viewer and among the streams one event arrives on (a public post reaches
+``public``, ``public:local`` and its hashtags). Only creations are cached,
+briefly: an edit (``status.update``) always renders afresh.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from server.events import Event
 from server.mastodon.presenters import Presenter
@@ -21,9 +30,10 @@ from storage.models import Account, Status
 from storage.protocols import Storage
 
 STATUS_EVENTS: Final = frozenset({"update", "status.update"})
-CACHE_SIZE: Final = 64
-# Created statuses and notifications do not change under a render; edits always render afresh.
 CACHEABLE: Final = frozenset({"update", "notification"})
+CACHE_SECONDS: Final = 5.0
+CACHE_SIZE: Final = 20_000
+CACHE_ATTRIBUTE: Final = "stream_render_cache"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +42,53 @@ class Rendered:
     has_media: bool = False
 
 
-SKIP: Final = None
+CacheKey = tuple[str, int, int, bool]
+
+
+class RenderCache:
+    """Renders in flight or just done, by (event, subject, viewer, channel kind); concurrent askers share one.
+
+    A render runs as its own task, so a connection closing mid-render
+    cancels neither the render nor the other connections waiting for it.
+    """
+
+    def __init__(self, ttl: float = CACHE_SECONDS, size: int = CACHE_SIZE) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._entries: OrderedDict[CacheKey, tuple[float, asyncio.Task[Rendered | None]]] = OrderedDict()
+
+    async def get(self, key: CacheKey, render: Callable[[], Awaitable[Rendered | None]]) -> Rendered | None:
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if entry is None or entry[0] <= now or _failed(entry[1]):
+            task = asyncio.ensure_future(render())
+            task.add_done_callback(_retrieve)
+            entry = (now + self._ttl, task)
+            self._entries[key] = entry
+            self._evict()
+        return await asyncio.shield(entry[1])
+
+    def _evict(self) -> None:
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+
+def _failed(task: asyncio.Task[Rendered | None]) -> bool:
+    return task.done() and (task.cancelled() or task.exception() is not None)
+
+
+def _retrieve(task: asyncio.Task[Rendered | None]) -> None:
+    # Every waiter sees the exception; this only keeps asyncio from also logging it as unretrieved.
+    if not task.cancelled():
+        task.exception()
+
+
+def render_cache(app_state: Any) -> RenderCache:
+    cache = getattr(app_state, CACHE_ATTRIBUTE, None)
+    if not isinstance(cache, RenderCache):
+        cache = RenderCache()
+        setattr(app_state, CACHE_ATTRIBUTE, cache)
+    return cache
 
 
 def _dump(entity: object) -> str:
@@ -40,57 +96,52 @@ def _dump(entity: object) -> str:
 
 
 class StreamRenderer:
-    """One per connection: renders for ``viewer``, remembering the last few results."""
+    """One per connection: renders for ``viewer``."""
 
-    def __init__(self, storage: Storage, presenter: Presenter, viewer: Account) -> None:
+    def __init__(self, storage: Storage, presenter: Presenter, viewer: Account, cache: RenderCache) -> None:
         self._storage = storage
         self._presenter = presenter
         self._viewer = viewer
-        self._cache: OrderedDict[tuple[str, int | None, bool], Rendered | None] = OrderedDict()
+        self._cache = cache
 
     async def render(self, event: Event, channel: Channel) -> Rendered | None:
         """None: this viewer gets nothing of ``event`` on ``channel``."""
         if event.event == "notification" and not channel.notifications:
-            return SKIP
+            return None
         if event.subject_id is None:
             return Rendered(event.payload)  # delete (the id), filters_changed (nothing), and the like
-        key = (event.event, event.subject_id, channel.filtered)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            rendered = self._cache[key]
+        subject_id = event.subject_id
+        if event.event in CACHEABLE:
+            key = (event.event, subject_id, self._viewer.id, channel.filtered)
+            rendered = await self._cache.get(key, lambda: self._render(event, subject_id, channel))
         else:
-            rendered = await self._render(event, event.subject_id, channel.filtered)
-            if event.event in CACHEABLE:
-                self._remember(key, rendered)
+            rendered = await self._render(event, subject_id, channel)
         if rendered is not None and channel.only_media and not rendered.has_media:
-            return SKIP
+            return None
         return rendered
 
-    def _remember(self, key: tuple[str, int | None, bool], rendered: Rendered | None) -> None:
-        self._cache[key] = rendered
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
-
-    async def _render(self, event: Event, subject_id: int, filtered: bool) -> Rendered | None:
+    async def _render(self, event: Event, subject_id: int, channel: Channel) -> Rendered | None:
         if event.event in STATUS_EVENTS:
-            return await self._status(subject_id, filtered)
+            return await self._status(subject_id, channel)
         if event.event == "notification":
             return await self._notification(subject_id)
         return Rendered(event.payload)
 
-    async def _status(self, status_id: int, filtered: bool) -> Rendered | None:
+    async def _status(self, status_id: int, channel: Channel) -> Rendered | None:
         status = await self._storage.statuses.get(status_id)
         if status is None or status.deleted_at is not None:
-            return SKIP
+            return None
         original = await self._storage.statuses.get(status.reblog_of_id) if status.reblog_of_id else None
         shown = [status] if original is None else [status, original]
         if await self._storage.timelines.visible_ids(self._viewer.id, [s.id for s in shown]) != {s.id for s in shown}:
-            return SKIP
-        if await self._silenced(shown, filtered):
-            return SKIP
-        entity = await self._presenter.status(status, self._viewer)
-        media = (entity.get("reblog") or entity).get("media_attachments") or []
-        return Rendered(_dump(entity), has_media=bool(media))
+            return None
+        if await self._silenced(shown, channel.filtered):
+            return None
+        entities = await self._presenter.statuses([status], self._viewer, context=channel.context)
+        if not entities:
+            return None  # a hide filter of the viewer's matched
+        media = (entities[0].get("reblog") or entities[0]).get("media_attachments") or []
+        return Rendered(_dump(entities[0]), has_media=bool(media))
 
     async def _silenced(self, shown: list[Status], filtered: bool) -> bool:
         """The viewer blocks or mutes an author (or, on public channels, a mentioned account)."""
@@ -108,6 +159,6 @@ class StreamRenderer:
     async def _notification(self, notification_id: int) -> Rendered | None:
         notification = await self._storage.notifications.get(self._viewer.id, notification_id)
         if notification is None:
-            return SKIP
+            return None
         entities = await self._presenter.notifications([notification], self._viewer)
-        return Rendered(_dump(entities[0])) if entities else SKIP
+        return Rendered(_dump(entities[0])) if entities else None

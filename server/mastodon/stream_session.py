@@ -20,7 +20,7 @@ from server.events import Subscription
 from server.mastodon.presenters import Presenter
 from server.mastodon.stream_auth import StreamViewer, still_allowed
 from server.mastodon.stream_channels import Channel
-from server.mastodon.stream_render import StreamRenderer
+from server.mastodon.stream_render import RenderCache, StreamRenderer
 from storage.protocols import Storage
 
 DEFAULT_HEARTBEAT: Final = 15.0
@@ -56,13 +56,13 @@ class Outgoing:
 class StreamSession:
     def __init__(
         self, storage: Storage, presenter: Presenter, viewer: StreamViewer, subscription: Subscription,
-        options: StreamingOptions,
+        options: StreamingOptions, cache: RenderCache,
     ) -> None:
         self._storage = storage
         self._viewer = viewer
         self._subscription = subscription
         self._options = options
-        self._renderer = StreamRenderer(storage, presenter, viewer.account)
+        self._renderer = StreamRenderer(storage, presenter, viewer.account, cache)
         self._channels: dict[str, Channel] = {}
         self._listeners: dict[str, list[Channel]] = defaultdict(list)
         self._system = system_streams(viewer)

@@ -23,6 +23,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.mastodon.stream_auth import RawToken, StreamViewer, stream_viewer, token_from
 from server.mastodon.stream_channels import SSE_PATHS, channel_name, first_param, resolve_channel
+from server.mastodon.stream_render import render_cache
 from server.mastodon.stream_session import Outgoing, StreamSession, streaming_options
 from storage.errors import BadRequest, InsideoutError
 
@@ -59,11 +60,12 @@ def sse_frame(item: Outgoing | None) -> str:
 
 
 async def event_stream(request: Request) -> Response:
+    app_state = _state(request.app)
+    # Authenticate first, as Mastodon's streaming server does: an outsider learns nothing, not even channel names.
+    viewer = await stream_viewer(app_state.storage, token_from(request.headers, request.query_params, websocket=False))
     name = SSE_PATHS.get(request.path_params["channel"])
     if name is None:
         raise BadRequest("Unknown channel requested")
-    app_state = _state(request.app)
-    viewer = await stream_viewer(app_state.storage, token_from(request.headers, request.query_params, websocket=False))
     params = dict(request.query_params)
     channel = await resolve_channel(app_state.storage, viewer, channel_name(name, params), params)
 
@@ -81,7 +83,8 @@ async def event_stream(request: Request) -> Response:
 def _session(app: Any, viewer: StreamViewer, subscription: Any) -> StreamSession:
     app_state = _state(app)
     options = streaming_options(app.state)
-    return StreamSession(app_state.storage, app_state.services.presenter, viewer, subscription, options)
+    cache = render_cache(app.state)
+    return StreamSession(app_state.storage, app_state.services.presenter, viewer, subscription, options, cache)
 
 
 # --- WebSocket ----------------------------------------------------------------

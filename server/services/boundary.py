@@ -75,6 +75,10 @@ class Boundary:
         return await self.outside_status(base_uri) is not None or await self.retracted_status(base_uri) is not None
 
     async def _is_public_media(self, path: str) -> bool:
+        if path.startswith("/system/"):
+            # Avatars and headers of exposed actors are as public as the actors themselves.
+            owner = await self._storage.accounts.get_by_media_path(path[len("/system/"):])
+            return owner is not None and is_exposed(owner)
         if not path.startswith("/media/public/"):
             return False
         found = await public_media(self._storage, path[len("/media/public/"):].split("/", 1)[0])

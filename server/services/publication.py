@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from activitypub import activities
 from activitypub.actors import actor_id
 from activitypub.notes import as_time, note_document
 from federation.sender import Sender
 from server.services.boundary import Boundary, published_uri
+from server.services.cards import queue_card
+from server.services.public_media import assign_public_tokens
 from storage.errors import Conflict, InvalidInput, NotFound
 from storage.models import Account, AccountKind, ProfileChanges, PublicationState, Status
 from storage.protocols import Storage
@@ -52,6 +55,7 @@ class PublicationService:
             await self._storage.publication.record(
                 status.id, status.publication_state.value, "published", epoch, by, reason, [a.id for a in chosen]
             )
+            await self._media_and_card(published)
         author = await self._require_account(author.id)
         await self._send_create(published, author)
         for announcer in chosen:
@@ -74,8 +78,15 @@ class PublicationService:
                 status.id, "published", "published", status.publication_epoch, by, reason or "revision approved",
                 announcer_ids,
             )
+            await self._media_and_card(updated)
         await self.send_update(updated)
         return updated
+
+    async def _media_and_card(self, status: Status) -> None:
+        """Public URLs for its media; a preview of its link only now that the post is outside."""
+        await assign_public_tokens(self._storage, status.id)
+        media = (await self._storage.media.for_statuses([status.id])).get(status.id, ())
+        await queue_card(self._storage, status, urlsplit(self._base).netloc, has_media=bool(media))
 
     async def unpublish(self, status_id: int, *, by: str, reason: str | None = None) -> Status:
         status, author = await self._load(status_id)

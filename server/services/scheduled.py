@@ -56,7 +56,8 @@ def draft_of(scheduled: ScheduledStatus) -> StatusDraft:
         text=str(params.get("text") or ""), visibility=Visibility(params.get("visibility") or "public"),
         spoiler_text=str(params.get("spoiler_text") or ""), sensitive=bool(params.get("sensitive")),
         language=params.get("language"), in_reply_to_id=_int(params.get("in_reply_to_id")),
-        media_ids=tuple(int(i) for i in params.get("media_ids") or ()), application_id=_int(params.get("application_id")),
+        media_ids=tuple(int(i) for i in params.get("media_ids") or ()),
+        application_id=_int(params.get("application_id")),
         idempotency_key=f"scheduled:{scheduled.id}", extra=extra,
     )
 

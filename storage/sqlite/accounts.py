@@ -117,6 +117,14 @@ class SqliteAccountStore:
         )
         return {row[0]: AccountStats(row[1], row[2], row[3], time_of(row[4]) if row[4] else None) for row in rows}
 
+    async def get_by_media_path(self, path: str) -> Account | None:
+        """The local account whose avatar or header is stored at ``path``."""
+        row = await self._db.fetch_one(
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE domain IS NULL AND (avatar_path = ? OR header_path = ?)",
+            (path, path),
+        )
+        return account_from_row(row) if row else None
+
     async def find_remote(self, username: str, domain: str) -> Account | None:
         row = await self._db.fetch_one(
             f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE lower(username) = lower(?) AND lower(domain) = lower(?)",
@@ -200,7 +208,7 @@ class SqliteAccountStore:
         now = to_db(utcnow())
         values = (profile.username, profile.domain, profile.display_name, profile.note, int(profile.locked),
                   profile.public_key_pem, profile.url, profile.inbox_url, profile.shared_inbox_url, profile.key_id,
-                  profile.actor_type)
+                  profile.actor_type, profile.avatar_url, profile.header_url)
         async with self._db.write() as connection:
             row = await self._db.fetch_one("SELECT id FROM accounts WHERE uri = ?", (profile.uri,))
             account_id = int(row["id"]) if row else self._ids.next_id()
@@ -213,15 +221,16 @@ class SqliteAccountStore:
             if row is None:
                 await connection.execute(
                     "INSERT INTO accounts (username, domain, display_name, note, locked, public_key_pem, url,"
-                    " inbox_url, shared_inbox_url, key_id, actor_type, id, kind, uri, fetched_at, created_at,"
-                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'remote', ?, ?, ?, ?)",
+                    " inbox_url, shared_inbox_url, key_id, actor_type, avatar_path, header_path, id, kind, uri,"
+                    " fetched_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'remote',"
+                    " ?, ?, ?, ?)",
                     (*values, account_id, profile.uri, now, now, now),
                 )
             else:
                 await connection.execute(
                     "UPDATE accounts SET username = ?, domain = ?, display_name = ?, note = ?, locked = ?,"
                     " public_key_pem = ?, url = ?, inbox_url = ?, shared_inbox_url = ?, key_id = ?, actor_type = ?,"
-                    " fetched_at = ?, updated_at = ?, deleted_at = NULL WHERE id = ?",
+                    " avatar_path = ?, header_path = ?, fetched_at = ?, updated_at = ?, deleted_at = NULL WHERE id = ?",
                     (*values, now, now, account_id),
                 )
         account = await self.get(account_id)

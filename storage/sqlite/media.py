@@ -85,6 +85,13 @@ class SqliteMediaStore:
         )
         return media_from_row(row) if row else None
 
+    async def set_public_token(self, media_id: int, public_token: str) -> bool:
+        changed = await self._db.execute(
+            "UPDATE media_attachments SET public_token = ? WHERE id = ? AND public_token IS NULL",
+            (public_token, media_id),
+        )
+        return changed > 0
+
     async def update(self, media_id: int, *, description: str | None, focus: tuple[float, float]) -> MediaAttachment:
         async with self._db.write():
             changed = await self._db.execute(

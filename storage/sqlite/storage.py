@@ -22,6 +22,8 @@ from storage.sqlite.inbox import SqliteInboxStore
 from storage.sqlite.moderation import SqliteModerationStore
 from storage.sqlite.instance import SqliteInstanceStore
 from storage.sqlite.media import SqliteMediaStore
+from storage.sqlite.cards import SqliteCardStore
+from storage.sqlite.remote_media import SqliteRemoteFileStore
 from storage.sqlite.polls import SqlitePollStore
 from storage.sqlite.scheduled import SqliteScheduledStatusStore
 from storage.sqlite.interactions import SqliteInteractionStore
@@ -71,6 +73,8 @@ class SqliteStorage:
         self.oauth = SqliteOAuthStore(self.database, self.ids)
         self.media = SqliteMediaStore(self.database, self.ids)
         self.polls = SqlitePollStore(self.database, self.ids)
+        self.remote_files = SqliteRemoteFileStore(self.database, self.ids)
+        self.cards = SqliteCardStore(self.database, self.ids)
         self.scheduled = SqliteScheduledStatusStore(self.database, self.ids, self.media)
         self.profiles = SqliteProfileStore(self.database)
         self.markers = SqliteMarkerStore(self.database)

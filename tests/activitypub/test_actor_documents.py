@@ -173,3 +173,15 @@ def test_instance_actor_parses_as_a_bot_application() -> None:
     parsed = parse_actor(instance_actor_document(base_url=BASE, domain="social.example.com", public_key_pem=PEM))
     assert parsed.bot and parsed.preferred_username == "social.example.com"
     assert parsed.public_key_owner == parsed.id and parsed.inbox == f"{BASE}/inbox"
+
+
+def test_avatar_and_header_become_icon_and_image_on_our_host() -> None:
+    document = actor_document(
+        account(AccountKind.EMPLOYEE, avatar_path="accounts/abc/avatar.png", header_path="accounts/abc/header.jpg"),
+        base_url=BASE,
+    )
+    assert document["icon"] == {"type": "Image", "mediaType": "image/png", "url": f"{BASE}/system/accounts/abc/avatar.png"}
+    assert document["image"]["url"] == f"{BASE}/system/accounts/abc/header.jpg"
+    assert "icon" not in actor_document(account(AccountKind.EMPLOYEE), base_url=BASE)
+    assert "icon" not in actor_document(account(AccountKind.EMPLOYEE, avatar_path="accounts/abc/avatar.png"),
+                                        base_url=BASE, public_view=False)

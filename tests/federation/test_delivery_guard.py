@@ -208,3 +208,17 @@ async def test_an_actor_hidden_after_the_fact_is_refused(storage: Storage) -> No
 
     with pytest.raises(LeakPrevented):
         await guard.check(activity, hidden)
+
+
+async def test_a_vote_id_minted_under_the_signer_passes_but_another_fragment_does_not(storage: Storage) -> None:
+    """Mastodon's poll votes are ``Create{Note}`` with an id ``<actor>#votes/<id>``: a handle, not content."""
+    alice = await local_actor(storage, "alice")
+    guard = guard_for(storage, Published())
+    actor = f"{BASE}/users/alice"
+    vote = {"id": f"{actor}#votes/1/activity", "type": "Create", "actor": actor,
+            "object": {"id": f"{actor}#votes/1", "type": "Note", "name": "Yes", "attributedTo": actor,
+                       "inReplyTo": "https://remote.example/notes/1", "to": "https://remote.example/users/z"}}
+    await guard.check(vote, alice)
+    forged = dict(vote, object={**vote["object"], "attributedTo": "https://remote.example/users/z"})
+    with pytest.raises(LeakPrevented):
+        await guard.check(forged, alice)

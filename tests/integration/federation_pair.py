@@ -59,10 +59,10 @@ class Instance:
         return handled
 
 
-def instance_app(tmp_path: Path, host: str, router: Router) -> Starlette:
+def instance_app(tmp_path: Path, host: str, router: Router, **environ: str) -> Starlette:
     settings = settings_for(
         tmp_path / host, INSIDEOUT_SERVER_BASE_URL=f"http://{host}",
-        INSIDEOUT_FEDERATION_ALLOW_PRIVATE_ADDRESSES="true", INSIDEOUT_ORGANIZATION_NAME=host,
+        INSIDEOUT_FEDERATION_ALLOW_PRIVATE_ADDRESSES="true", INSIDEOUT_ORGANIZATION_NAME=host, **environ,
     )
     http = build_http_client(outbound_settings(settings), transport=router, resolver=loopback)
     app = create_app(settings, open_storage(settings.storage.database), http, workers=())
@@ -71,12 +71,13 @@ def instance_app(tmp_path: Path, host: str, router: Router) -> Starlette:
 
 
 @asynccontextmanager
-async def federation_pair(tmp_path: Path) -> AsyncIterator[tuple[Instance, Instance, Router]]:
+async def federation_pair(tmp_path: Path, **environ: str) -> AsyncIterator[tuple[Instance, Instance, Router]]:
+    """``environ`` (``INSIDEOUT_*`` settings) applies to both instances."""
     router = Router()
     async with AsyncExitStack() as stack:
         pair = []
         for host in ("a.example", "b.example"):
-            app = instance_app(tmp_path, host, router)
+            app = instance_app(tmp_path, host, router, **environ)
             client = await stack.enter_async_context(serving(app))
             pair.append(Instance(host, app, client))
         yield pair[0], pair[1], router

@@ -1,4 +1,4 @@
-"""Lists, filters, followed tags, search and reports driven by Mastodon.py against a live server.
+"""Lists, filters, followed tags, search, reports and conversations driven by Mastodon.py against a live server.
 
 Given three employees on a running server; when a real client library
 manages lists and filters, follows a tag, searches and reports; then every
@@ -99,3 +99,8 @@ def test_search_tags_and_reports(live_server: LiveServer, session: requests.Sess
     report = carol.report(bob.me().id, status_ids=[shared.id], comment="spam?", category="spam", forward=True)
     assert report.category == "spam" and report.forwarded is False and report.target_account.acct == "bob"
     assert alice.announcements() == []
+
+    [conversation] = alice.conversations()
+    assert conversation.unread is True and [a.acct for a in conversation.accounts] == ["bob"]
+    assert alice.conversations_read(conversation).unread is False
+    assert carol.conversations() == []

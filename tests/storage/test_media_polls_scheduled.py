@@ -48,7 +48,8 @@ async def test_media_round_trip_and_attach_rules(storage: Storage) -> None:
 
     # Re-attaching with a shorter list detaches the rest, which can then be deleted.
     assert await storage.media.attach(status.id, alice.id, [second.id]) == 1
-    assert (await storage.media.get(first.id)) is not None and (await storage.media.get(first.id)).status_id is None  # type: ignore[union-attr]
+    detached = await storage.media.get(first.id)
+    assert detached is not None and detached.status_id is None
     assert await storage.media.delete_unattached(first.id)
 
     # Delete-and-redraft: the media of a deleted status are free again.

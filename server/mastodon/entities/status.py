@@ -21,6 +21,7 @@ class StatusContext:
     application: dict[str, Any] | None = None
     media_attachments: Sequence[dict[str, Any]] = ()
     poll: dict[str, Any] | None = None
+    card: dict[str, Any] | None = None
     reblog: dict[str, Any] | None = None
     filtered: Sequence[dict[str, Any]] = field(default=())
 
@@ -74,7 +75,7 @@ def status_entity(
         "tags": [{"name": tag.display_name, "url": f"{base_url}/tags/{tag.name}"} for tag in context.tags],
         "emojis": [],
         "poll": context.poll,
-        "card": None,
+        "card": context.card,
         "application": context.application,
         "replies_count": replies,
         "reblogs_count": reblogs,

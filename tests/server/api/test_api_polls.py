@@ -213,8 +213,6 @@ async def test_a_remote_vote_is_kept_only_with_its_delivery(tmp_path: Path) -> N
         assert (voted.status_code, kept, queued) in ((200, 1, 1), (403, 0, 0))
 
 
-@pytest.mark.xfail(strict=True, reason="federation/guard.py refuses the vote Note id <actor>#votes/... that "
-                   "federation/outbound.py mints; reported to the lead")
 async def test_a_vote_in_a_remote_poll_goes_outside(tmp_path: Path) -> None:
     app = app_for(settings_for(tmp_path, INSIDEOUT_SERVER_WORKERS_ENABLED="false"))
     async with serving(app) as client:

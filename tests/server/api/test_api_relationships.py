@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from storage.models import RemoteProfile
+from storage.models import FollowState, ProfileChanges, RemoteProfile
 from tests.server.helpers import app_for, bearer, serving, settings_for, staff_token
 
 pytestmark = pytest.mark.anyio
@@ -125,7 +125,6 @@ async def test_departments_and_the_company_accept_every_follow(tmp_path: Path) -
         alice = bearer(await staff_token(app, "alice"))
         services = app.state.insideout.services
         sales = await services.departments.create("sales", "Sales")
-        from storage.models import ProfileChanges
         await app.state.insideout.storage.accounts.update_profile(sales.id, ProfileChanges(locked=True))
 
         followed = (await client.post(f"/api/v1/accounts/{sales.id}/follow", headers=alice)).json()
@@ -280,7 +279,6 @@ async def test_outside_follow_requests_are_answered_outside(tmp_path: Path) -> N
         alice_id = await _me(client, alice)
         rita, rob = await _remote(app, "rita"), await _remote(app, "rob")
         storage = app.state.insideout.storage
-        from storage.models import FollowState
         for remote in (rita, rob):
             await storage.follows.follow(int(remote), int(alice_id), FollowState.PENDING,
                                          uri=f"https://remote.example/follows/{remote}")

@@ -71,6 +71,10 @@ async def test_schedule_list_move_cancel(tmp_path: Path) -> None:
         assert (await client.get("/api/v1/timelines/public", headers=alice)).json() == []
 
         later = [(await schedule(client, alice, when + timedelta(hours=i))).json()["id"] for i in (1, 2)]
+        keyed = {**alice, "Idempotency-Key": "once"}
+        twice = [(await schedule(client, keyed, when + timedelta(hours=5))).json()["id"] for _ in range(2)]
+        assert twice[0] == twice[1]
+        await client.delete(f"/api/v1/scheduled_statuses/{twice[0]}", headers=alice)
         listed = await client.get("/api/v1/scheduled_statuses", headers=alice, params={"limit": 2})
         assert [s["id"] for s in listed.json()] == [later[1], later[0]] and "max_id" in listed.headers["link"]
         assert (await client.get("/api/v1/scheduled_statuses", headers=bob)).json() == []
@@ -176,5 +180,6 @@ async def test_a_refused_publication_fails_and_frees_its_media(tmp_path: Path) -
 
         row = await app.state.insideout.storage.scheduled.get(int(scheduled["id"]))
         assert row.state is ScheduledState.FAILED and row.last_error
-        reused = await client.post("/api/v1/statuses", headers=alice, data={"status": "now", "media_ids[]": media["id"]})
+        reused = await client.post("/api/v1/statuses", headers=alice,
+                                   data={"status": "now", "media_ids[]": media["id"]})
         assert reused.status_code == 200

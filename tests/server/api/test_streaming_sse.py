@@ -163,3 +163,20 @@ def test_sse_frames_are_single_lines() -> None:
 
     frame = sse_frame(Outgoing(("public",), "update", json.dumps({"content": "a\nb"})))
     assert frame.count("\n") == 3 and frame.endswith("\n\n")
+
+
+async def test_the_viewers_hide_filters_apply_to_public_streams(tmp_path: Path) -> None:
+    app = app_for(settings_for(tmp_path))
+    async with live(app) as base, httpx.AsyncClient(base_url=base) as client:
+        alice, bob = await staff_token(app, "alice"), await staff_token(app, "bob")
+        created = await client.post("/api/v2/filters", headers=bearer(alice), json={
+            "title": "no spoilers", "context": ["public"], "filter_action": "hide",
+            "keywords_attributes": [{"keyword": "spoiler", "whole_word": True}]})
+        assert created.status_code == 200, created.text
+        async with client.stream("GET", "/api/v1/streaming/public", headers=bearer(alice)) as response:
+            reader = SseReader(response)
+            await reader.opened()
+            await post(client, bob, "big spoiler ahead")
+            shown = await post(client, bob, "nothing to hide")
+            event, data = await reader.next_event()
+            assert event == "update" and payload_of(data)["id"] == shown["id"]

@@ -1,0 +1,53 @@
+"""``/media/proxy/<token>/<size>`` (remote files, fetched and cached by us) and ``/media/public/<token>/<name>``.
+
+Both answer plain GETs without a token, like ``/media/<token>/<name>``: the
+192-bit path token is the permission. A proxy URL is what clients load
+instead of a partner's URL, so staff addresses never reach partners. A
+public URL is the one a published Note names; it answers 410 once the
+status is retracted, while the staff's capability URL keeps working.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server.mastodon.common import state
+from server.services.public_media import PublicMedia
+from server.services.remote_media import RemoteMediaCache
+
+PROXY_HEADERS = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
+# Short, so that a retraction's 410 reaches outsiders' caches soon.
+PUBLIC_HEADERS = {"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"}
+
+
+def media_cache_for(app: Starlette) -> RemoteMediaCache:
+    """The app's one cache: the proxy route and the prefetch worker share its per-file locks."""
+    cache: RemoteMediaCache | None = getattr(app.state, "remote_media", None)
+    if cache is None:
+        app_state = app.state.insideout
+        cache = RemoteMediaCache(app_state.storage, app_state.http, app_state.settings)
+        app.state.remote_media = cache
+    return cache
+
+
+async def proxy_file(request: Request) -> Response:
+    cache = media_cache_for(request.app)
+    stored = await cache.file(request.path_params["token"], request.path_params["size"])
+    return FileResponse(stored.path, media_type=stored.media_type, headers=PROXY_HEADERS)
+
+
+async def public_file(request: Request) -> Response:
+    app = state(request)
+    media = PublicMedia(app.storage, app.settings.data_dir)
+    stored = await media.file(request.path_params["token"], request.path_params["name"])
+    return FileResponse(stored.path, media_type=stored.media_type, headers=PUBLIC_HEADERS)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/media/proxy/{token}/{size}", proxy_file, methods=["GET", "HEAD"]),
+        Route("/media/public/{token}/{name}", public_file, methods=["GET", "HEAD"]),
+    ]

@@ -1,0 +1,203 @@
+"""Remote media, proxied: clients load our URL, and only the server ever talks to the partner.
+
+Staff IP addresses must never reach partners (DESIGN.md, "What crosses the
+boundary"), so a remote attachment, avatar, header or card image is shown
+as ``/media/proxy/<token>/<original|small>``. The token is 192 random bits,
+made when the row is stored, never derived from an id or the URL. On the
+first request (or ahead of time, by ``RemoteMediaWorker``) the file is
+fetched through the one outbound client (federation policy, SSRF guard, a
+size cap), decoded and re-encoded by ``server.media.process_image`` (so
+metadata and polyglots do not survive), and cached under
+``<data_dir>/cache/remote/<token>/``.
+
+A temporary failure answers 502 and is retried later with backoff; a file
+that is no image, too large, or at a refused destination is given up and
+answers 404. A domain the federation policy blocks is never fetched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Final
+from urllib.parse import urlsplit
+
+from federation.http import OutboundClient, RemoteHTTPError
+from server.config import Settings
+from server.media import ProcessedImage, process_image
+from server.services.media import EXTENSIONS, MEDIA_TYPES, StoredFile
+from storage.clock import utcnow
+from storage.errors import InsideoutError, NotFound, RetryLater
+from storage.protocols import Storage
+from storage.remote_media import CachedFile, RemoteFile, RemoteFileState
+
+ROOT: Final = Path("cache") / "remote"
+SIZES: Final = ("original", "small")
+IMAGE_ACCEPT: Final = "image/avif,image/webp,image/png,image/jpeg,image/gif;q=0.9,image/*;q=0.8"
+LEASE: Final = timedelta(minutes=2)
+FIRST_RETRY: Final = timedelta(minutes=5)
+LAST_RETRY: Final = timedelta(days=1)
+MAX_ATTEMPTS: Final = 8
+_TOKEN: Final = re.compile(r"\A[A-Za-z0-9_-]{32}\Z")
+
+
+def new_token() -> str:
+    """A capability token: 192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+def proxy_url(base_url: str, token: str, size: str = "original") -> str:
+    return f"{base_url}/media/proxy/{token}/{size}"
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return min(FIRST_RETRY * (1 << min(max(attempts - 1, 0), 16)), LAST_RETRY)
+
+
+class ProxyUrls:
+    """Our URL for a partner's image (avatar, header, card image), registering it on first sight."""
+
+    def __init__(self, storage: Storage, base_url: str) -> None:
+        self._storage = storage
+        self._base_url = base_url
+
+    async def for_urls(self, urls: Sequence[str]) -> Mapping[str, str]:
+        wanted = sorted({url for url in urls if _web_host(url)})
+        tokens = dict(await self._storage.remote_files.image_tokens(wanted))
+        missing = {url: (new_token(), _web_host(url) or "") for url in wanted if url not in tokens}
+        if missing:
+            tokens.update(await self._storage.remote_files.register_images(missing))
+        return {url: proxy_url(self._base_url, token) for url, token in tokens.items()}
+
+
+def _web_host(url: str) -> str | None:
+    parts = urlsplit(url)
+    return parts.hostname.lower() if parts.scheme in ("http", "https") and parts.hostname else None
+
+
+class RemoteMediaCache:
+    def __init__(
+        self, storage: Storage, http: OutboundClient, settings: Settings, *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._storage = storage
+        self._http = http
+        self._root = settings.data_dir / ROOT
+        self._max_bytes = settings.media.max_image_bytes
+        self._max_pixels = settings.media.max_image_pixels
+        self._clock = clock
+        # One fetch per token in this process; the row's lease covers other processes.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def file(self, token: str, size: str) -> StoredFile:
+        """The cached file behind a proxy URL, fetched now if need be; NotFound or RetryLater otherwise."""
+        if not _TOKEN.match(token) or size not in SIZES:
+            raise NotFound()
+        lock = self._locks.setdefault(token, asyncio.Lock())
+        async with lock:
+            row = await self._storage.remote_files.get(token)
+            if row is None or row.state is RemoteFileState.FAILED:
+                raise NotFound()
+            if row.state is RemoteFileState.PENDING:
+                row = await self._fetch_now(row)
+        return self._stored(row, size)
+
+    async def prefetch(self, token: str) -> RemoteFile | None:
+        """Fetch now if due and allowed; the row as it stands afterwards (None if unknown)."""
+        try:
+            await self.file(token, "original")
+        except InsideoutError:
+            pass  # recorded on the row; the proxy tries again later
+        return await self._storage.remote_files.get(token)
+
+    async def _fetch_now(self, row: RemoteFile) -> RemoteFile:
+        if not self._http.policy.is_allowed(row.host):
+            raise NotFound()  # blocked: never fetched, and the row waits in case the policy changes
+        now = self._clock()
+        leased = await self._storage.remote_files.lease(row.token, now, now + LEASE)
+        if leased is None:
+            raise RetryLater("The remote file is not available yet", detail=f"{row.token} not due or leased")
+        await self.fetch(leased)
+        fetched = await self._storage.remote_files.get(row.token)
+        if fetched is None or fetched.state is RemoteFileState.FAILED:
+            raise NotFound()
+        if fetched.state is not RemoteFileState.CACHED:
+            raise RetryLater("The remote file could not be fetched", detail=fetched.last_error)
+        return fetched
+
+    def _stored(self, row: RemoteFile, size: str) -> StoredFile:
+        name = row.original_name if size == "original" else row.small_name
+        if not name:
+            raise NotFound()
+        return StoredFile(self._root / row.token / name, MEDIA_TYPES[name.rsplit(".", 1)[1]])
+
+    async def fetch(self, row: RemoteFile) -> bool:
+        """Fetch, re-encode and cache one leased row, recording the outcome; True if cached."""
+        if not self._http.policy.is_allowed(row.host):
+            await self._storage.remote_files.mark_retry(row.token, self._clock() + LAST_RETRY, "domain blocked")
+            return False
+        try:
+            fetched = await self._http.get_bytes(
+                row.url, max_bytes=self._max_bytes, accept=IMAGE_ACCEPT, media_types=frozenset({"image/"})
+            )
+            image = await asyncio.to_thread(
+                process_image, fetched.body, max_bytes=self._max_bytes, max_pixels=self._max_pixels
+            )
+            cached = await self._save(row.token, image)
+        except (RetryLater, RemoteHTTPError, OSError) as exc:
+            await self._retry_or_give_up(row, exc)
+            return False
+        except InsideoutError as exc:  # not an image, too large, refused destination, gone
+            await self._storage.remote_files.mark_failed(row.token, f"{type(exc).__name__}: {exc}")
+            return False
+        await self._storage.remote_files.mark_cached(row.token, cached, self._clock())
+        return True
+
+    async def _retry_or_give_up(self, row: RemoteFile, exc: BaseException) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        if row.attempts >= MAX_ATTEMPTS:
+            await self._storage.remote_files.mark_failed(row.token, error)
+        else:
+            await self._storage.remote_files.mark_retry(row.token, self._clock() + retry_delay(row.attempts), error)
+
+    async def _save(self, token: str, image: ProcessedImage) -> CachedFile:
+        original = f"original.{EXTENSIONS[image.original_mime]}"
+        small = f"small.{EXTENSIONS[image.thumbnail_mime]}"
+        folder = self._root / token
+        await asyncio.to_thread(_write, folder / original, image.original)
+        await asyncio.to_thread(_write, folder / small, image.thumbnail)
+        return CachedFile(original, small, image.width, image.height, image.thumb_width, image.thumb_height,
+                          image.blurhash)
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".part")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+
+
+class RemoteMediaWorker:
+    """Prefetches pending remote files, so the first client to look rarely waits."""
+
+    name = "remote-media"
+    idle_seconds = 10.0
+
+    def __init__(self, storage: Storage, cache: RemoteMediaCache, *, batch: int = 8,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self._storage = storage
+        self._cache = cache
+        self._batch = batch
+        self._clock = clock
+
+    async def run_once(self) -> int:
+        now = self._clock()
+        rows = await self._storage.remote_files.claim_due(now, now + LEASE, self._batch)
+        for row in rows:
+            await self._cache.fetch(row)
+        return len(rows)

@@ -1,0 +1,208 @@
+"""An outsider's crawl of one instance: every public route, every id we know, and every link it answers with.
+
+``probes`` turns the app's own route table into concrete URLs (so a new
+route is crawled without anyone remembering to add it), with each URL
+marked as naming something visible, hidden or missing. ``Crawler`` fetches
+them in one ``Mode`` (an ``Accept`` header, signed by a peer or not),
+follows the links it finds breadth-first up to a bound, and reports:
+
+* leaks: anything ``World.leaks`` recognises, in any body or header;
+* differences between a hidden object's answer and a missing one's on the
+  same route (status, headers but ``Date``/``X-Request-Id``, body).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import httpx
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from activitypub.signatures import sign_cavage
+from federation.instance_actor import InstanceActor
+
+Kind = Literal["visible", "hidden", "missing"]
+VOLATILE = frozenset({"date", "x-request-id"})
+AP = "application/activity+json"
+LD = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+HTML = "text/html"
+PARAM = re.compile(r"{([a-z_]+)(?::[a-z]+)?}")
+HREF = re.compile(r"""(?:href|src)=["']([^"']+)["']""")
+LINK_HEADER = re.compile(r"<([^>]+)>")
+FAKE_TOKEN = "A" * 32
+CAPABILITY_PARAMS = {"token": FAKE_TOKEN, "name": "original.png", "size": "small"}
+# Extra query strings worth asking on a route (pages of collections).
+QUERY_VARIANTS = {
+    "/users/{username}/outbox": ("", "?page=true"),
+    "/users/{username}/followers": ("", "?page=true"),
+    "/users/{username}/following": ("", "?page=true"),
+    "/users/{username}/statuses/{ref}/replies": ("", "?only_other_accounts=true&page=true"),
+}
+NOT_CRAWLED_PREFIXES = ("/api/", "/oauth/")
+
+
+@dataclass(frozen=True)
+class Mode:
+    accept: str
+    signer: InstanceActor | None = None
+
+    def __str__(self) -> str:
+        return f"{'signed' if self.signer else 'unsigned'} {self.accept}"
+
+
+@dataclass(frozen=True)
+class Probe:
+    path: str
+    route: str
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class Target:
+    """A status URL part: its author's username, its ref, and what an outsider should make of it."""
+
+    username: str
+    ref: str
+    kind: Kind
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @classmethod
+    def of(cls, response: httpx.Response) -> Answer:
+        headers = tuple(sorted((k, v) for k, v in response.headers.multi_items() if k.lower() not in VOLATILE))
+        return cls(response.status_code, headers, response.content)
+
+
+@dataclass
+class Report:
+    fetched: int = 0
+    leaks: list[str] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)
+    answers: dict[str, Answer] = field(default_factory=dict)
+
+
+def crawled_routes(app: Starlette) -> list[Route]:
+    """The outside (non-API) GET routes of the app."""
+    return [
+        route for route in app.routes
+        if isinstance(route, Route) and "GET" in (route.methods or set())
+        and not route.path.startswith(NOT_CRAWLED_PREFIXES)
+    ]
+
+
+def probes(app: Starlette, usernames: dict[str, Kind], statuses: Sequence[Target], domain: str) -> list[Probe]:
+    found: list[Probe] = []
+    for route in crawled_routes(app):
+        for query in QUERY_VARIANTS.get(route.path, ("",)):
+            found += _route_probes(route.path, query, usernames, statuses)
+    for username, kind in usernames.items():
+        for resource in (f"acct:{username}@{domain}", f"http://{domain}/users/{username}", f"http://{domain}/@{username}"):
+            found.append(Probe(f"/.well-known/webfinger?resource={resource}", f"webfinger {resource.split(':')[0]}",
+                               kind))
+    return found
+
+
+def _route_probes(path: str, query: str, usernames: dict[str, Kind], statuses: Sequence[Target]) -> list[Probe]:
+    params = set(PARAM.findall(path))
+    key = path + query
+    if params == {"username", "ref"}:
+        return [Probe(_fill(path, username=t.username, ref=t.ref) + query, key, t.kind) for t in statuses]
+    if params == {"username"}:
+        return [Probe(_fill(path, username=name) + query, key, kind) for name, kind in usernames.items()]
+    if params == {"version"}:
+        return [Probe(_fill(path, version=v) + query, key, k) for v, k in (("2.0", "visible"), ("9.9", "missing"))]
+    if "token" in params:  # capability URLs: the real tokens are the permission, so only a guessed one
+        values = {name: CAPABILITY_PARAMS.get(name, "x") for name in params}
+        return [Probe(_fill(path, **values) + query, key, "missing")]
+    assert not params, f"extend tests/integration/crawl.py for the route {path}"
+    return [Probe(path + query, key, "visible")]
+
+
+def _fill(path: str, **values: str) -> str:
+    return PARAM.sub(lambda m: values[m.group(1)], path)
+
+
+class Crawler:
+    def __init__(self, client: httpx.AsyncClient, base_url: str, leaks: Callable[[str], list[str]],
+                 *, bound: int = 300) -> None:
+        self._client = client
+        self._base = base_url.rstrip("/")
+        self._leaks = leaks
+        self._bound = bound
+
+    async def get(self, path: str, mode: Mode) -> httpx.Response:
+        url = self._base + path
+        headers = {"Accept": mode.accept, "Host": urlsplit(self._base).netloc}
+        if mode.signer is not None:
+            headers |= sign_cavage("GET", url, headers, b"", mode.signer.key_id, mode.signer.private_key)
+        return await self._client.get(url, headers=headers)
+
+    async def crawl(self, seeds: Sequence[Probe], mode: Mode) -> Report:
+        report = Report()
+        queue: deque[Probe] = deque(seeds)
+        seen = {probe.path for probe in seeds}
+        baseline: dict[str, tuple[str, Answer]] = {}
+        while queue and report.fetched < len(seeds) + self._bound:
+            probe = queue.popleft()
+            response = await self.get(probe.path, mode)
+            report.fetched += 1
+            answer = report.answers[probe.path] = Answer.of(response)
+            text = "\n".join([response.text, *(f"{k}: {v}" for k, v in answer.headers)])
+            report.leaks += [f"{mode} GET {probe.path}: {leak}" for leak in self._leaks(text)]
+            if probe.kind != "visible":
+                self._compare(probe, answer, baseline, mode, report)
+            for link in self._links(response):
+                if link not in seen:
+                    seen.add(link)
+                    queue.append(Probe(link, "(followed link)", "visible"))
+        assert not queue, f"{mode}: crawl bound (seeds + {self._bound}) reached with {len(queue)} links left"
+        return report
+
+    @staticmethod
+    def _compare(probe: Probe, answer: Answer, baseline: dict[str, tuple[str, Answer]], mode: Mode,
+                 report: Report) -> None:
+        first = baseline.setdefault(probe.route, (probe.path, answer))
+        if answer != first[1]:
+            report.differences.append(
+                f"{mode} {probe.route}: {probe.path} -> {answer.status} {answer.body[:80]!r} {answer.headers}"
+                f" but {first[0]} -> {first[1].status} {first[1].body[:80]!r} {first[1].headers}")
+
+    def _links(self, response: httpx.Response) -> Iterator[str]:
+        """Local links in the answer, as paths: from JSON strings, HTML attributes and ``Link`` headers."""
+        candidates = LINK_HEADER.findall(response.headers.get("link", ""))
+        content_type = response.headers.get("content-type", "")
+        if "json" in content_type:
+            try:
+                candidates += list(_strings(json.loads(response.content)))
+            except ValueError:
+                pass
+        elif "html" in content_type:
+            candidates += HREF.findall(response.text)
+        for candidate in candidates:
+            if candidate.startswith(self._base + "/"):
+                path = candidate[len(self._base):].split("#", 1)[0]
+                if not path.startswith(NOT_CRAWLED_PREFIXES):
+                    yield path
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
