@@ -79,7 +79,7 @@ def build_services(
     boundary = Boundary(storage, settings.base_url)
     guard = delivery_guard(storage, settings, boundary)
     sender = Sender(storage, guard, domain_policy(settings))
-    publication = PublicationService(storage, settings.base_url, boundary, sender)
+    publication = PublicationService(storage, settings.base_url, boundary, sender, distribution)
     outbound = FederationOutbound(storage, settings.base_url, sender, publication)
     statuses = StatusService(storage, settings, distribution, outbound)
     actors = RemoteActors(storage, http, instance_actor_signer(storage, settings.base_url),

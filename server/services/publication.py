@@ -20,6 +20,7 @@ from activitypub.actors import actor_id
 from activitypub.notes import as_time, note_document
 from federation.sender import Sender
 from server.services.boundary import Boundary, published_uri
+from server.services.distribution import Distribution
 from server.services.cards import queue_card
 from server.services.public_media import assign_public_tokens
 from storage.errors import Conflict, InvalidInput, NotFound
@@ -28,11 +29,14 @@ from storage.protocols import Storage
 
 
 class PublicationService:
-    def __init__(self, storage: Storage, base_url: str, boundary: Boundary, sender: Sender) -> None:
+    def __init__(
+        self, storage: Storage, base_url: str, boundary: Boundary, sender: Sender, distribution: Distribution
+    ) -> None:
         self._storage = storage
         self._base = base_url
         self._boundary = boundary
         self._sender = sender
+        self._distribution = distribution
 
     async def publish(
         self, status_id: int, *, by: str, announcers: Sequence[str] | None = None, reason: str | None = None
@@ -60,7 +64,17 @@ class PublicationService:
         await self._send_create(published, author)
         for announcer in chosen:
             await self._send_announce(published, announcer)
+        await self._tell_author(author, published)
         return published
+
+    async def _tell_author(self, author: Account, status: Status) -> None:
+        """The author learns that the post, and their public profile, are now visible outside.
+
+        A ``status`` notification from the company about the post is one every stock client shows.
+        """
+        companies = await self._storage.accounts.list_local(AccountKind.COMPANY)
+        if companies and author.is_local:
+            await self._distribution.notify(author, companies[0], "status", status.id)
 
     async def _approve_revision(self, status: Status, *, by: str, reason: str | None) -> Status:
         """Outsiders keep the approved revision until a newer one is published; then ``Update`` goes out."""

@@ -73,6 +73,25 @@ async def test_publication_reaches_a_partner_and_nothing_internal_does(tmp_path:
         kinds = [n.type for n in await a.state.storage.notifications.list(alice.id, _page())]
         assert "favourite" in kinds
 
+        # And alice hears that her post (and her public profile) are now outside
+        notifications = await a.state.storage.notifications.list(alice.id, _page())
+        assert any(n.type == "status" and n.status_id == shared.id for n in notifications)
+
+        # When the publisher edits the published post, b gets the Update
+        await a.state.services.statuses.edit(alice, shared.id, StatusDraft(text="Hello partners, edited #launch"))
+        await settle(a, b)
+        updated = await b.state.storage.statuses.get_by_uri(published.uri)
+        assert updated is not None and "edited" in updated.content
+
+        # And a boost by b's staff stays inside b; an unlike goes out as Undo
+        sent_before = len(router.requests)
+        await b.state.services.statuses.reblog(bob, note_at_b.id)
+        await settle(a, b)
+        assert len(router.requests) == sent_before, "boosts of outside posts stay inside"
+        await b.state.services.interactions.unfavourite(bob, note_at_b.id)
+        await settle(a, b)
+        assert (await a.state.storage.interactions.interactors([shared.id])).get(shared.id, 0) == 0
+
         # When the post is unpublished, b deletes it and its URL answers 410
         await a.state.services.publication.unpublish(shared.id, by="test")
         await settle(a, b)
