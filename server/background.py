@@ -15,6 +15,7 @@ from server.activitypub.inbound import fanout_deliver, inbound_for
 from server.mastodon.remote_media import media_cache_for
 from server.services.cards import CardWorker
 from server.services.polls import PollExpiryWorker
+from server.services.push import build_push_worker
 from server.services.remote_media import RemoteMediaWorker
 from server.services.scheduled import ScheduledStatusWorker
 from server.workers import Worker
@@ -34,4 +35,5 @@ def default_workers(app: Starlette) -> list[Worker]:
         PollExpiryWorker(state.storage, services.distribution),
         RemoteMediaWorker(state.storage, media_cache_for(app)),
         CardWorker(state.storage, state.http, media_cache_for(app)),
+        build_push_worker(state.settings, state.storage, state.http, worker_id=f"push:{worker_id}"),
     ]

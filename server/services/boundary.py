@@ -51,10 +51,33 @@ class Boundary:
 
     async def retracted_status(self, uri: str) -> Status | None:
         status = await self._storage.statuses.get_by_uri(uri)
-        if status is None or not status.local:
+        if status is None:
+            return await self._earlier_epoch(uri)
+        if not status.local:
             return None
         was_public = status.publication_state is PublicationState.RETRACTED or status.deleted_at is not None
         return status if was_public and status.published_at is not None else None
+
+    async def _earlier_epoch(self, uri: str) -> Status | None:
+        """The status whose URI this was before it was retracted and published again: Gone for good.
+
+        A status only carries its current URI, so older ones are recognised by
+        their shape: only refs that were really minted (``<id>`` for epoch 1,
+        ``<id>-<n>`` for n >= 2) and only epochs before the current one.
+        """
+        parts = urlsplit(uri)
+        match = STATUS_PATH.match(parts.path)
+        if match is None or match.group("rest") or f"{parts.scheme}://{parts.netloc}" != self._base:
+            return None
+        status_id, _, epoch_text = match.group("ref").partition("-")
+        epoch = int(epoch_text) if epoch_text else 1
+        if (epoch_text and epoch < 2) or len(status_id) > 19:  # never minted, or beyond a 64-bit id
+            return None
+        status = await self._storage.statuses.get(int(status_id))
+        if status is None or not status.local or not 1 <= epoch < status.publication_epoch:
+            return None
+        author = await self._storage.accounts.get(status.account_id)
+        return status if author is not None and author.username == match.group("username") else None
 
     async def is_public_url(self, url: str) -> bool:
         """For the delivery guard: may this local URL be named outside right now?"""

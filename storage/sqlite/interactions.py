@@ -62,26 +62,30 @@ class SqliteInteractionStore:
         return [row[0] for row in rows]
 
     async def flags(self, account_id: int, status_ids: Sequence[int]) -> ViewerFlags:
+        """Everything the viewer did to these statuses, in one round trip."""
         if not status_ids:
             return ViewerFlags(frozenset(), frozenset(), frozenset(), frozenset(), frozenset())
-        ids = list(status_ids)
-
-        async def chosen(sql: str) -> frozenset[int]:
-            rows = await self._db.fetch_all(sql.format(holes=marks(ids)), (account_id, *ids))
-            return frozenset(row[0] for row in rows)
-
+        params: dict[str, object] = {"viewer": account_id}
+        params.update({f"s{i}": status_id for i, status_id in enumerate(status_ids)})
+        ids = ", ".join(f":s{i}" for i in range(len(status_ids)))
+        rows = await self._db.fetch_all(
+            f"SELECT 'favourited', status_id FROM favourites WHERE account_id = :viewer AND status_id IN ({ids})"
+            f" UNION ALL SELECT 'reblogged', reblog_of_id FROM statuses WHERE account_id = :viewer"
+            f" AND reblog_of_id IN ({ids}) AND deleted_at IS NULL"
+            f" UNION ALL SELECT 'bookmarked', status_id FROM bookmarks WHERE account_id = :viewer AND status_id IN ({ids})"
+            f" UNION ALL SELECT 'pinned', status_id FROM status_pins WHERE account_id = :viewer AND status_id IN ({ids})"
+            f" UNION ALL SELECT 'muted', s.id FROM statuses s JOIN thread_mutes m ON m.thread_id = s.thread_id"
+            f" WHERE m.account_id = :viewer AND s.id IN ({ids})",
+            params,
+        )
+        found: dict[str, set[int]] = {"favourited": set(), "reblogged": set(), "bookmarked": set(), "pinned": set(),
+                                      "muted": set()}
+        for kind, status_id in rows:
+            found[kind].add(status_id)
         return ViewerFlags(
-            favourited=await chosen("SELECT status_id FROM favourites WHERE account_id = ? AND status_id IN ({holes})"),
-            reblogged=await chosen(
-                "SELECT reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IN ({holes})"
-                " AND deleted_at IS NULL"
-            ),
-            bookmarked=await chosen("SELECT status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({holes})"),
-            pinned=await chosen("SELECT status_id FROM status_pins WHERE account_id = ? AND status_id IN ({holes})"),
-            muted_threads=await chosen(
-                "SELECT s.id FROM statuses s JOIN thread_mutes m ON m.thread_id = s.thread_id"
-                " WHERE m.account_id = ? AND s.id IN ({holes})"
-            ),
+            favourited=frozenset(found["favourited"]), reblogged=frozenset(found["reblogged"]),
+            bookmarked=frozenset(found["bookmarked"]), pinned=frozenset(found["pinned"]),
+            muted_threads=frozenset(found["muted"]),
         )
 
     async def listed(self, kind: str, account_id: int, page: Page) -> Sequence[tuple[int, int]]:

@@ -45,7 +45,8 @@ def status_targets(world: World, retracted: dict[str, str] | None = None) -> lis
     """Every status in the world under its author, a hidden user and nobody; plus refs that never existed."""
     by_id = {a.id: name for name, a in world.accounts.items()}
     targets = [Target("alice", FAKE_REF, "missing"), Target("nobody", FAKE_REF, "missing"),
-               Target("carol", FAKE_REF, "missing")]
+               Target("carol", FAKE_REF, "missing"), Target("alice", "9" * 40, "missing"),
+               Target("alice", f"{FAKE_REF}-99999999999999999999999", "missing")]
     for status in world.internal.values():
         for username in (by_id[status.account_id], "carol", "nobody"):
             targets += [Target(username, str(status.id), "hidden"), Target(username, f"{status.id}-1", "hidden")]
@@ -223,7 +224,7 @@ async def test_retraction_answers_gone_for_good_and_republishing_mints_a_new_uri
     # Then the retracted URI and every part of it answer 410 in every mode, before and after republishing
     for report in (*after_retraction.values(), after_republish):
         for part in ("", "/activity", "/replies", "/likes", "/shares"):
-            assert report.answers[old_uri.removeprefix(world.base) + part].status == 410, part
+            assert report.answers[old_uri.removeprefix(world.base) + part].status == 410, (report is after_republish, part)
     # And republishing minted a new URI (a new epoch) that answers, and that the partner received
     assert republished.uri == f"{old_uri}-2" and republished.publication_state is PublicationState.PUBLISHED
     assert after_republish.answers[(republished.uri or "").removeprefix(world.base)].status == 200
