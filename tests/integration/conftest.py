@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 import uvicorn
 from starlette.routing import BaseRoute
 
@@ -117,3 +118,10 @@ def live_server(
     finally:
         server.should_exit = True
         thread.join(START_TIMEOUT)
+
+
+@pytest.fixture
+def session() -> Iterator[requests.Session]:
+    """One HTTP session for a test's Mastodon.py clients, closed afterwards."""
+    with requests.Session() as http:
+        yield http

@@ -8,36 +8,24 @@ the searcher could not open.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import pytest
 import requests
-from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError
+from mastodon import MastodonAPIError, MastodonNotFoundError
 
 from tests.integration.conftest import EmployeeSpec, LiveServer
+from tests.integration.mastodon_clients import employees, signed_in
 
-PASSWORD = "correct horse battery"
-SCOPES = ["read", "write", "follow"]
 
 
 @pytest.fixture
 def live_employees() -> Sequence[EmployeeSpec]:
-    return tuple(EmployeeSpec(name, f"{name}@example.com", PASSWORD) for name in ("alice", "bob", "carol"))
+    return employees("alice", "bob", "carol")
 
 
-@pytest.fixture
-def session() -> Iterator[requests.Session]:
-    with requests.Session() as http:
-        yield http
 
 
-def signed_in(server: LiveServer, session: requests.Session, login: str) -> Mastodon:
-    client_id, secret = Mastodon.create_app("Test client", scopes=SCOPES, api_base_url=server.base_url,
-                                            session=session)
-    api = Mastodon(client_id=client_id, client_secret=secret, api_base_url=server.base_url,
-                   version_check_mode="none", session=session)
-    api.log_in(login, PASSWORD, scopes=SCOPES, allow_http=True)
-    return api
 
 
 def test_lists_and_their_timeline(live_server: LiveServer, session: requests.Session) -> None:

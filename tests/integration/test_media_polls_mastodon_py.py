@@ -8,39 +8,27 @@ then the other sees it all as Mastodon.py expects, and can vote.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
 import requests
-from mastodon import Mastodon, MastodonAPIError
+from mastodon import MastodonAPIError
 from PIL import Image
 
 from tests.integration.conftest import EmployeeSpec, LiveServer
+from tests.integration.mastodon_clients import employees, signed_in
 
-PASSWORD = "correct horse battery"
-SCOPES = ["read", "write"]
 
 
 @pytest.fixture
 def live_employees() -> Sequence[EmployeeSpec]:
-    return (EmployeeSpec("alice", "alice@example.com", PASSWORD), EmployeeSpec("bob", "bob@example.com", PASSWORD))
+    return employees("alice", "bob")
 
 
-@pytest.fixture
-def session() -> Iterator[requests.Session]:
-    with requests.Session() as http:
-        yield http
 
 
-def signed_in(server: LiveServer, session: requests.Session, username: str) -> Mastodon:
-    client_id, secret = Mastodon.create_app("Media test", scopes=SCOPES, api_base_url=server.base_url,
-                                            session=session)
-    api = Mastodon(client_id=client_id, client_secret=secret, api_base_url=server.base_url, session=session,
-                   version_check_mode="none")
-    api.log_in(username, PASSWORD, scopes=SCOPES, allow_http=True)
-    return api
 
 
 def png() -> bytes:

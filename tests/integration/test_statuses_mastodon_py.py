@@ -8,43 +8,32 @@ other side sees the notifications.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 import pytest
 import requests
-from mastodon import Mastodon, MastodonNotFoundError
+from mastodon import MastodonNotFoundError
 
 from tests.integration.conftest import EmployeeSpec, LiveServer
+from tests.integration.mastodon_clients import employees, signed_in
 
-PASSWORD = "correct horse battery"
-SCOPES = ["read", "write", "follow"]
 
 
 @pytest.fixture
 def live_employees() -> Sequence[EmployeeSpec]:
-    return (EmployeeSpec("alice", "alice@example.com", PASSWORD), EmployeeSpec("bob", "bob@example.com", PASSWORD))
+    return employees("alice", "bob")
 
 
-@pytest.fixture
-def session() -> Iterator[requests.Session]:
-    with requests.Session() as http:
-        yield http
 
 
-def signed_in(server: LiveServer, session: requests.Session, login: str) -> Mastodon:
-    client_id, secret = Mastodon.create_app("Statuses test", scopes=SCOPES, api_base_url=server.base_url,
-                                            session=session)
-    # version_check_mode "created" reads /api/v1/instance and parses our version string.
-    api = Mastodon(client_id=client_id, client_secret=secret, api_base_url=server.base_url, session=session)
-    api.log_in(login, PASSWORD, scopes=SCOPES, allow_http=True)
-    return api
 
 
 def test_home_timeline_pages_through_more_than_a_hundred_statuses(
     live_server: LiveServer, session: requests.Session
 ) -> None:
-    alice, bob = signed_in(live_server, session, "alice"), signed_in(live_server, session, "bob")
+    alice = signed_in(live_server, session, "alice", check_version=True)
+    bob = signed_in(live_server, session, "bob")
     assert alice.verify_minimum_version("4.0.0", cached=True)
     bob.account_follow(alice.account_lookup("alice"))
     posted = [alice.status_post(f"update number {n}").id for n in range(105)]
