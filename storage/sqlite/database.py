@@ -123,6 +123,16 @@ class SqliteDatabase:
             async with connection.execute(sql, _bind(params)) as cursor:
                 return list(await cursor.fetchall())
 
+    async def execute_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> int:
+        """Run one statement for many rows in one transaction; returns the rows changed in all."""
+        async with self.write() as connection:
+            before = connection.total_changes
+            try:
+                await connection.executemany(sql, [tuple(row) for row in rows])
+            except sqlite3.IntegrityError as exc:
+                raise integrity_error(exc) from None
+            return connection.total_changes - before
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement in its own (or the current) transaction; returns rows changed."""
         async with self.write() as connection:

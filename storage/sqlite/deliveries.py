@@ -162,15 +162,12 @@ class SqliteDeliveryStore:
             (self._ids.next_id(), d.activity_uri, d.object_uri, d.actor_account_id, d.inbox_url, d.host, d.payload, moment, moment)
             for d in deliveries
         ]
-        async with self._db.write() as connection:
-            before = connection.total_changes
-            await connection.executemany(
-                "INSERT INTO deliveries (id, activity_uri, object_uri, actor_account_id, inbox_url, host, payload,"
-                " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (activity_uri, inbox_url) DO NOTHING",
-                rows,
-            )
-            return connection.total_changes - before
+        return await self._db.execute_many(
+            "INSERT INTO deliveries (id, activity_uri, object_uri, actor_account_id, inbox_url, host, payload,"
+            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (activity_uri, inbox_url) DO NOTHING",
+            rows,
+        )
 
     async def claim(
         self, worker_id: str, now: datetime, lease_until: datetime, limit: int, per_host_limit: int
@@ -184,12 +181,7 @@ class SqliteDeliveryStore:
         return sorted(claimed, key=lambda delivery: (delivery.next_attempt_at, delivery.id))
 
     async def complete(self, worker_id: str, updates: Sequence[DeliveryUpdate]) -> int:
-        if not updates:
-            return 0
-        async with self._db.write() as connection:
-            before = connection.total_changes
-            await connection.executemany(COMPLETE_SQL, [_complete_params(worker_id, update) for update in updates])
-            return connection.total_changes - before
+        return await self._db.execute_many(COMPLETE_SQL, [_complete_params(worker_id, update) for update in updates])
 
     async def get(self, delivery_id: int) -> Delivery | None:
         row = await self._db.fetch_one(f"SELECT {COLUMNS} FROM deliveries WHERE id = ?", (delivery_id,))

@@ -165,16 +165,11 @@ class SqlitePushStore:
     async def enqueue(self, subscription_ids: Sequence[int], notification_id: int, now: datetime) -> int:
         moment = to_db(now)
         rows = [(self._ids.next_id(), sid, notification_id, moment, moment) for sid in subscription_ids]
-        if not rows:
-            return 0
-        async with self._db.write() as connection:
-            before = connection.total_changes
-            await connection.executemany(
-                "INSERT INTO push_deliveries (id, subscription_id, notification_id, next_attempt_at, created_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (subscription_id, notification_id) DO NOTHING",
-                rows,
-            )
-            return connection.total_changes - before
+        return await self._db.execute_many(
+            "INSERT INTO push_deliveries (id, subscription_id, notification_id, next_attempt_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (subscription_id, notification_id) DO NOTHING",
+            rows,
+        )
 
     async def claim(self, worker_id: str, now: datetime, lease_until: datetime, limit: int) -> Sequence[PushDelivery]:
         moment = to_db(now)
@@ -184,12 +179,7 @@ class SqlitePushStore:
         return sorted((delivery_from_row(row) for row in rows), key=lambda d: (d.next_attempt_at, d.id))
 
     async def complete(self, worker_id: str, updates: Sequence[PushDeliveryUpdate]) -> int:
-        if not updates:
-            return 0
-        async with self._db.write() as connection:
-            before = connection.total_changes
-            await connection.executemany(COMPLETE_SQL, [_complete_params(worker_id, update) for update in updates])
-            return connection.total_changes - before
+        return await self._db.execute_many(COMPLETE_SQL, [_complete_params(worker_id, update) for update in updates])
 
     async def get_delivery(self, delivery_id: int) -> PushDelivery | None:
         row = await self._db.fetch_one(f"SELECT {DELIVERY_COLUMNS} FROM push_deliveries WHERE id = ?", (delivery_id,))
