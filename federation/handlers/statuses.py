@@ -139,7 +139,7 @@ class StatusHandlers:
         return f"favourited status {status.id}"
 
     async def announce(self, ctx: InboxContext) -> str:
-        object_uri = ctx.activity.object_id
+        object_uri = _announced_object(ctx)
         original = await _outside_visible(ctx, object_uri)
         if original is None and object_uri and not _is_ours(object_uri, ctx.base_url):
             if not await ctx.storage.follows.local_follower_ids(ctx.sender.id):
@@ -205,6 +205,21 @@ async def _outside_visible(ctx: InboxContext, uri: str | None) -> Status | None:
     if status.local and status.publication_state is not PublicationState.PUBLISHED:
         return None
     return status
+
+
+def _announced_object(ctx: InboxContext) -> str | None:
+    """The id of what is boosted; Lemmy's groups announce ``Create{Page}``, whose object is the post.
+
+    Only the id is taken from the wrapper: the post itself is fetched from its own origin.
+    """
+    embedded = ctx.activity.embedded_object
+    if embedded is not None and embedded.get("type") in ("Create", "Update"):
+        inner = embedded.get("object")
+        if isinstance(inner, dict) and isinstance(inner.get("id"), str):
+            return str(inner["id"])
+        if isinstance(inner, str):
+            return inner
+    return ctx.activity.object_id
 
 
 def _is_ours(uri: str, base_url: str) -> bool:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from activitypub.actors import actor_id, is_exposed
 from activitypub.notes import OutsideMention, PublishedNote
+from server.services.nomination_tag import strip_hashtag
 from server.services.public_media import outside_attachments, public_media
 from storage.errors import InvalidInput
 from storage.models import Account, PublicationState, Status, Visibility
@@ -38,9 +39,11 @@ def published_uri(base_url: str, author: Account, status_id: int, epoch: int) ->
 
 
 class Boundary:
-    def __init__(self, storage: Storage, base_url: str) -> None:
+    def __init__(self, storage: Storage, base_url: str, *, hidden_hashtag: str | None = None) -> None:
+        """``hidden_hashtag``: the nomination hashtag, left out of published Notes (None keeps it)."""
         self._storage = storage
         self._base = base_url.rstrip("/")
+        self._hidden_tag = hidden_hashtag.casefold() if hidden_hashtag else None
 
     async def outside_status(self, uri: str) -> Status | None:
         """The published status with this URI, or None: internal, retracted and missing all look alike."""
@@ -130,9 +133,12 @@ class Boundary:
         assert status.uri is not None, "only published statuses have a Note"
         edit = await self._storage.statuses.get_edit(status.published_edit_id) if status.published_edit_id else None
         content = edit.content if edit else status.content
+        if self._hidden_tag:
+            content = strip_hashtag(content, self._hidden_tag)
         mentions = [OutsideMention(self._actor_uri(a), f"@{a.acct}" if not a.is_local else f"@{a.username}@"
                                    f"{urlsplit(self._base).netloc}") for a in await self._mentioned(status)]
-        tags = (await self._storage.statuses.tags([status.id])).get(status.id, [])
+        tags = [t for t in (await self._storage.statuses.tags([status.id])).get(status.id, [])
+                if t.name.casefold() != self._hidden_tag]
         in_reply_to, conversation = await self._thread_links(status)
         first_edit = (await self._storage.statuses.edits(status.id))[:1]
         updated = edit.created_at if edit and first_edit and edit.id != first_edit[0].id else None

@@ -54,31 +54,49 @@ class SqliteTimelineStore:
         ) is not None
 
     async def home(self, account_id: int, page: Page) -> Sequence[int]:
-        """Written feed entries, merged with the posts of followed broadcast accounts (read at query time)."""
-        feed_where, feed_params, order = named_page_clause("h.status_id", page)
-        broadcast_where = feed_where.replace("h.status_id", "s.id")
-        params = {**feed_params, "viewer": account_id, "now": to_db(utcnow())}
-        rows = await self._db.fetch_all(
-            "SELECT entry.id FROM ("
-            f" SELECT h.status_id AS id FROM home_feed h WHERE h.account_id = :viewer AND {feed_where}"
-            " UNION"
-            " SELECT s.id FROM broadcast_accounts b"
-            " JOIN follows f ON f.target_account_id = b.account_id AND f.account_id = :viewer AND f.state = 'accepted'"
-            " JOIN statuses s ON s.account_id = b.account_id"
-            f" WHERE s.visibility <> 'direct' AND (s.reblog_of_id IS NULL OR f.show_reblogs = 1) AND {broadcast_where}"
-            ") entry JOIN statuses s ON s.id = entry.id"
-            " WHERE s.deleted_at IS NULL"
+        """Written feed entries, merged with the posts of followed broadcast accounts (read at query time).
+
+        Each source is filtered and limited on its own index, newest (or, with
+        ``min_id``, oldest) first, so a page costs an index range scan whether
+        or not the viewer follows a broadcast account.
+        """
+        feed_where, params, order = named_page_clause("h.status_id", page)
+        params.update({"viewer": account_id, "now": to_db(utcnow()), "limit": page.limit})
+        direction = "ASC" if page.min_id is not None else "DESC"
+        visible = (
+            "s.deleted_at IS NULL"
             " AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = :viewer AND mu.target_account_id = s.account_id"
             " AND (mu.expires_at IS NULL OR mu.expires_at > :now))"
             " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = :viewer AND b.target_account_id = s.account_id)"
-            f" {order.replace('h.status_id', 'entry.id')}",
-            params,
         )
+        feed = (
+            f"SELECT h.status_id AS id FROM home_feed h JOIN statuses s ON s.id = h.status_id"
+            f" WHERE h.account_id = :viewer AND {feed_where} AND {visible} {order}"
+        )
+        broadcasters = await self._db.fetch_all(
+            "SELECT b.account_id FROM broadcast_accounts b JOIN follows f ON f.target_account_id = b.account_id"
+            " WHERE f.account_id = ? AND f.state = 'accepted'",
+            (account_id,),
+        )
+        if not broadcasters:
+            rows = await self._db.fetch_all(feed, params)
+            return newest_first([row[0] for row in rows], page)
+        broadcast_where = feed_where.replace("h.status_id", "s.id")
+        merged = (
+            f"SELECT id FROM ({feed}) UNION SELECT id FROM ("
+            " SELECT s.id AS id FROM follows f JOIN statuses s ON s.account_id = f.target_account_id"
+            " WHERE f.account_id = :viewer AND f.state = 'accepted'"
+            " AND f.target_account_id IN (SELECT account_id FROM broadcast_accounts)"
+            f" AND s.visibility <> 'direct' AND (s.reblog_of_id IS NULL OR f.show_reblogs = 1) AND {broadcast_where}"
+            f" AND {visible} ORDER BY s.id {direction} LIMIT :limit)"
+            f" ORDER BY id {direction} LIMIT :limit"
+        )
+        rows = await self._db.fetch_all(merged, params)
         return newest_first([row[0] for row in rows], page)
 
     async def statuses(
         self, viewer_id: int, page: Page, flt: StatusFilter, *, account_id: int | None = None,
-        mentioning: int | None = None,
+        mentioning: int | None = None, by_members_of: int | None = None,
     ) -> Sequence[int]:
         """The public, tag, account and department timelines: one query, composed from ``flt``."""
         where, params, order = named_page_clause("s.id", page)
@@ -87,11 +105,8 @@ class SqliteTimelineStore:
         if account_id is not None:
             conditions.append("s.account_id = :account")
             params["account"] = account_id
-        if mentioning is not None:
-            conditions.append(
-                "EXISTS (SELECT 1 FROM status_mentions dm WHERE dm.status_id = s.id AND dm.account_id = :mentioning)"
-            )
-            params["mentioning"] = mentioning
+        if (department := _department_condition(mentioning, by_members_of, params)) is not None:
+            conditions.append(department)
         rows = await self._db.fetch_all(f"SELECT s.id FROM statuses s WHERE {' AND '.join(conditions)} {order}", params)
         return newest_first([row[0] for row in rows], page)
 
@@ -110,6 +125,19 @@ class SqliteTimelineStore:
             params,
         )
         return frozenset(row[0] for row in rows)
+
+
+def _department_condition(mentioning: int | None, members_of: int | None, params: dict[str, object]) -> str | None:
+    """Addressed to a department, written by its members (or as it), or either."""
+    either = []
+    if mentioning is not None:
+        either.append("EXISTS (SELECT 1 FROM status_mentions dm WHERE dm.status_id = s.id AND dm.account_id = :mentioning)")
+        params["mentioning"] = mentioning
+    if members_of is not None:
+        either.append("(s.account_id = :members_of OR s.account_id IN"
+                      " (SELECT dmb.account_id FROM department_members dmb WHERE dmb.department_id = :members_of))")
+        params["members_of"] = members_of
+    return f"({' OR '.join(either)})" if either else None
 
 
 def _tagged(names: Sequence[str], params: dict[str, object], prefix: str) -> str:

@@ -192,6 +192,6 @@ async def inbox_app(tmp_path: Path, remote: RemoteServer, **environ: str) -> Asy
     """The real app on a fresh database, its outbound client wired to ``remote``."""
     settings = settings_for(tmp_path, INSIDEOUT_SERVER_BASE_URL=BASE_URL, **environ)
     storage = open_storage(settings.storage.database)
-    app = create_app(settings, storage, remote_client(settings, remote))
+    app = create_app(settings, storage, remote_client(settings, remote), workers=())
     async with serving(app) as client:
         yield Harness(app, client, storage, settings, remote)

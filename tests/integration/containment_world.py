@@ -11,8 +11,8 @@ What is on ``a`` (all statuses by the ``statuses`` service, as a client would):
 * carol and dave (staff, never exposed), display names and bios are canaries;
 * department ``eng`` (exposed, members carol and dave), department ``legal`` (hidden);
 * internal posts of every visibility, a direct message, an internal medium;
-* ``launch``: published, mentions ``@eng`` (so eng announces it), with an
-  internal reply, an internal favourite and boost by carol;
+* ``launch``: published with a photo, mentions ``@eng`` (so eng announces it), with
+  an internal reply, an internal favourite and boost by carol;
 * ``answer``: alice's PUBLISHED reply to her INTERNAL post ``question``;
 * ``frank_post``: published, then edited by frank: a pending revision with a canary;
 * ``deep_answer``: frank's PUBLISHED reply to carol's internal reply to ``launch``;
@@ -51,6 +51,8 @@ class World:
     internal: dict[str, Status] = field(default_factory=dict)
     published: dict[str, Status] = field(default_factory=dict)
     accounts: dict[str, Account] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    """Other strings that must never leave, with a label: capability tokens of media."""
 
     def canary(self, label: str) -> str:
         value = f"CANARY-{len(self.canaries) + 1}"
@@ -74,6 +76,7 @@ class World:
         found = [f"{c} ({self.canaries.get(c, '?')})" for c in sorted(set(CANARY.findall(text)))]
         found += [marker for marker in self.hidden_markers() if marker in text]
         found += [f"internal status id {s.id} ({label})" for label, s in self.internal.items() if str(s.id) in text]
+        found += [f"{label} ({secret})" for secret, label in self.secrets.items() if secret in text]
         return found
 
 
@@ -153,13 +156,19 @@ async def _internal_posts(world: World) -> None:
                visibility=Visibility.DIRECT)
     medium = await world.a.state.services.media.upload(
         world.accounts["carol"], png(), declared_type="image/png", description=world.canary("internal medium"))
+    world.secrets[medium.capability_token or "?"] = "capability token of carol's internal medium"
     await post(world, "carol", "with medium", world.canary("post with medium"), media_ids=[medium.id])
     await post(world, "alice", "question", f"{world.canary('internal question')} what do we announce?")
 
 
 async def _published_posts(world: World) -> None:
     publication = world.a.state.services.publication
-    launch = await post(world, "alice", "launch", "Hello partners @eng #launch", internal=False)
+    photo = await world.a.state.services.media.upload(
+        world.accounts["alice"], png(), declared_type="image/png", description="The launch, in red")
+    # Published media get a public URL of their own; the capability URL stays for staff only.
+    world.secrets[photo.capability_token or "?"] = "capability token of a published post's medium"
+    launch = await post(world, "alice", "launch", "Hello partners @eng #launch", internal=False,
+                        media_ids=[photo.id])
     answer = await post(world, "alice", "answer", "We announce the launch", internal=False, reply_to="question")
     frank_post = await post(world, "frank", "frank_post", "Frank's approved words", internal=False)
     for label, status in (("launch", launch), ("answer", answer), ("frank_post", frank_post)):

@@ -122,7 +122,8 @@ def _route_probes(path: str, query: str, usernames: dict[str, Kind], statuses: S
     if params == {"username"}:
         return [Probe(_fill(path, username=name) + query, key, kind) for name, kind in usernames.items()]
     if params == {"version"}:
-        return [Probe(_fill(path, version=v) + query, key, k) for v, k in (("2.0", "visible"), ("9.9", "missing"))]
+        versions: tuple[tuple[str, Kind], ...] = (("2.0", "visible"), ("9.9", "missing"))
+        return [Probe(_fill(path, version=v) + query, key, k) for v, k in versions]
     if "token" in params:  # capability URLs: the real tokens are the permission, so only a guessed one
         values = {name: CAPABILITY_PARAMS.get(name, "x") for name in params}
         return [Probe(_fill(path, **values) + query, key, "missing")]
@@ -148,6 +149,14 @@ class Crawler:
         if mode.signer is not None:
             headers |= sign_cavage("GET", url, headers, b"", mode.signer.key_id, mode.signer.private_key)
         return await self._client.get(url, headers=headers)
+
+    async def post(self, path: str, document: dict[str, Any], mode: Mode) -> httpx.Response:
+        """A delivery to one of our inboxes, as a peer sends it (signed when the mode has a signer)."""
+        url, body = self._base + path, json.dumps(document).encode()
+        headers = {"Content-Type": AP, "Host": urlsplit(self._base).netloc}
+        if mode.signer is not None:
+            headers |= sign_cavage("POST", url, headers, body, mode.signer.key_id, mode.signer.private_key)
+        return await self._client.post(url, content=body, headers=headers)
 
     async def crawl(self, seeds: Sequence[Probe], mode: Mode) -> Report:
         report = Report()

@@ -20,7 +20,7 @@ from federation.instance_actor import load_or_create_instance_actor
 from server.mastodon.auth import digest_token, new_token
 from storage.models import NewApplication, PublicationState
 from tests.integration.containment_world import EXPOSED_USERNAMES, HIDDEN_USERNAMES, World, build_world
-from tests.integration.crawl import AP, HTML, LD, Crawler, Kind, Mode, Target, probes
+from tests.integration.crawl import AP, HTML, LD, Answer, Crawler, Kind, Mode, Target, probes
 from tests.integration.federation_pair import Instance, federation_pair, settle
 
 pytestmark = pytest.mark.anyio
@@ -122,6 +122,21 @@ async def walk_api(world: World) -> tuple[int, list[str]]:
     return walked, wrong
 
 
+async def inbox_answers(crawler: Crawler, world: World, signer: Mode) -> list[str]:
+    """A Follow POSTed to each per-actor inbox: a hidden actor's answers exactly as a missing one's."""
+    differences = []
+    for mode in (Mode(AP), signer):
+        answers = {}
+        for name in ("nobody", *HIDDEN_USERNAMES):
+            follow = {"@context": "https://www.w3.org/ns/activitystreams", "type": "Follow",
+                      "id": f"http://{world.b.host}/actor#follow-{name}", "actor": f"http://{world.b.host}/actor",
+                      "object": f"{world.base}/users/{name}"}
+            answers[name] = Answer.of(await crawler.post(f"/users/{name}/inbox", follow, mode))
+        differences += [f"{mode} POST /users/{name}/inbox: {answer} but nobody: {answers['nobody']}"
+                        for name, answer in answers.items() if answer != answers["nobody"]]
+    return differences
+
+
 async def test_nothing_internal_crosses_and_hidden_answers_like_missing(tmp_path: Path) -> None:
     async with federation_pair(tmp_path) as (a, b, router):
         # Given a company full of internal canaries, a partner following it, and three published posts
@@ -133,13 +148,14 @@ async def test_nothing_internal_crosses_and_hidden_answers_like_missing(tmp_path
         seeds = probes(a.app, usernames(), status_targets(world), a.host)
         reports = {str(mode): await crawler.crawl(seeds, mode) for mode in modes(signer)}
         walked, api_wrong = await walk_api(world)
+        inbox_differences = await inbox_answers(crawler, world, signer)
 
     # Then no canary crossed in either direction, and none was answered to anyone
     assert not router_leaks(world), "\n".join(router_leaks(world))
     leaks = [leak for report in reports.values() for leak in report.leaks]
     assert not leaks, "\n".join(leaks[:40])
     # And a hidden object answers byte for byte like a missing one, route by route, mode by mode
-    differences = [d for report in reports.values() for d in report.differences]
+    differences = [d for report in reports.values() for d in report.differences] + inbox_differences
     assert not differences, "\n".join(differences[:20])
     assert not api_wrong, "\n".join(api_wrong[:40])
     # And the crawl really reached the published world (it is not vacuous)
@@ -163,7 +179,7 @@ async def test_counts_and_thread_links_show_only_published_and_outside_activity(
         # Given internal replies, favourites, boosts and follows around published posts, and a partner's like,
         # reply and follows
         world = await build_world(a, b, router)
-        launch, answer = world.published["launch"].uri, world.published["answer"].uri
+        launch, answer = world.published["launch"].uri or "", world.published["answer"].uri or ""
         users = f"{world.base}/users"
 
         # When an outsider reads the counts
@@ -180,10 +196,10 @@ async def test_counts_and_thread_links_show_only_published_and_outside_activity(
 
     # Then they count only published posts and outside activity: carol's reply, favourite and boost, dave's
     # favourite and every internal follow are nobody's business outside
-    path = lambda url: url.removeprefix(world.base)  # noqa: E731
+    launch_path, answer_path = launch.removeprefix(world.base), answer.removeprefix(world.base)
     assert counts == {
-        f"{path(launch)}/replies": 1, f"{path(launch)}/likes": 1, f"{path(launch)}/shares": 0,
-        f"{path(answer)}/likes": 0, f"{path(answer)}/shares": 0,
+        f"{launch_path}/replies": 1, f"{launch_path}/likes": 1, f"{launch_path}/shares": 0,
+        f"{answer_path}/likes": 0, f"{answer_path}/shares": 0,
         "/users/alice/followers": 0, "/users/alice/following": 1, "/users/alice/outbox": 2,
         "/users/frank/followers": 0, "/users/frank/outbox": 2,
         "/users/company/followers": 1, "/users/company/following": 0,
@@ -206,10 +222,14 @@ async def test_retraction_answers_gone_for_good_and_republishing_mints_a_new_uri
         launch = world.published["launch"]
         old_uri = launch.uri or ""
         old_ref = old_uri.rsplit("/", 1)[-1]
+        note = (await a.client.get(old_uri, headers={"Accept": AP})).json()
+        photo_url = note["attachment"][0]["url"]
+        photo_before = (await a.client.get(photo_url)).status_code
 
         # When the publisher retracts the post, and later publishes it again
         await a.state.services.publication.unpublish(launch.id, by="test")
         await settle(a, b)
+        photo_after = (await a.client.get(photo_url)).status_code
         crawler = Crawler(a.client, world.base, world.leaks)
         retracted_seeds = probes(a.app, usernames(), status_targets(world, {"alice": old_ref}), a.host)
         world.published.pop("launch")
@@ -225,6 +245,8 @@ async def test_retraction_answers_gone_for_good_and_republishing_mints_a_new_uri
     for report in (*after_retraction.values(), after_republish):
         for part in ("", "/activity", "/replies", "/likes", "/shares"):
             assert report.answers[old_uri.removeprefix(world.base) + part].status == 410, (report is after_republish, part)
+    # And the photo's public URL is gone with the post
+    assert (photo_before, photo_after) == (200, 410)
     # And republishing minted a new URI (a new epoch) that answers, and that the partner received
     assert republished.uri == f"{old_uri}-2" and republished.publication_state is PublicationState.PUBLISHED
     assert after_republish.answers[(republished.uri or "").removeprefix(world.base)].status == 200

@@ -81,7 +81,7 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
 
 def push_app(settings: Settings, service: PushService) -> Starlette:
     http = build_http_client(outbound_settings(settings), transport=httpx.MockTransport(service), resolver=resolve)
-    return create_app(settings, open_storage(settings.storage.database), http)
+    return create_app(settings, open_storage(settings.storage.database), http, workers=())
 
 
 def worker_of(app: Starlette) -> PushWorker:
