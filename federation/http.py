@@ -31,6 +31,7 @@ import anyio
 import httpx
 
 from federation.addresses import AddressVetter, GuardTransport, PinnedTransport, Resolver, system_resolver
+from federation.live_policy import refresh_if_stale
 from federation.policy import DomainPolicy, FederationMode
 from federation.pools import HostPools
 from storage.errors import BlockedDestination, Gone, PermanentFailure, RetryLater
@@ -315,6 +316,7 @@ class OutboundClient:
         """Send, following redirects for GET and HEAD; returns an open streaming response."""
         target = _parse_url(url)
         follow = method in ("GET", "HEAD")
+        await refresh_if_stale(self.policy)
         for _hop in range(self._settings.max_redirects + 1):
             self.check_destination(target, exempt_from_federation_policy=exempt)
             request = self._client.build_request(method, target, content=content, headers=headers)

@@ -14,7 +14,7 @@ an entry covers every subdomain below it (``example.com`` covers
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal, get_args
+from typing import Literal, Protocol, get_args
 from urllib.parse import urlsplit
 
 import idna
@@ -22,6 +22,14 @@ import idna
 from storage.errors import ConfigError
 
 FederationMode = Literal["open", "allowlist"]
+
+
+class UrlPolicy(Protocol):
+    """What the inbox and authorized fetch ask: ``DomainPolicy`` or the runtime ``LivePolicy``."""
+
+    def is_allowed(self, host: str) -> bool: ...
+
+    def is_allowed_url(self, url: str) -> bool: ...
 
 
 def _strip_port(host: str) -> str:

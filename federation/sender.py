@@ -8,6 +8,7 @@ from typing import Any
 from federation.fanout import enqueue, inbox_host, inboxes_for
 from federation.guard import DeliveryGuard
 from federation.http import HostPolicy
+from federation.live_policy import refresh_if_stale
 from storage.models import Account
 from storage.protocols import Storage
 
@@ -23,6 +24,7 @@ class Sender:
         object_uri: str | None = None, extra_inboxes: Sequence[str] = (),
     ) -> int:
         """Queue ``activity`` for every recipient's inbox (shared inboxes once) plus ``extra_inboxes``."""
+        await refresh_if_stale(self._policy)
         inboxes = await inboxes_for(self._storage, recipients, policy=self._policy)
         wanted = list(dict.fromkeys([*inboxes, *(i for i in extra_inboxes if self._allowed(i))]))
         if not wanted:

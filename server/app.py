@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from federation.http import OutboundClient
-from server import activitypub, health
+from server import activitypub, health, web
 from server.bootstrap import prepare_instance
 from server.config import Settings
 from server.errors import exception_handlers
@@ -88,7 +88,8 @@ def create_app(
 
 
 def _routes() -> list[BaseRoute]:
-    return [*health.routes(), *activitypub.routes(), *inbox_views.routes(), *mastodon_routes()]
+    # The public web routes go first: their ``.atom`` paths would otherwise match ``/@{username}``.
+    return [*health.routes(), *web.routes(), *activitypub.routes(), *inbox_views.routes(), *mastodon_routes()]
 
 
 def _middleware(settings: Settings) -> list[Middleware]:

@@ -17,6 +17,7 @@ from server.services.cards import CardWorker
 from server.services.polls import PollExpiryWorker
 from server.services.push import build_push_worker
 from server.services.remote_media import RemoteMediaWorker
+from server.services.review_worker import ScheduledPublicationWorker
 from server.services.scheduled import ScheduledStatusWorker
 from server.workers import Worker
 
@@ -32,6 +33,7 @@ def default_workers(app: Starlette) -> list[Worker]:
         InboxWorker(state.storage, handlers, inbound_for(app).actors, base_url=state.settings.base_url,
                     deliver=fanout_deliver(state.storage, services.guard)),
         ScheduledStatusWorker(state.storage, services.statuses),
+        ScheduledPublicationWorker(state.storage, services.review),
         PollExpiryWorker(state.storage, services.distribution),
         RemoteMediaWorker(state.storage, media_cache_for(app)),
         CardWorker(state.storage, state.http, media_cache_for(app)),

@@ -45,6 +45,9 @@ from storage.curation import (
 )
 from storage.media import MediaStore, PollStore, ScheduledStatusStore
 from storage.remote_media import CardStore, RemoteFileStore
+from storage.review import ReviewStore
+from storage.identities import PolicyStore
+from storage.admin import AdminStore
 
 
 class AccountStore(Protocol):
@@ -131,6 +134,10 @@ class TokenStore(Protocol):
     async def create_session(self, session_digest: str, account_id: int) -> WebSession: ...
 
     async def get_session(self, session_digest: str) -> WebSession | None: ...
+
+    async def revoke_session(self, session_digest: str) -> bool:
+        """Sign one browser session out; False if there was no live session with this digest."""
+        ...
 
     async def revoke_all_for_account(self, account_id: int) -> int:
         """Revoke every access token and web session of the account; returns how many."""
@@ -301,6 +308,15 @@ class Storage(Protocol):
 
     @property
     def deliveries(self) -> DeliveryStore: ...
+
+    @property
+    def review(self) -> ReviewStore: ...
+
+    @property
+    def policies(self) -> PolicyStore: ...
+
+    @property
+    def admin(self) -> AdminStore: ...
 
     @property
     def oauth(self) -> OAuthStore: ...

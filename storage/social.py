@@ -122,6 +122,10 @@ class StatusStore(Protocol):
 
     async def count_by_account(self, account_id: int, *, published_only: bool = False) -> int: ...
 
+    async def published_by_account(self, account_id: int, *, max_id: int | None, limit: int) -> Sequence[Status]:
+        """The account's own published posts (no boosts, none deleted), newest first, ids below ``max_id``."""
+        ...
+
     async def idempotent(self, account_id: int, key: str) -> int | None: ...
 
     async def remember_idempotency(self, account_id: int, key: str, status_id: int) -> None: ...
@@ -168,8 +172,11 @@ class TimelineStore(Protocol):
 
     async def statuses(
         self, viewer_id: int, page: Page, flt: StatusFilter, *, account_id: int | None = None,
-        mentioning: int | None = None,
-    ) -> Sequence[int]: ...
+        mentioning: int | None = None, by_members_of: int | None = None,
+    ) -> Sequence[int]:
+        """``by_members_of``: posts by a department's members (or by the department itself); given
+        with ``mentioning``, a post matching either is kept."""
+        ...
 
     async def visible_ids(self, viewer_id: int, status_ids: Sequence[int]) -> frozenset[int]: ...
 

@@ -1,7 +1,7 @@
 """Actor documents: ``/users/{username}``, ``/@{username}`` and the instance actor ``/actor``.
 
 Both account URLs negotiate like Mastodon's: an ActivityPub media type in
-``Accept`` gets the actor JSON, anything else the HTML profile. A hidden
+``Accept`` gets the actor JSON, anything else the HTML profile (``server.web``). A hidden
 actor raises the same bare ``NotFound`` as an unknown one, before any
 negotiation, so both modes answer identically for both.
 """
@@ -17,8 +17,8 @@ from starlette.routing import BaseRoute, Route
 from activitypub.actors import actor_document, instance_actor_document
 from federation.instance_actor import load_or_create_instance_actor
 from server.activitypub.lookup import exposed_actor
-from server.activitypub.profile_page import profile_response
 from server.activitypub.responses import ACTOR_CACHE, activity_response, wants_activity_json
+from server.web.pages import profile_page
 
 INSTANCE_ACTOR_CACHE: Final = "max-age=600, public"
 
@@ -30,7 +30,7 @@ async def actor(request: Request) -> Response:
     if wants_activity_json(request.headers.get("accept")):
         document = actor_document(account, base_url=settings.base_url)
         return activity_response(document, cache=ACTOR_CACHE, headers={"Vary": "Accept"})
-    return profile_response(account, base_url=settings.base_url, domain=settings.domain)
+    return await profile_page(request, account)
 
 
 async def instance_actor(request: Request) -> Response:

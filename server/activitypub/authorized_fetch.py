@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from activitypub.signatures import VerificationResult, parse_signature
+from federation.live_policy import refresh_if_stale
 from federation.verify import verify_inbound
 from server.activitypub.inbound import inbound_for, request_as_signed
 from server.activitypub.responses import wants_activity_json
@@ -46,6 +47,7 @@ async def check_authorized_fetch(request: Request) -> Account | None:
     inbound = inbound_for(request.app)
     signed = request_as_signed(request, state.settings.base_url, b"")
     parsed = parse_signature(signed)
+    await refresh_if_stale(inbound.policy)
     if not isinstance(parsed, VerificationResult) and not inbound.policy.is_allowed_url(parsed.key_id):
         raise Forbidden(detail=f"{parsed.key_id} is not allowed by the federation policy")
     verification = await verify_inbound(signed, inbound.actors, parsed=parsed)

@@ -20,7 +20,7 @@ from federation.guard import DeliveryGuard
 from federation.handlers import default_handlers
 from federation.http import OutboundClient
 from federation.inbox import Deliver, InboxWorker
-from federation.policy import DomainPolicy
+from federation.policy import DomainPolicy, UrlPolicy
 from federation.verify import signed_request
 from server.config import Settings
 from server.content import sanitize_plain, sanitize_remote_html
@@ -33,21 +33,26 @@ PROFILE_SANITIZER = ProfileSanitizer(name=sanitize_plain, note=sanitize_remote_h
 @dataclass(frozen=True)
 class Inbound:
     actors: RemoteActors
-    policy: DomainPolicy
+    policy: UrlPolicy
 
 
-def build_inbound(settings: Settings, storage: Storage, http: OutboundClient) -> Inbound:
+def build_inbound(
+    settings: Settings, storage: Storage, http: OutboundClient, policy: UrlPolicy | None = None
+) -> Inbound:
+    """``policy`` is the app's one runtime policy; without it, the configured one."""
     federation = settings.federation
     signer = instance_actor_signer(storage, settings.base_url)
     actors = RemoteActors(storage, http, signer, sanitize=PROFILE_SANITIZER)
-    return Inbound(actors, DomainPolicy(federation.mode, federation.allowed_domains, federation.blocked_domains))
+    if policy is None:
+        policy = DomainPolicy(federation.mode, federation.allowed_domains, federation.blocked_domains)
+    return Inbound(actors, policy)
 
 
 def inbound_for(app: Starlette) -> Inbound:
     inbound: Inbound | None = getattr(app.state, "inbound", None)
     if inbound is None:
         state = app.state.insideout
-        inbound = build_inbound(state.settings, state.storage, state.http)
+        inbound = build_inbound(state.settings, state.storage, state.http, state.services.policy)
         if state.services.remote_actors is not None:
             # One resolver per app: the services' and the inbox's share their per-URI locks.
             inbound = Inbound(state.services.remote_actors, inbound.policy)

@@ -31,7 +31,8 @@ from activitypub.parse import parse_activity
 from activitypub.signatures import Reason, SignatureRejected, VerificationResult, parse_signature
 from activitypub.vocab import Activity
 from federation.inbox import store_activity
-from federation.policy import DomainPolicy
+from federation.live_policy import refresh_if_stale
+from federation.policy import UrlPolicy
 from federation.verify import verify_inbound
 from server.activitypub.inbound import inbound_for, request_as_signed
 from server.activitypub.lookup import exposed_actor
@@ -63,6 +64,7 @@ async def receive(request: Request, recipient: Account | None) -> Response:
     signed = request_as_signed(request, state.settings.base_url, body)
     parsed = parse_signature(signed)
     key_id = None if isinstance(parsed, VerificationResult) else parsed.key_id
+    await refresh_if_stale(inbound.policy)
     check_policy(inbound.policy, activity.actor, key_id)
     if await is_unknown_actor_leaving(state.storage, activity):
         return Response(status_code=202)
@@ -114,7 +116,7 @@ def parse_json(body: bytes) -> Any:
         raise BadRequest("Malformed JSON", detail=str(exc)) from None
 
 
-def check_policy(policy: DomainPolicy, actor: str, key_id: str | None) -> None:
+def check_policy(policy: UrlPolicy, actor: str, key_id: str | None) -> None:
     for uri in (actor, key_id):
         if uri is not None and not policy.is_allowed_url(uri):
             raise Forbidden(detail=f"{uri} is not allowed by the federation policy")

@@ -6,16 +6,17 @@ internal one answers exactly as a status that never existed.
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub import activities
 from activitypub.notes import note_document
 from server.activitypub.responses import activity_response, wants_activity_json
+from server.web.pages import post_page
+from server.web.public_posts import PUBLIC_REPLY_VISIBILITIES
 from storage.errors import Gone, NotFound
 from storage.models import Account, PublicationState, Status
 
@@ -51,18 +52,7 @@ async def note(request: Request) -> Response:
     document = note_document(await _state(request).services.boundary.note_for(status, author))
     if wants_activity_json(request.headers.get("accept")):
         return activity_response(document, cache=OBJECT_CACHE, headers={"Vary": "Accept"})
-    return _page(document, author)
-
-
-def _page(document: dict[str, object], author: Account) -> HTMLResponse:
-    name = html.escape(author.display_name or author.username)
-    body = (
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
-        f"<title>{name}</title>"
-        f"<link rel=\"alternate\" type=\"application/activity+json\" href=\"{html.escape(str(document['id']))}\">"
-        f"</head><body><article><h1>{name}</h1>{document['content']}</article></body></html>"
-    )
-    return HTMLResponse(body, headers={"Vary": "Accept", "Cache-Control": OBJECT_CACHE})
+    return await post_page(request, status, author)
 
 
 async def note_activity(request: Request) -> Response:
@@ -73,14 +63,15 @@ async def note_activity(request: Request) -> Response:
 
 
 async def replies(request: Request) -> Response:
-    """Replies outsiders may know of: published local ones and those from outside."""
+    """Replies outsiders may know of: published local ones, and public or unlisted ones from outside."""
     status, _ = await _published(request)
     storage = _state(request).storage
     thread = await storage.statuses.thread(status.thread_id)
     items = [
         reply.uri for reply in thread
         if reply.in_reply_to_id == status.id and reply.deleted_at is None and reply.uri
-        and (not reply.local or reply.publication_state is PublicationState.PUBLISHED)
+        and (reply.publication_state is PublicationState.PUBLISHED if reply.local
+             else reply.visibility in PUBLIC_REPLY_VISIBILITIES)
     ]
     collection = {
         "@context": "https://www.w3.org/ns/activitystreams",

@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from server.cli import accounts, backup, db, departments, serve, statuses
+from server.cli import accounts, backup, db, departments, review, serve, statuses
 from server.cli.common import CommandFailed, run_command
 
-COMMANDS = (serve, db, accounts, departments, statuses, backup)
+COMMANDS = (serve, db, accounts, departments, statuses, review, backup)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,16 +6,19 @@ import argparse
 import getpass
 from typing import Any
 
+from server.cli import review
 from server.cli.common import CommandFailed, add_command, opened_storage
 from server.config import Settings
 from server.events import InProcessEventBus
 from server.passwords import Passwords
 from server.services.container import build_services
+from server.services.review_roles import Reviewer
 from storage.ids import parse_id
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("status", help="publish or retract posts", description="Publish or retract posts.")
+    parser = subparsers.add_parser("status", help="publish, retract and review posts",
+                                   description="Publish, retract and review posts.")
     commands = parser.add_subparsers(dest="status_command", metavar="ACTION", required=True)
     publish = add_command(
         commands, "publish", publish_status,
@@ -32,6 +35,7 @@ def register(subparsers: Any) -> None:
     )
     unpublish.add_argument("status_id", metavar="ID")
     unpublish.add_argument("--reason", help="why, for the audit log")
+    review.add_status_actions(commands)
 
 
 def _status_id(text: str) -> int:
@@ -41,15 +45,13 @@ def _status_id(text: str) -> int:
         raise CommandFailed(f"not a status id: {text!r}") from None
 
 
-def _who() -> str:
-    return f"cli:{getpass.getuser()}"
-
-
 async def publish_status(args: argparse.Namespace, settings: Settings) -> int:
     async with opened_storage(settings) as storage:
         services = build_services(storage, settings, InProcessEventBus(), Passwords())
-        status = await services.publication.publish(
-            _status_id(args.status_id), by=_who(), announcers=args.announcer, reason=args.reason
+        # Through the review service, so an open queue item for the post is closed with the decision.
+        status = await services.review.publish(
+            Reviewer.cli(getpass.getuser()), _status_id(args.status_id), announcers=args.announcer,
+            reason=args.reason,
         )
         queued = len(await storage.deliveries.for_activity(f"{status.uri}/activity"))
     print(f"Published {status.id} as {status.uri}; {queued} deliveries queued for the Create")
@@ -59,7 +61,9 @@ async def publish_status(args: argparse.Namespace, settings: Settings) -> int:
 async def unpublish_status(args: argparse.Namespace, settings: Settings) -> int:
     async with opened_storage(settings) as storage:
         services = build_services(storage, settings, InProcessEventBus(), Passwords())
-        status = await services.publication.unpublish(_status_id(args.status_id), by=_who(), reason=args.reason)
+        status = await services.review.unpublish(
+            Reviewer.cli(getpass.getuser()), _status_id(args.status_id), reason=args.reason
+        )
     print(f"Retracted {status.id}; {status.uri} now answers 410 Gone. Other servers were asked to delete it,"
           " which is a request, not a recall.")
     return 0

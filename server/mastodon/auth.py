@@ -11,6 +11,13 @@ never see anything internal: ``optional_viewer`` maps it to None.
 
 Nothing is cached between requests: a revoked token or a disabled user is
 refused on the very next request.
+
+A token may *act as* an organisational account (the company or a
+department), chosen on the consent page. Its ``Viewer.account`` is then that
+identity, so every handler posts, reads and follows as it, while ``user`` and
+``human`` stay the person, for role checks and the audit log. Whether the
+person may still act as it is asked on every request; once not, the token is
+revoked and refused.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from starlette.requests import Request
 
 from server.mastodon.params import media_type
 from server.mastodon.scopes import ScopeSet
+from server.services.identities import acting_identity
 from storage.errors import Forbidden, Unauthorized
 from storage.models import AccessToken, Account, User
 from storage.protocols import Storage
@@ -52,12 +60,23 @@ class Viewer:
     """A staff user calling through a token of theirs."""
 
     account: Account
+    """Who the request speaks as: the human, or the organisational account the token acts as."""
     user: User
+    """The human's sign-in row: their role, whether they are disabled."""
     token: AccessToken
     scopes: ScopeSet
     application_id: int | None
     acting_as: int | None
-    """The organisational account the token acts as; None acts as ``account`` itself."""
+    """The organisational account the token acts as; None: the token acts as the human."""
+    human: Account
+    """The person behind the token, whatever identity it acts as."""
+
+    @property
+    def actor(self) -> str:
+        """The audit log's name for whoever decides through this token: the human, and the identity used."""
+        if self.acting_as is None:
+            return f"user:{self.human.id}"
+        return f"user:{self.human.id} as {self.account.kind.value}:{self.account.id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +142,8 @@ async def authenticate(request: Request) -> Principal | None:
     if len(raw) > _MAX_TOKEN_LENGTH:
         raise Unauthorized(INVALID_TOKEN_MESSAGE, detail="oversized token")
     storage = _storage(request)
-    token = await storage.tokens.get_access_token(digest_token(raw))
+    token_digest = digest_token(raw)
+    token = await storage.tokens.get_access_token(token_digest)
     if token is None or token.revoked_at is not None:
         raise Unauthorized(INVALID_TOKEN_MESSAGE, detail="unknown" if token is None else "revoked")
     scopes = ScopeSet(frozenset(token.scopes))
@@ -135,7 +155,15 @@ async def authenticate(request: Request) -> Principal | None:
         raise Unauthorized(INVALID_TOKEN_MESSAGE, detail="token of an account without sign-in")
     if user.disabled:
         raise Forbidden(DISABLED_MESSAGE, detail=f"account {account.id}")
-    return Viewer(account, user, token, scopes, token.application_id, token.acting_as_account_id)
+    identity = account
+    if token.acting_as_account_id is not None:
+        acting = await acting_identity(storage, token, user)
+        if acting is None:
+            await storage.tokens.revoke_access_token(token_digest)
+            raise Unauthorized(INVALID_TOKEN_MESSAGE, detail=f"account {account.id} may no longer act as "
+                               f"{token.acting_as_account_id}; token revoked")
+        identity = acting
+    return Viewer(identity, user, token, scopes, token.application_id, token.acting_as_account_id, account)
 
 
 async def require_app_or_user(request: Request, *scopes: str) -> Principal:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from server.mastodon import statuses, timelines
+from server.mastodon import admin_publication
+from server.mastodon import admin_departments, admin_policies
+from server.mastodon import admin_accounts, admin_engagement, admin_federation, admin_reports
 from server.mastodon import instance, oauth, placeholders
 from server.mastodon import accounts, markers, notifications
 from server.mastodon import push, streaming
@@ -17,4 +20,6 @@ def routes() -> list[BaseRoute]:
             *accounts.routes(), *notifications.routes(), *markers.routes(),
             *push.routes(), *streaming.routes(), *media.routes(), *remote_media.routes(), *polls.routes(), *scheduled.routes(),
             *lists.routes(), *filters.routes(), *filters_v1.routes(), *tags.routes(), *search.routes(),
-            *reports.routes(), *conversations.routes(), *instance_extras.routes()]
+            *reports.routes(), *conversations.routes(), *instance_extras.routes(),
+            *admin_publication.routes(), *admin_departments.routes(), *admin_policies.routes(),
+            *admin_accounts.routes(), *admin_federation.routes(), *admin_reports.routes(), *admin_engagement.routes()]

@@ -15,6 +15,7 @@ from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.dates import format_datetime, parse_datetime
 from server.mastodon.params import Params, read_params
 from server.services.statuses import StatusDraft
+from storage.errors import InvalidInput
 from storage.media import ScheduledStatus
 
 Entity = dict[str, Any]
@@ -48,6 +49,8 @@ async def schedule_if_asked(request: Request, params: Params, viewer: Viewer, dr
     if not raw:
         return None
     scheduled_at = parse_datetime(raw, "scheduled_at")
+    if viewer.acting_as is not None:  # the worker posts later, when it can no longer ask whether the human may
+        raise InvalidInput("Posts made as the company or a department cannot be scheduled")
     service = state(request).services.scheduled
     if not service.is_future(scheduled_at):
         return None

@@ -65,6 +65,7 @@ async def create_status(request: Request) -> Response:
     if (scheduled := await schedule_if_asked(request, params, viewer, draft)) is not None:
         return scheduled
     status = await services.statuses.create(viewer.account, draft)
+    status = await services.auto_publish.after_post(status, viewer.account, viewer.human)
     return JSONResponse(await services.presenter.status(status, viewer.account))
 
 

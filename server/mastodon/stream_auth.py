@@ -18,6 +18,7 @@ from starlette.datastructures import Headers, QueryParams
 
 from server.mastodon.auth import DISABLED_MESSAGE, digest_token
 from server.mastodon.scopes import ScopeSet
+from server.services.identities import acting_identity
 from storage.errors import Forbidden, Unauthorized
 from storage.models import AccessToken, Account
 from storage.protocols import Storage
@@ -77,6 +78,12 @@ async def stream_viewer(storage: Storage, raw: RawToken | None) -> StreamViewer:
         raise Unauthorized(INVALID_TOKEN, detail="token of an account without sign-in")
     if user.disabled:
         raise Forbidden(DISABLED_MESSAGE, detail=f"account {account.id}")
+    if token.acting_as_account_id is not None:
+        # An acting-as token streams the organisational account's timelines, while its human may.
+        acting = await acting_identity(storage, token, user)
+        if acting is None:
+            raise Unauthorized(INVALID_TOKEN, detail="no longer allowed to act as that account")
+        account = acting
     return StreamViewer(account, token, digest, ScopeSet(frozenset(token.scopes)))
 
 
@@ -84,5 +91,9 @@ async def still_allowed(storage: Storage, viewer: StreamViewer) -> bool:
     token = await storage.tokens.get_access_token(viewer.token_digest)
     if token is None or token.revoked_at is not None:
         return False
-    user = await storage.accounts.get_user(viewer.account.id)
-    return user is not None and not user.disabled
+    if token.account_id is None:
+        return False
+    user = await storage.accounts.get_user(token.account_id)
+    if user is None or user.disabled:
+        return False
+    return token.acting_as_account_id is None or await acting_identity(storage, token, user) is not None

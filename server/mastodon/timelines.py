@@ -13,6 +13,7 @@ from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.params import Params, read_params
 from storage.errors import NotFound
+from storage.identities import DepartmentTimeline
 from storage.models import AccountKind, StatusFilter
 
 
@@ -60,15 +61,21 @@ async def hashtag(request: Request) -> Response:
 
 
 async def department(request: Request) -> Response:
-    """``GET /api/v1/timelines/department/:id``: posts addressed to a department (it is mentioned)."""
+    """``GET /api/v1/timelines/department/:id``: posts addressed to a department, by its members, or both.
+
+    The department chooses (``department_settings.timeline``); ``both`` unless its admins or publishers changed it.
+    """
     viewer = await require_user(request, "read:statuses")
     params = await read_params(request)
     storage = state(request).storage
     account = await storage.accounts.get(path_id(request))
     if account is None or account.kind is not AccountKind.DEPARTMENT:
         raise NotFound()
+    mode = await storage.policies.department_timeline(account.id)
     ids = await storage.timelines.statuses(
-        viewer.account.id, page_of(params), StatusFilter(exclude_reblogs=True), mentioning=account.id
+        viewer.account.id, page_of(params), StatusFilter(exclude_reblogs=True),
+        mentioning=account.id if mode is not DepartmentTimeline.MEMBERS else None,
+        by_members_of=account.id if mode is not DepartmentTimeline.MENTIONS else None,
     )
     return await _respond(request, viewer, ids)
 

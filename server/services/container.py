@@ -15,11 +15,15 @@ from server.services.interactions import InteractionService
 from server.services.statuses import StatusService
 from federation.guard import DeliveryGuard, ExposureGuard
 from federation.outbound import FederationOutbound
-from federation.policy import DomainPolicy
+from federation.live_policy import LivePolicy
 from federation.sender import Sender
 from server.services.boundary import Boundary
 from server.services.outbound import Outbound
 from server.services.publication import PublicationService
+from server.services.auto_publish import AutoPublish
+from server.services.review import ReviewService
+from server.services.review_notices import AuthorNotices
+from server.services.review_views import ReviewQueries
 from server.services.profile_media import ProfileMedia
 from server.services.profiles import ProfileService
 from server.services.relationships import RelationshipService
@@ -56,6 +60,10 @@ class Services:
     media: MediaService
     polls: PollService
     scheduled: ScheduledStatusService
+    review: ReviewService
+    auto_publish: AutoPublish
+    review_queries: ReviewQueries
+    policy: LivePolicy
 
 
 def delivery_guard(storage: Storage, settings: Settings, boundary: Boundary) -> DeliveryGuard:
@@ -65,9 +73,11 @@ def delivery_guard(storage: Storage, settings: Settings, boundary: Boundary) -> 
     )
 
 
-def domain_policy(settings: Settings) -> DomainPolicy:
+def domain_policy(settings: Settings, storage: Storage) -> LivePolicy:
+    """The one federation policy of an app: the configured floor plus what admins set at runtime."""
     federation = settings.federation
-    return DomainPolicy(federation.mode, federation.allowed_domains, federation.blocked_domains)
+    return LivePolicy(federation.mode, federation.allowed_domains, federation.blocked_domains,
+                      storage.admin.federation_rules)
 
 
 def build_services(
@@ -76,12 +86,23 @@ def build_services(
     """``http`` lets searches resolve outside accounts and posts; without it (the CLI) only stored ones are found."""
     accounts = AccountService(storage, passwords)
     distribution = Distribution(storage, events, PushDispatcher(storage))
-    boundary = Boundary(storage, settings.base_url)
+    publishing = settings.publication
+    boundary = Boundary(storage, settings.base_url,
+                        hidden_hashtag=None if publishing.keep_nominate_hashtag else publishing.nominate_hashtag)
     guard = delivery_guard(storage, settings, boundary)
-    sender = Sender(storage, guard, domain_policy(settings))
+    policy = domain_policy(settings, storage)
+    if http is not None:
+        # The client was built before storage was reachable, from the configured lists only;
+        # from now on it asks the runtime policy, whose floor is those same lists.
+        http.policy = policy
+    sender = Sender(storage, guard, policy)
     publication = PublicationService(storage, settings.base_url, boundary, sender, distribution)
     outbound = FederationOutbound(storage, settings.base_url, sender, publication)
-    statuses = StatusService(storage, settings, distribution, outbound)
+    review = ReviewService(storage, publication, AuthorNotices(storage, settings.base_url, distribution),
+                           hashtag=publishing.nominate_hashtag)
+    statuses = StatusService(storage, settings, distribution, outbound,
+                             after_write=lambda status, author, edited: review.status_written(
+                                 status, author, edited=edited))
     actors = RemoteActors(storage, http, instance_actor_signer(storage, settings.base_url),
                           sanitize=PROFILE_SANITIZER) if http is not None else None
     resolver = FederationResolver(storage, http, actors, settings.base_url) if http and actors else None
@@ -106,4 +127,8 @@ def build_services(
         media=MediaService(storage, settings),
         polls=PollService(storage, statuses, outbound),
         scheduled=ScheduledStatusService(storage, statuses),
+        review=review,
+        auto_publish=AutoPublish(storage, publication),
+        review_queries=ReviewQueries(storage),
+        policy=policy,
     )

@@ -39,8 +39,8 @@ def public_state(media: MediaAttachment | None, status: Status | None) -> Public
     if media is None or not media.public_token:
         return None
     if status is None or status.deleted_at is not None or status.publication_state is not PublicationState.PUBLISHED:
-        return "gone"
-    return "live" if media.status_id == status.id else "gone"
+        return "gone"  # retracted, deleted, or the medium was taken off the status
+    return "live"
 
 
 async def public_media(storage: Storage, token: str) -> tuple[MediaAttachment, PublicState] | None:

@@ -23,6 +23,7 @@ from server.services.boundary import Boundary, published_uri
 from server.services.distribution import Distribution
 from server.services.cards import queue_card
 from server.services.public_media import assign_public_tokens
+from server.services.review_notices import AuthorNotices
 from storage.errors import Conflict, InvalidInput, NotFound
 from storage.models import Account, AccountKind, ProfileChanges, PublicationState, Status
 from storage.protocols import Storage
@@ -70,11 +71,9 @@ class PublicationService:
     async def _tell_author(self, author: Account, status: Status) -> None:
         """The author learns that the post, and their public profile, are now visible outside.
 
-        A ``status`` notification from the company about the post is one every stock client shows.
+        A direct message from the company (a ``mention`` notification every stock client shows, with its text).
         """
-        companies = await self._storage.accounts.list_local(AccountKind.COMPANY)
-        if companies and author.is_local:
-            await self._distribution.notify(author, companies[0], "status", status.id)
+        await AuthorNotices(self._storage, self._base, self._distribution).published(author, status)
 
     async def _approve_revision(self, status: Status, *, by: str, reason: str | None) -> Status:
         """Outsiders keep the approved revision until a newer one is published; then ``Update`` goes out."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from server.config import Settings
@@ -11,10 +12,12 @@ from server.services.attachments import StatusAttachments
 from server.services.distribution import Distribution
 from server.services.outbound import Outbound
 from storage.errors import Forbidden, InvalidInput, NotFound
-from storage.models import Account, NewStatus, Role, Status, StatusChanges, Visibility
+from storage.models import Account, AccountKind, NewStatus, Role, Status, StatusChanges, Visibility
 from storage.protocols import Storage
 
 MAX_CHARACTERS = 500
+# Told of every status written (after create and edit): the review queue nominates and queues revisions.
+AfterWrite = Callable[[Status, Account, bool], Awaitable[None]]
 LANGUAGE = re.compile(r"\A[a-z]{2,3}\Z")
 
 
@@ -44,8 +47,9 @@ class Composed:
 class StatusService:
     def __init__(
         self, storage: Storage, settings: Settings, distribution: Distribution, outbound: Outbound,
-        attachments: StatusAttachments | None = None,
+        attachments: StatusAttachments | None = None, after_write: AfterWrite | None = None,
     ) -> None:
+        self._after_write = after_write
         self._storage = storage
         self._settings = settings
         self._distribution = distribution
@@ -81,6 +85,8 @@ class StatusService:
             if draft.idempotency_key:
                 await self._storage.statuses.remember_idempotency(author.id, draft.idempotency_key, status.id)
         await self._distribution.status_created(status, author, composed.mention_ids)
+        if self._after_write is not None:
+            await self._after_write(status, author, False)
         return status
 
     async def edit(self, author: Account, status_id: int, draft: StatusDraft) -> Status:
@@ -103,6 +109,8 @@ class StatusService:
                 edit_id=(await self._storage.statuses.edits(edited.id))[-1].id,
             )
             await self._outbound.status_edited(edited)
+        if self._after_write is not None:
+            await self._after_write(edited, author, True)
         return edited
 
     async def check(self, author: Account, draft: StatusDraft) -> None:
@@ -113,9 +121,18 @@ class StatusService:
         await self._attachments.prepare(author, draft)
 
     async def _publishes_own_edits(self, author: Account) -> bool:
-        """A publisher's (or admin's) own edit of a published post is published at once; others wait for review."""
+        """A publisher's (or admin's) own edit of a published post is published at once; others wait for review.
+
+        So is an edit made as the company or a department (only their publishers can act as them), and one by
+        an account an admin trusts with auto-publish.
+        """
+        if author.is_local and author.kind in (AccountKind.COMPANY, AccountKind.DEPARTMENT):
+            return True
         user = await self._storage.accounts.get_user(author.id)
-        return user is not None and user.role in (Role.PUBLISHER, Role.ADMIN)
+        if user is not None and user.role in (Role.PUBLISHER, Role.ADMIN):
+            return True
+        setting = (await self._storage.policies.auto_publish([author.id])).get(author.id)
+        return setting is not None and setting.enabled
 
     async def delete(self, author: Account, status_id: int) -> Status:
         status = await self._own(author, status_id)

@@ -265,6 +265,14 @@ class SqliteStatusStore:
         )
         return int(row["n"]) if row else 0
 
+    async def published_by_account(self, account_id: int, *, max_id: int | None, limit: int) -> Sequence[Status]:
+        rows = await self._db.fetch_all(
+            f"SELECT {STATUS_COLUMNS} FROM statuses WHERE account_id = ? AND publication_state = 'published'"
+            " AND deleted_at IS NULL AND reblog_of_id IS NULL AND id < ? ORDER BY id DESC LIMIT ?",
+            (account_id, max_id if max_id is not None else 2**63 - 1, limit),
+        )
+        return [status_from_row(row) for row in rows]
+
     async def idempotent(self, account_id: int, key: str) -> int | None:
         row = await self._db.fetch_one(
             "SELECT status_id FROM idempotency_keys WHERE account_id = ? AND key = ?", (account_id, key)

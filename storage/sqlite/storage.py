@@ -29,6 +29,9 @@ from storage.sqlite.scheduled import SqliteScheduledStatusStore
 from storage.sqlite.interactions import SqliteInteractionStore
 from storage.sqlite.notifications import SqliteNotificationStore
 from storage.sqlite.publication import SqlitePublicationStore
+from storage.sqlite.review import SqliteReviewStore
+from storage.sqlite.identities import SqlitePolicyStore
+from storage.sqlite.admin import SqliteAdminStore
 from storage.sqlite.push import SqlitePushStore
 from storage.sqlite.relationships import SqliteRelationshipStore
 from storage.sqlite.statuses import SqliteStatusStore
@@ -69,6 +72,9 @@ class SqliteStorage:
         self.timelines = SqliteTimelineStore(self.database)
         self.notifications = SqliteNotificationStore(self.database, self.ids)
         self.publication = SqlitePublicationStore(self.database, self.ids)
+        self.review = SqliteReviewStore(self.database, self.ids)
+        self.policies = SqlitePolicyStore(self.database, self.ids)
+        self.admin = SqliteAdminStore(self.database, self.ids)
         self.deliveries = SqliteDeliveryStore(self.database, self.ids)
         self.oauth = SqliteOAuthStore(self.database, self.ids)
         self.media = SqliteMediaStore(self.database, self.ids)

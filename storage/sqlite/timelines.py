@@ -131,7 +131,8 @@ def _department_condition(mentioning: int | None, members_of: int | None, params
     """Addressed to a department, written by its members (or as it), or either."""
     either = []
     if mentioning is not None:
-        either.append("EXISTS (SELECT 1 FROM status_mentions dm WHERE dm.status_id = s.id AND dm.account_id = :mentioning)")
+        either.append("EXISTS (SELECT 1 FROM status_mentions dm"
+                      " WHERE dm.status_id = s.id AND dm.account_id = :mentioning)")
         params["mentioning"] = mentioning
     if members_of is not None:
         either.append("(s.account_id = :members_of OR s.account_id IN"

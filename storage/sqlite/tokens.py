@@ -89,6 +89,13 @@ class SqliteTokenStore:
         )
         return session_from_row(row) if row else None
 
+    async def revoke_session(self, session_digest: str) -> bool:
+        changed = await self._db.execute(
+            "UPDATE web_sessions SET revoked_at = ? WHERE session_digest = ? AND revoked_at IS NULL",
+            (to_db(utcnow()), session_digest),
+        )
+        return changed > 0
+
     async def revoke_all_for_account(self, account_id: int) -> int:
         now = to_db(utcnow())
         async with self._db.write():

@@ -75,7 +75,10 @@ async def test_publication_reaches_a_partner_and_nothing_internal_does(tmp_path:
 
         # And alice hears that her post (and her public profile) are now outside
         notifications = await a.state.storage.notifications.list(alice.id, _page())
-        assert any(n.type == "status" and n.status_id == shared.id for n in notifications)
+        notices = await a.state.storage.statuses.get_many(
+            [n.status_id for n in notifications if n.type == "mention" and n.status_id])
+        assert any("is now published outside" in notice.text and str(shared.id) in notice.text
+                   for notice in notices.values())
 
         # When the publisher edits the published post, b gets the Update
         await a.state.services.statuses.edit(alice, shared.id, StatusDraft(text="Hello partners, edited #launch"))

@@ -225,3 +225,26 @@ async def test_notifications_are_deduplicated_filtered_and_dismissed(storage: St
     assert not await storage.notifications.dismiss(bob.id, favourite.id), "only the owner can dismiss"
     await storage.statuses.delete(status_id)
     assert await storage.notifications.list(alice.id, Page()) == []
+
+
+async def test_published_posts_of_an_account_newest_first_in_pages(storage: Storage) -> None:
+    # Given alice's three published posts, one internal, one retracted and one deleted, and bob's published post
+    alice, bob = await employee(storage, "alice"), await employee(storage, "bob")
+    ids = [await post(storage, alice, f"post {n}") for n in range(6)]
+    for n in (0, 1, 2, 4, 5):
+        await storage.statuses.set_publication(ids[n], PublicationState.PUBLISHED, epoch=1, uri=f"https://us/{n}",
+                                               url=None, edit_id=None)
+    await storage.statuses.set_publication(ids[4], PublicationState.RETRACTED, epoch=1, uri="https://us/4",
+                                           url=None, edit_id=None)
+    await storage.statuses.delete(ids[5])
+    bobs = await post(storage, bob)
+    await storage.statuses.set_publication(bobs, PublicationState.PUBLISHED, epoch=1, uri="https://us/b", url=None,
+                                           edit_id=None)
+
+    # When the pages are read two at a time
+    first = await storage.statuses.published_by_account(alice.id, max_id=None, limit=2)
+    second = await storage.statuses.published_by_account(alice.id, max_id=first[-1].id, limit=2)
+
+    # Then only her published posts come, newest first, without gaps or repeats
+    assert [s.id for s in first] == [ids[2], ids[1]]
+    assert [s.id for s in second] == [ids[0]]

@@ -34,6 +34,7 @@ from server.mastodon.oauth.web_session import (
 )
 from server.mastodon.params import Params, read_params
 from server.mastodon.scopes import InvalidScope, narrow
+from server.services.identities import identities_for, may_act_as
 from storage.errors import BadRequest
 from storage.models import NewAuthorizationCode, OAuthApplication
 
@@ -130,7 +131,8 @@ def _with_csrf(request: Request, response: Response, token: str, new: bool) -> R
     return response
 
 
-def _consent(auth: AuthRequest, checked: Checked, signed_in: SignedIn, csrf: str) -> Response:
+async def _consent(request: Request, auth: AuthRequest, checked: Checked, signed_in: SignedIn, csrf: str) -> Response:
+    identities = await identities_for(_state(request).storage, signed_in.user)
     return pages.consent_page(
         checked.application.name,
         checked.application.website,
@@ -139,7 +141,23 @@ def _consent(auth: AuthRequest, checked: Checked, signed_in: SignedIn, csrf: str
         {**auth.fields(), "redirect_uri": checked.redirect_uri},
         csrf,
         auth.url(force_login="true"),
+        [(str(a.id), f"{a.display_name or a.username} (@{a.username}, {a.kind.value})") for a in identities],
     )
+
+
+async def _chosen_identity(request: Request, form: Params, signed_in: SignedIn) -> int | None:
+    """The organisational account the new token acts as; None for the person themselves.
+
+    Asked again here, not trusted from the page: the form can be forged, and roles change.
+    """
+    raw = form.get_str(pages.ACTING_AS_FIELD) or ""
+    if not raw:
+        return None
+    storage = _state(request).storage
+    identity = await storage.accounts.get(int(raw)) if raw.isdigit() and len(raw) < 20 else None
+    if identity is None or not await may_act_as(storage, signed_in.user, identity):
+        raise PageError("You may not act as that account.")
+    return identity.id
 
 
 async def _form(request: Request) -> Params:
@@ -168,7 +186,7 @@ class AuthorizeEndpoints:
         if signed_in is None or params.get_bool("force_login", False):
             page = pages.sign_in_page(checked.application.name, auth.fields(), csrf)
         else:
-            page = _consent(auth, checked, signed_in, csrf)
+            page = await _consent(request, auth, checked, signed_in, csrf)
         return _with_csrf(request, page, csrf, new)
 
     async def sign_in(self, request: Request) -> Response:
@@ -228,9 +246,15 @@ class AuthorizeEndpoints:
             return error_redirect(RedirectError("access_denied", checked.redirect_uri), auth.state)
         if decision != "approve":
             return pages.error_page("Choose Authorize or Deny.")
-        return await self._issue_code(request, auth, checked, signed_in)
+        try:
+            acting_as = await _chosen_identity(request, form, signed_in)
+        except PageError as exc:
+            return pages.error_page(str(exc), status=403)
+        return await self._issue_code(request, auth, checked, signed_in, acting_as)
 
-    async def _issue_code(self, request: Request, auth: AuthRequest, checked: Checked, signed_in: SignedIn) -> Response:
+    async def _issue_code(
+        self, request: Request, auth: AuthRequest, checked: Checked, signed_in: SignedIn, acting_as: int | None
+    ) -> Response:
         raw = new_token()
         await _state(request).storage.oauth.create_authorization_code(
             NewAuthorizationCode(
@@ -242,6 +266,7 @@ class AuthorizeEndpoints:
                 expires_at=utc_now() + CODE_LIFETIME,
                 code_challenge=auth.code_challenge,
                 code_challenge_method=auth.code_challenge_method,
+                acting_as_account_id=acting_as,
             )
         )
         if checked.redirect_uri == OOB:

@@ -7,13 +7,15 @@ Pages are never cached, may not be framed (clickjacking), and send no
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Final
 
 from starlette.responses import HTMLResponse
 
 from server.mastodon.oauth.web_session import CSRF_FIELD
+
+ACTING_AS_FIELD: Final = "acting_as"
 
 _CSS: Final = """
 body{font-family:system-ui,sans-serif;background:#f3f4f6;color:#111827;margin:0}
@@ -88,7 +90,9 @@ def consent_page(
     fields: Mapping[str, str | None],
     csrf: str,
     switch_url: str,
+    identities: Sequence[tuple[str, str]] = (),
 ) -> HTMLResponse:
+    """``identities`` are (account id, label) the person may let this app act as, besides themselves."""
     site = f'<p class="muted">{e(website)}</p>' if website else ""
     items = "".join(f"<li><code style='display:inline;padding:0'>{e(s)}</code></li>" for s in scopes)
     body = (
@@ -97,10 +101,24 @@ def consent_page(
         f'<a href="{e(switch_url)}">Not you?</a></p>'
         f"<p>This application asks for:</p><ul>{items}</ul>"
         f'<form method="post" action="/oauth/authorize">{hidden_fields(fields, csrf)}'
+        f"{identity_choice(username, identities)}"
         '<button class="primary" type="submit" name="decision" value="approve">Authorize</button> '
         '<button class="secondary" type="submit" name="decision" value="deny">Deny</button></form>'
     )
     return page("Authorize", body)
+
+
+def identity_choice(username: str, identities: Sequence[tuple[str, str]]) -> str:
+    """Radio buttons: post as yourself (checked), or as an organisational account you publish for."""
+    if not identities:
+        return ""
+    options = [("", f"Yourself (@{username})"), *identities]
+    items = "".join(
+        f'<label style="font-weight:400"><input type="radio" name="{ACTING_AS_FIELD}" value="{e(value)}"'
+        f'{" checked" if not value else ""}> {e(label)}</label>'
+        for value, label in options
+    )
+    return f"<fieldset><legend>This application acts as:</legend>{items}</fieldset>"
 
 
 def code_page(code: str) -> HTMLResponse:

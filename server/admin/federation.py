@@ -1,0 +1,60 @@
+"""Federation policy: the mode, allowed and blocked domains (runtime rules over the configured floor),
+followers by domain and delivery health per domain. Admins only; every change through ``FederationAdmin``.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server.admin.gate import Admin, page, redirect, require_admin
+from server.mastodon.admin_auth import admin_services
+from server.mastodon.common import path_id
+from server.mastodon.params import Params
+from storage.admin import DomainRuleKind
+from storage.errors import InvalidInput, NotFound
+
+PATH = "/admin/federation"
+
+
+async def show_federation(request: Request, admin: Admin) -> Response:
+    require_admin(admin)
+    federation = admin_services(request).federation
+    floor = federation.policy.floor
+    return page(
+        request, "federation.html", admin=admin, mode=await federation.mode(),
+        allowed=await federation.rules(DomainRuleKind.ALLOW), blocked=await federation.rules(DomainRuleKind.BLOCK),
+        configured_allowed=sorted(floor.allowed), configured_blocked=sorted(floor.blocked),
+        domains=await federation.domains(),
+    )
+
+
+async def set_mode(request: Request, admin: Admin, form: Params) -> Response:
+    require_admin(admin)
+    mode = form.get_str("mode")
+    if not mode:
+        raise InvalidInput("mode is required: open, allowlist or configured")
+    await admin_services(request).federation.set_mode(admin.label, None if mode == "configured" else mode,
+                                                      form.get_str("reason"))
+    return redirect(PATH, "saved")
+
+
+def _kind(request: Request) -> DomainRuleKind:
+    try:
+        return DomainRuleKind(request.path_params["kind"])
+    except ValueError:
+        raise NotFound() from None
+
+
+async def add_rule(request: Request, admin: Admin, form: Params) -> Response:
+    require_admin(admin)
+    await admin_services(request).federation.add(
+        admin.label, _kind(request), form.get_str("domain"), private_comment=form.get_str("private_comment"),
+        public_comment=form.get_str("public_comment"))
+    return redirect(PATH, "saved")
+
+
+async def remove_rule(request: Request, admin: Admin, form: Params) -> Response:
+    require_admin(admin)
+    await admin_services(request).federation.remove(admin.label, _kind(request), path_id(request))
+    return redirect(PATH, "saved")

@@ -1,0 +1,158 @@
+"""Who may use the admin pages, and the page plumbing every view shares: session, CSRF, rendering, errors.
+
+The pages reuse the browser session of the OAuth sign-in (an HttpOnly,
+SameSite=Lax cookie, a digest stored server-side) and its double-submit
+CSRF token; every POST must carry the token, or it is refused with 403
+before anything is read. Only people who decide about publication get in:
+publishers and admins, and a department's own publishers (who see only
+their departments' posts). Roles are re-read on every request, so a
+demoted or disabled person loses the pages at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from server.admin.templates import render
+from server.mastodon.common import state
+from server.mastodon.oauth.web_session import CSRF_FIELD, csrf_token, csrf_valid, current_session, set_csrf_cookie
+from server.mastodon.params import Params, read_params
+from server.services.review_roles import Reviewer, reviewer_for
+from storage.errors import BadRequest, Forbidden, InsideoutError
+from storage.models import Account, Role, User
+
+SIGN_IN_PATH: Final = "/admin/sign_in"
+NOT_ALLOWED: Final = "Only publishers and admins (or a department's publishers) can use the admin pages."
+ADMIN_ONLY: Final = "Only admins can use this page."
+HEADERS: Final = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    # No script at all; the chart is inline SVG markup, the styles one file of ours.
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
+    ),
+}
+NOTICES: Final = {
+    "approved": "Approved: the post is published.",
+    "scheduled": "Approved for the chosen time.",
+    "declined": "Declined; the author is told the reason.",
+    "published": "Published.",
+    "unpublished": "Unpublished: Delete was sent to the servers that had it.",
+    "saved": "Saved.",
+    "forwarded": "Forwarded to the reported account's server.",
+    "signed_out": "You are signed out.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Admin:
+    """The signed-in person: always the human (a web session never acts as the company or a department)."""
+
+    account: Account
+    user: User
+    reviewer: Reviewer
+
+    @property
+    def label(self) -> str:
+        return self.reviewer.label
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user.role is Role.ADMIN
+
+
+class SignInNeeded(Exception):
+    """No live session: the view answers with a redirect to the sign-in page."""
+
+
+async def signed_in(request: Request) -> Admin:
+    session = await current_session(request)
+    if session is None:
+        raise SignInNeeded()
+    reviewer = await reviewer_for(state(request).storage, session.account, session.user.role)
+    if not reviewer.reviews:
+        raise Forbidden(NOT_ALLOWED)
+    return Admin(session.account, session.user, reviewer)
+
+
+def require_admin(admin: Admin) -> None:
+    if not admin.is_admin:
+        raise Forbidden(ADMIN_ONLY)
+
+
+def page(request: Request, template: str, *, status: int = 200, admin: Admin | None = None,
+         **context: Any) -> Response:
+    token, new = csrf_token(request)
+    notice = NOTICES.get(request.query_params.get("notice", ""))
+    html = render(template, csrf_field=CSRF_FIELD, csrf=token, admin=admin, notice=notice,
+                  path=request.url.path, **context)
+    response = HTMLResponse(html, status_code=status, headers=HEADERS)
+    if new:
+        set_csrf_cookie(request, response, token)
+    return response
+
+
+def error_page(request: Request, error: InsideoutError, admin: Admin | None) -> Response:
+    return page(request, "error.html", status=error.status_code, admin=admin, message=error.public_message)
+
+
+def redirect(path: str, notice: str | None = None, query: Mapping[str, str] | None = None) -> Response:
+    pairs = {**(query or {}), **({"notice": notice} if notice else {})}
+    suffix = "&".join(f"{k}={quote(v)}" for k, v in pairs.items() if v)
+    joiner = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{joiner}{suffix}" if suffix else path, status_code=303, headers=HEADERS)
+
+
+def to_sign_in(request: Request) -> Response:
+    wanted = request.url.path if request.method == "GET" else "/admin"
+    return redirect(SIGN_IN_PATH, query={"next": wanted})
+
+
+View = Callable[[Request, Admin], Awaitable[Response]]
+Action = Callable[[Request, Admin, Params], Awaitable[Response]]
+
+
+def view(handler: View) -> Callable[[Request], Awaitable[Response]]:
+    """A GET page: signed in (else the sign-in page), allowed (else 403), errors as an HTML page."""
+    async def endpoint(request: Request) -> Response:
+        admin: Admin | None = None
+        try:
+            admin = await signed_in(request)
+            return await handler(request, admin)
+        except SignInNeeded:
+            return to_sign_in(request)
+        except InsideoutError as error:
+            return error_page(request, error, admin)
+    return endpoint
+
+
+def action(handler: Action) -> Callable[[Request], Awaitable[Response]]:
+    """A POST: the CSRF token first (403 before anything else), then the session, then the service's rules."""
+    async def endpoint(request: Request) -> Response:
+        admin: Admin | None = None
+        try:
+            form = await _form(request)
+            if not csrf_valid(request, form.get_str(CSRF_FIELD)):
+                raise Forbidden("Invalid or missing CSRF token; reload the page and try again.")
+            admin = await signed_in(request)
+            return await handler(request, admin, form)
+        except SignInNeeded:
+            return to_sign_in(request)
+        except InsideoutError as error:
+            return error_page(request, error, admin)
+    return endpoint
+
+
+async def _form(request: Request) -> Params:
+    try:
+        return await read_params(request)
+    except BadRequest:
+        return Params({})

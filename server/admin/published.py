@@ -1,0 +1,45 @@
+"""Published (and retracted) posts with their outside engagement by partner domain, a chart per month, CSV.
+
+The figures come from ``server.services.engagement`` (the same numbers as
+``/api/v1/admin/insideout/engagement``), and the CSV is built by that
+route's own row functions, so both exports are identical. Admins only, as
+in the JSON API.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server.admin.chart import HEIGHT, WIDTH, month_bars
+from server.admin.gate import HEADERS, Admin, page, require_admin
+from server.mastodon.admin_engagement import _header as csv_header, _rows as csv_rows
+from server.mastodon.common import state
+from server.services.engagement import Grouping, csv_text, engagement
+from storage.errors import InvalidInput
+
+
+async def show_published(request: Request, admin: Admin) -> Response:
+    require_admin(admin)
+    storage = state(request).storage
+    by_post = await engagement(storage, Grouping.POST)
+    by_month = await engagement(storage, Grouping.MONTH)
+    authors = await storage.accounts.get_many(sorted({p.account_id for p in by_post.posts.values()}))
+    statuses = await storage.statuses.get_many(list(by_post.posts))
+    return page(request, "published.html", admin=admin, result=by_post, authors=authors, statuses=statuses,
+                bars=month_bars(by_month.groups), chart_width=WIDTH, chart_height=HEIGHT)
+
+
+async def export_csv(request: Request, admin: Admin) -> Response:
+    require_admin(admin)
+    try:
+        grouping = Grouping(request.query_params.get("group") or "post")
+    except ValueError:
+        raise InvalidInput("group must be post, department or month") from None
+    storage = state(request).storage
+    result = await engagement(storage, grouping)
+    wanted = {p.account_id for p in result.posts.values()} | {
+        int(str(g.key)) for g in result.groups if grouping is Grouping.DEPARTMENT}
+    accounts = dict(await storage.accounts.get_many(sorted(wanted)))
+    return Response(csv_text(csv_header(grouping), csv_rows(result, accounts)), media_type="text/csv; charset=utf-8",
+                    headers={**HEADERS, "Content-Disposition": f'attachment; filename="engagement-{grouping.value}.csv"'})

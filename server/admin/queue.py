@@ -1,0 +1,59 @@
+"""The review queue page: pending nominations and revisions (with their diff), announcers, and the decisions.
+
+Decisions go through ``ReviewService`` exactly as the JSON API's do, so
+the same roles, freshness checks and audit entries apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server.admin.gate import Admin, page, redirect
+from server.mastodon.common import page_of, path_id, state
+from server.mastodon.dates import parse_datetime
+from server.mastodon.params import Params
+from server.services.review_roles import Reviewer
+from storage.models import Account, AccountKind, Page
+from storage.protocols import Storage
+
+QUEUE_PAGE = Page(limit=100)
+
+
+async def announcer_choices(storage: Storage, reviewer: Reviewer) -> Sequence[Account]:
+    """The company and the exposed departments this person may make announce."""
+    company = await storage.accounts.list_local(AccountKind.COMPANY)
+    departments = [d for d in await storage.accounts.list_local(AccountKind.DEPARTMENT) if d.exposed]
+    return [a for a in [*company, *sorted(departments, key=lambda d: d.username)] if reviewer.can_announce_as(a.id)]
+
+
+async def show_queue(request: Request, admin: Admin) -> Response:
+    app = state(request)
+    entries = await app.services.review_queries.queue(admin.reviewer, page_of(Params(dict(request.query_params)),
+                                                                                (100, 200)))
+    choices = await announcer_choices(app.storage, admin.reviewer)
+    return page(request, "queue.html", admin=admin, entries=entries, choices=choices)
+
+
+def chosen_announcers(form: Params) -> list[str] | None:
+    """None keeps the default; the form always says it sent a choice, so unticking every box means none."""
+    if not form.get_str("announcers_sent"):
+        return None
+    return form.get_str_list("announcers")
+
+
+async def approve(request: Request, admin: Admin, form: Params) -> Response:
+    raw_at = (form.get_str("scheduled_at") or "").strip()
+    at = parse_datetime(raw_at, "scheduled_at") if raw_at else None
+    item = await state(request).services.review.approve(
+        admin.reviewer, path_id(request), at=at, announcers=chosen_announcers(form),
+        reason=(form.get_str("reason") or "").strip() or None,
+    )
+    return redirect("/admin/queue", "scheduled" if item.state.value == "scheduled" else "approved")
+
+
+async def decline(request: Request, admin: Admin, form: Params) -> Response:
+    await state(request).services.review.decline(admin.reviewer, path_id(request), form.get_str("reason") or "")
+    return redirect("/admin/queue", "declined")

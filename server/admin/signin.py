@@ -1,0 +1,99 @@
+"""``/admin/sign_in`` and ``/admin/sign_out``: the same credentials check and throttle rules as the OAuth form.
+
+A successful sign-in starts the shared browser session; people who may
+not use the admin pages are told so and get no session. Signing out
+revokes the session server-side, not just the cookie.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server.admin.gate import NOT_ALLOWED, SignInNeeded, page, redirect, signed_in
+from server.mastodon.auth import digest_token
+from server.mastodon.common import state
+from server.mastodon.oauth.signin import Outcome, check_sign_in
+from server.mastodon.oauth.throttle import SignInThrottle
+from server.mastodon.oauth.web_session import (
+    CSRF_FIELD, csrf_valid, session_cookie_name, start_session,
+)
+from server.mastodon.params import Params, read_params
+from server.services.review_roles import reviewer_for
+from storage.errors import BadRequest, Forbidden
+
+LANDING = "/admin"
+
+
+def _next(raw: str | None) -> str:
+    # Only our own admin paths: an open redirect would turn the sign-in page into a phishing aid.
+    if raw and raw.startswith("/admin") and "//" not in raw and "\\" not in raw:
+        return raw
+    return LANDING
+
+
+class SignInPages:
+    def __init__(self, throttle: SignInThrottle | None = None) -> None:
+        self._throttle = throttle or SignInThrottle()
+
+    async def show(self, request: Request) -> Response:
+        try:
+            await signed_in(request)
+            return redirect(_next(request.query_params.get("next")))
+        except (SignInNeeded, Forbidden):
+            return self._form(request, next_path=_next(request.query_params.get("next")))
+
+    async def submit(self, request: Request) -> Response:
+        form = await _form(request)
+        next_path = _next(form.get_str("next"))
+        if not csrf_valid(request, form.get_str(CSRF_FIELD)):
+            return self._form(request, next_path=next_path, status=403,
+                              error="Invalid or missing CSRF token; reload the page and try again.")
+        login, password = form.get_str("login") or "", form.get_str("password") or ""
+        client = request.client.host if request.client else "-"
+        verdict = self._throttle.attempt(client, login)
+        if not verdict.allowed:
+            response = self._form(request, next_path=next_path, status=429,
+                                  error="Too many sign-in attempts; wait a few minutes.")
+            response.headers["Retry-After"] = str(int(verdict.retry_after) + 1)
+            return response
+        app = state(request)
+        result = await check_sign_in(app.storage, app.passwords, login, password)
+        if result.outcome is Outcome.DISABLED:
+            return self._form(request, next_path=next_path, status=403, error="Your login is currently disabled.")
+        if result.outcome is not Outcome.OK or result.account is None or result.user is None:
+            self._throttle.failed(login)
+            return self._form(request, next_path=next_path, status=422, error="Invalid email, username or password.")
+        if not (await reviewer_for(app.storage, result.account, result.user.role)).reviews:
+            return self._form(request, next_path=next_path, status=403, error=NOT_ALLOWED)
+        response = redirect(next_path)
+        await start_session(request, response, result.account.id)
+        return response
+
+    def _form(self, request: Request, *, next_path: str, status: int = 200, error: str | None = None) -> Response:
+        return page(request, "sign_in.html", status=status, error=error, next_path=next_path)
+
+
+async def sign_out(request: Request) -> Response:
+    form = await _form(request)
+    if not csrf_valid(request, form.get_str(CSRF_FIELD)):
+        return page(request, "error.html", status=403, message="Invalid or missing CSRF token.")
+    app = state(request)
+    cookie = session_cookie_name(app.settings)
+    raw = request.cookies.get(cookie)
+    if raw and len(raw) <= 256:
+        await app.storage.tokens.revoke_session(digest_token(raw))
+    response = redirect("/admin/sign_in", "signed_out")
+    response.delete_cookie(cookie, path="/", secure=app.settings.base_url.startswith("https://"), httponly=True,
+                           samesite="lax")
+    return response
+
+
+async def _form(request: Request) -> Params:
+    try:
+        return await read_params(request)
+    except BadRequest:
+        return Params({})
+
+
+__all__ = ["SignInPages", "sign_out"]

@@ -1,0 +1,94 @@
+"""``GET /api/v1/admin/insideout/engagement?group=post|department|month&format=json|csv``.
+
+Outside replies, favourites and boosts of published posts, by partner
+domain. JSON gives one object per group with totals, a per-domain and a
+per-month breakdown; CSV (``text/csv``, a header row, RFC 4180 quoting)
+gives one row per group and domain, and one row with an empty domain for
+a post or department without outside engagement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server.mastodon.admin_auth import READ, require_admin
+from server.mastodon.common import state
+from server.mastodon.dates import format_optional_datetime
+from server.mastodon.params import read_params
+from server.services.engagement import CSV_COUNTS, Engagement, Group, Grouping, Tally, csv_text, engagement, tally_cells
+from storage.errors import InvalidInput
+from storage.models import Account
+
+PATH = "/api/v1/admin/insideout/engagement"
+Entity = dict[str, Any]
+
+
+def _tally(tally: Tally) -> Entity:
+    return {"replies": tally.replies, "favourites": tally.favourites, "reblogs": tally.reblogs}
+
+
+def _key_fields(result: Engagement, group: Group, accounts: dict[int, Account]) -> Entity:
+    if result.grouping is Grouping.POST:
+        post = result.posts[int(str(group.key))]
+        author = accounts.get(post.account_id)
+        return {"status_id": str(post.status_id), "uri": post.uri, "author": author.acct if author else None,
+                "state": post.state, "published_at": format_optional_datetime(post.published_at)}
+    if result.grouping is Grouping.DEPARTMENT:
+        department = accounts.get(int(str(group.key)))
+        return {"department_id": str(group.key), "department": department.acct if department else None,
+                "name": department.display_name if department else None, "posts": len(group.posts)}
+    return {"month": str(group.key)}
+
+
+def _json(result: Engagement, accounts: dict[int, Account]) -> list[Entity]:
+    return [
+        {**_key_fields(result, group, accounts), **_tally(group.totals),
+         "domains": [{"domain": d, **_tally(t)} for d, t in sorted(group.domains.items())],
+         "months": [{"month": m, **_tally(t)} for m, t in sorted(group.months.items())]}
+        for group in result.groups
+    ]
+
+
+def _rows(result: Engagement, accounts: dict[int, Account]) -> Iterator[list[object]]:
+    for group in result.groups:
+        keys = list(_key_fields(result, group, accounts).values())
+        if not group.domains:
+            yield [*keys, "", *tally_cells(Tally())]
+        for domain, tally in sorted(group.domains.items()):
+            yield [*keys, domain, *tally_cells(tally)]
+
+
+def _header(grouping: Grouping) -> list[str]:
+    keys = {Grouping.POST: ["status_id", "uri", "author", "state", "published_at"],
+            Grouping.DEPARTMENT: ["department_id", "department", "name", "posts"], Grouping.MONTH: ["month"]}[grouping]
+    return [*keys, "domain", *CSV_COUNTS]
+
+
+async def report(request: Request) -> Response:
+    await require_admin(request, READ)
+    params = await read_params(request)
+    try:
+        grouping = Grouping(params.get_str("group") or "post")
+    except ValueError:
+        raise InvalidInput("group must be post, department or month") from None
+    output = params.get_str("format") or "json"
+    if output not in ("json", "csv"):
+        raise InvalidInput("format must be json or csv")
+    storage = state(request).storage
+    result = await engagement(storage, grouping)
+    wanted = {p.account_id for p in result.posts.values()} | {
+        int(str(g.key)) for g in result.groups if grouping is Grouping.DEPARTMENT}
+    accounts = dict(await storage.accounts.get_many(sorted(wanted)))
+    if output == "json":
+        return JSONResponse(_json(result, accounts))
+    return Response(csv_text(_header(grouping), _rows(result, accounts)), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="engagement-{grouping.value}.csv"'})
+
+
+def routes() -> list[BaseRoute]:
+    return [Route(PATH, report, methods=["GET"])]

@@ -1,0 +1,71 @@
+"""What the author hears about publication decisions: a direct message from the company.
+
+Stock Mastodon clients show a ``mention`` notification with the message's
+text, so the author reads what was decided and why (a decline's reason, a
+scheduled time) in any app. The message is ``direct`` to the author and
+never leaves the server. Only when there is no company account to speak
+does nothing get sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from server.services.distribution import Distribution
+from storage.models import Account, AccountKind, NewStatus, Status, Visibility
+from storage.protocols import Storage
+
+PROFILE_NOTE = "Your public profile (display name, avatar and public bio) is visible outside too."
+
+
+class AuthorNotices:
+    def __init__(self, storage: Storage, base_url: str, distribution: Distribution) -> None:
+        self._storage = storage
+        self._base = base_url.rstrip("/")
+        self._distribution = distribution
+
+    async def published(self, author: Account, status: Status, reason: str | None = None) -> None:
+        await self._tell(author, status, "Your post {link} is now published outside the organisation."
+                         f"{_reason(reason)} {PROFILE_NOTE}")
+
+    async def revision_published(self, author: Account, status: Status) -> None:
+        await self._tell(author, status, "Your edit of {link} is approved: outside, the post now shows it.")
+
+    async def scheduled(self, author: Account, status: Status, at: datetime) -> None:
+        when = at.strftime("%Y-%m-%d %H:%M UTC")
+        await self._tell(author, status, f"Your post {{link}} is approved and will be published outside at {when}.")
+
+    async def declined(self, author: Account, status: Status, reason: str, *, revision: bool) -> None:
+        if revision:
+            text = "Your edit of {link} was not approved; outside, the post keeps its approved version."
+        else:
+            text = "Your post {link} was not approved for publication outside."
+        await self._tell(author, status, f"{text}{_reason(reason)}")
+
+    async def inert_nomination(self, author: Account, status: Status) -> None:
+        await self._tell(author, status, "Your post {link} carries the nomination hashtag, but only public or"
+                         " unlisted posts can be published outside, so it was not nominated.")
+
+    async def _tell(self, author: Account, status: Status, template: str) -> None:
+        companies = await self._storage.accounts.list_local(AccountKind.COMPANY)
+        # Only a person reads these: posts made as the company or a department need no notice.
+        if not companies or not author.is_local or author.kind is not AccountKind.EMPLOYEE:
+            return
+        company = companies[0]
+        link = f"{self._base}/@{author.username}/{status.id}"
+        text = template.replace("{link}", link)
+        mention = (f'<span class="h-card" translate="no"><a href="{escape(self._base)}/@{escape(author.username)}"'
+                   f' class="u-url mention">@<span>{escape(author.username)}</span></a></span>')
+        html_text = escape(text).replace(
+            escape(link), f'<a href="{escape(link)}" rel="nofollow noopener" target="_blank">{escape(link)}</a>'
+        )
+        notice = await self._storage.statuses.create(NewStatus(
+            account_id=company.id, visibility=Visibility.DIRECT, text=f"@{author.username} {text}",
+            content=f"<p>{mention} {html_text}</p>", mention_ids=(author.id,),
+        ))
+        await self._distribution.status_created(notice, company, (author.id,))
+
+
+def _reason(reason: str | None) -> str:
+    return f" Reason: {reason.strip()}" if reason and reason.strip() else ""

@@ -1,0 +1,121 @@
+"""What deciders read: queue entries with their revision and diff, revisions of a post, the audit log.
+
+Admin lists show only public and unlisted posts; a private or direct post
+answers as if it did not exist, even to an admin.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from server.services.review import SHAREABLE, default_announcer_ids
+from server.services.review_roles import Reviewer, require_admin, require_reviewer
+from storage.errors import NotFound
+from storage.models import Account, Page, Status, StatusEdit
+from storage.protocols import Storage
+from storage.review import OPEN_STATES, AdminStatusFilter, AuditEntry, AuditFilter, ReviewItem, ReviewKind, ReviewState
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    item: ReviewItem
+    status: Status
+    author: Account
+    announcers: Sequence[Account]
+    """Who will announce: the decider's choice, else the default (the company and addressed departments)."""
+    revision: StatusEdit
+    approved: StatusEdit | None
+    """The revision outsiders see now, for a pending revision."""
+    diff: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Revisions:
+    status: Status
+    edits: Sequence[StatusEdit]
+    approved_id: int | None
+    diff: str | None
+    """From the approved revision to the latest, when they differ."""
+
+
+def text_diff(before: StatusEdit, after: StatusEdit) -> str:
+    """A unified diff of the plain text (and content warning) of two revisions."""
+    def lines(edit: StatusEdit) -> list[str]:
+        warning = [f"CW: {edit.spoiler_text}"] if edit.spoiler_text else []
+        return [*warning, *edit.text.splitlines()]
+
+    return "\n".join(difflib.unified_diff(
+        lines(before), lines(after), fromfile=f"approved ({before.id})", tofile=f"pending ({after.id})", lineterm="",
+    ))
+
+
+class ReviewQueries:
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+
+    async def queue(
+        self, reviewer: Reviewer, page: Page, states: Sequence[ReviewState] = OPEN_STATES
+    ) -> list[QueueEntry]:
+        require_reviewer(reviewer)
+        items = await self._storage.review.items(states, page, department_ids=reviewer.scope())
+        return [entry for item in items if (entry := await self.entry(item)) is not None]
+
+    async def item(self, reviewer: Reviewer, item_id: int) -> QueueEntry:
+        require_reviewer(reviewer)
+        item = await self._storage.review.get(item_id)
+        entry = await self.entry(item) if item is not None else None
+        if entry is None or not reviewer.can_decide(await self._mentions(entry.status)):
+            raise NotFound("No such queue item")
+        return entry
+
+    async def entry(self, item: ReviewItem) -> QueueEntry | None:
+        status = await self._storage.statuses.get(item.status_id)
+        author = await self._storage.accounts.get(status.account_id) if status else None
+        revision = await self._storage.statuses.get_edit(item.edit_id)
+        if status is None or author is None or revision is None:
+            return None
+        announcer_ids = item.announcer_ids
+        if announcer_ids is None:
+            announcer_ids = await default_announcer_ids(self._storage, status)
+        accounts = await self._storage.accounts.get_many(list(announcer_ids))
+        approved = None
+        if item.kind is ReviewKind.REVISION and status.published_edit_id:
+            approved = await self._storage.statuses.get_edit(status.published_edit_id)
+        return QueueEntry(item, status, author, [accounts[i] for i in announcer_ids if i in accounts], revision,
+                          approved, text_diff(approved, revision) if approved else None)
+
+    async def revisions(self, reviewer: Reviewer, status_id: int) -> Revisions:
+        require_reviewer(reviewer)
+        status = await self._shareable(status_id)
+        if not reviewer.can_decide(await self._mentions(status)):
+            raise NotFound(f"No status {status_id}")
+        edits = await self._storage.statuses.edits(status.id)
+        approved = next((e for e in edits if e.id == status.published_edit_id), None)
+        diff = text_diff(approved, edits[-1]) if approved is not None and approved.id != edits[-1].id else None
+        return Revisions(status, edits, status.published_edit_id, diff)
+
+    async def statuses(self, reviewer: Reviewer, where: AdminStatusFilter, page: Page) -> Sequence[Status]:
+        require_reviewer(reviewer)
+        scope = reviewer.scope()
+        if scope is not None:
+            wanted = where.department_ids if where.department_ids is not None else scope
+            where = AdminStatusFilter(where.account_id, tuple(i for i in wanted if i in scope), where.hashtag,
+                                      where.since, where.until, where.state)
+        ids = await self._storage.review.admin_status_ids(where, page)
+        found = await self._storage.statuses.get_many(ids)
+        return [found[i] for i in ids if i in found]
+
+    async def audit(self, reviewer: Reviewer, where: AuditFilter, page: Page) -> Sequence[AuditEntry]:
+        require_admin(reviewer)
+        return await self._storage.review.audit(where, page)
+
+    async def _shareable(self, status_id: int) -> Status:
+        status = await self._storage.statuses.get(status_id)
+        if status is None or status.deleted_at is not None or not status.local or status.visibility not in SHAREABLE:
+            raise NotFound(f"No status {status_id}")
+        return status
+
+    async def _mentions(self, status: Status) -> Sequence[int]:
+        return (await self._storage.statuses.mention_ids([status.id])).get(status.id, [])

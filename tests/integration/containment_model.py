@@ -1,0 +1,211 @@
+"""What the containment property test does to two live instances, and what it expects may leave.
+
+Every revision of every post on ``a`` carries a fresh ``CANARY-<n>``. The
+model follows the publication rules on its own (publishing approves the
+latest revision; an edit of a published post is approved at once only for
+publishers and organisational authors) and keeps ``approved``: the
+canaries of every revision ever approved. Those, and only those, may ever
+leave. ``Driver.run`` applies one action through the real services; an
+action the server refuses (``InsideoutError``) changes nothing in the model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from server.services.review_roles import Reviewer
+from server.services.statuses import StatusDraft
+from storage.errors import InsideoutError
+from storage.models import Account, Role, Status, Visibility
+from tests.integration.containment_world import employee, follow_remote
+from tests.integration.federation_pair import Instance, Router, settle
+
+CANARY = re.compile(r"CANARY-\d+")
+AUTHORS = ("alice", "frank", "carol", "company")
+ACTORS = ("alice", "frank", "carol")
+LOCAL = ("alice", "frank", "carol", "company", "eng")
+MENTIONS = ("", "@frank", "@carol", "@eng", "@bob@b.example")
+PUBLISHES_OWN_EDITS = frozenset({"alice", "company"})
+PostState = Literal["internal", "published", "retracted"]
+Action = tuple[object, ...]
+
+
+@dataclass
+class Post:
+    id: int
+    author: str
+    visibility: Visibility
+    revisions: list[str]
+    """The canary of each revision, oldest first."""
+    state: PostState = "internal"
+    approved: str | None = None
+    deleted: bool = False
+    refs: list[str] = field(default_factory=list)
+    """Every ref its published URIs had (a new epoch after each retraction)."""
+
+
+@dataclass
+class Model:
+    a: Instance
+    b: Instance
+    router: Router
+    accounts: dict[str, Account] = field(default_factory=dict)
+    posts: list[Post] = field(default_factory=list)
+    approved: set[str] = field(default_factory=set)
+    canaries: int = 0
+    log: list[str] = field(default_factory=list)
+
+    def canary(self) -> str:
+        self.canaries += 1
+        return f"CANARY-{self.canaries}"
+
+    def pick(self, index: object, *, shareable: bool = False) -> Post | None:
+        """A live post by index (modulo); ``shareable``: among public and unlisted ones only."""
+        live = [post for post in self.posts
+                if not post.deleted and (not shareable or post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED))]
+        return live[int(str(index)) % len(live)] if live else None
+
+    def approve(self, post: Post, status: Status) -> None:
+        post.state, post.approved = "published", post.revisions[-1]
+        self.approved.add(post.revisions[-1])
+        if status.uri and status.uri.rsplit("/", 1)[-1] not in post.refs:
+            post.refs.append(status.uri.rsplit("/", 1)[-1])
+
+    async def reload(self) -> None:
+        """Accounts change as they act (exposure); the services want the current row."""
+        for name in LOCAL:
+            account = await self.a.state.storage.accounts.get_local(name)
+            assert account is not None
+            self.accounts[name] = account
+
+    def forbidden(self, text: str) -> list[str]:
+        """Canaries in ``text`` that were never approved: internal posts and internal revisions."""
+        return sorted({found for found in CANARY.findall(text) if found not in self.approved})
+
+
+async def setup(a: Instance, b: Instance, router: Router) -> Model:
+    """alice (publisher), frank and carol (staff) and department eng on ``a``; bob on ``b`` follows the company."""
+    model = Model(a, b, router)
+    for name, role in (("alice", Role.PUBLISHER), ("frank", Role.STAFF), ("carol", Role.STAFF)):
+        model.accounts[name] = await employee(a, name, role, display_name=name.title())
+    await a.state.services.departments.create("eng", "Engineering")
+    await a.state.services.departments.add_member("eng", "carol")
+    await employee(b, "bob")
+    await follow_remote(b, "bob", f"http://{a.host}/users/company")
+    await settle(a, b)
+    await model.reload()
+    return model
+
+
+class NoTarget(Exception):
+    """The action names a post and there is none (yet), or none it applies to."""
+
+
+class Driver:
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.services = model.a.state.services
+
+    async def run(self, action: Action) -> str:
+        """Apply the action, settle every delivery, and say how it went: done, refused or skipped."""
+        self.model.log.append(repr(action))
+        try:
+            await getattr(self, f"_{action[0]}")(*action[1:])
+            outcome = "done"
+        except InsideoutError as refused:
+            self.model.log.append(f"  refused: {type(refused).__name__}: {refused.public_message}")
+            outcome = f"refused ({refused.public_message[:50]})"
+        except NoTarget:
+            outcome = "skipped"
+        await settle(self.model.a, self.model.b)
+        await self.model.reload()
+        return outcome
+
+    def target(self, index: object, *, shareable: bool = False) -> Post:
+        post = self.model.pick(index, shareable=shareable)
+        if post is None:
+            raise NoTarget()
+        return post
+
+    @property
+    def reviewer(self) -> Reviewer:
+        alice = self.model.accounts["alice"]
+        return Reviewer(label=f"user:{alice.id}", role=Role.PUBLISHER, account=alice)
+
+    async def _post(self, author: str, visibility: Visibility, mention: str, nominate: bool,
+                    reply_to: object = None) -> None:
+        parent = self.target(reply_to) if reply_to is not None else None
+        canary = self.model.canary()
+        text = f"{mention} {author} writes {canary}{' #outside' if nominate else ''}".strip()
+        status = await self.services.statuses.create(self.model.accounts[author], StatusDraft(
+            text=text, visibility=visibility, in_reply_to_id=parent.id if parent else None))
+        self.model.posts.append(Post(status.id, author, visibility, [canary]))
+
+    async def _reply(self, author: str, target: object, mention: str, nominate: bool) -> None:
+        await self._post(author, Visibility.PUBLIC, mention, nominate, reply_to=target)
+
+    async def _edit(self, target: object, mention: str, nominate: bool) -> None:
+        post = self.target(target)
+        canary = self.model.canary()
+        text = f"{mention} edited {canary}{' #outside' if nominate else ''}".strip()
+        status = await self.services.statuses.edit(self.model.accounts[post.author], post.id, StatusDraft(text=text))
+        post.revisions.append(canary)
+        if post.state == "published" and post.author in PUBLISHES_OWN_EDITS:
+            self.model.approve(post, status)
+
+    async def _delete(self, target: object) -> None:
+        post = self.target(target)
+        await self.services.statuses.delete(self.model.accounts[post.author], post.id)
+        post.deleted = True
+
+    async def _boost(self, actor: str, target: object) -> None:
+        await self.services.statuses.reblog(self.model.accounts[actor], self.target(target).id)
+
+    async def _favourite(self, actor: str, target: object) -> None:
+        await self.services.interactions.favourite(self.model.accounts[actor], self.target(target).id)
+
+    async def _nominate(self, target: object) -> None:
+        post = self.target(target)
+        await self.services.review.nominate(self.model.accounts[post.author], post.id)
+
+    async def _approve(self, target: object) -> None:
+        post = self.target(target)
+        item = await self.model.a.state.storage.review.open_for(post.id)
+        if item is None:
+            raise NoTarget()
+        await self.services.review.approve(self.reviewer, item.id)
+        status = await self.model.a.state.storage.statuses.get(post.id)
+        assert status is not None
+        self.model.approve(post, status)
+
+    async def _publish(self, target: object, shareable: bool) -> None:
+        post = self.target(target, shareable=shareable)
+        self.model.approve(post, await self.services.review.publish(self.reviewer, post.id))
+
+    async def _unpublish(self, target: object) -> None:
+        post = self.target(target)
+        await self.services.review.unpublish(self.reviewer, post.id)
+        post.state = "retracted"
+
+    async def _follow(self, follower: str, followee: str) -> None:
+        if followee == "bob":
+            await follow_remote(self.model.a, follower, f"http://{self.model.b.host}/users/bob")
+        elif follower != followee:
+            await self.services.relationships.follow(self.model.accounts[follower], self.model.accounts[followee])
+
+    async def _partner(self, target: object) -> None:
+        """bob, on ``b``, likes and answers the post, if ``b`` knows it at all (only published posts reach it)."""
+        status = await self.model.a.state.storage.statuses.get(self.target(target, shareable=True).id)
+        b = self.model.b
+        known = await b.state.storage.statuses.get_by_uri(status.uri) if status and status.uri else None
+        bob = await b.state.storage.accounts.get_local("bob")
+        if known is None or bob is None:
+            raise NoTarget()
+        await b.state.services.interactions.favourite(bob, known.id)
+        reply = await b.state.services.statuses.create(bob, StatusDraft(text="Nice one", in_reply_to_id=known.id))
+        await b.state.services.publication.publish(reply.id, by="test", announcers=[])
+
+    async def _partner_follow(self, username: str) -> None:
+        await follow_remote(self.model.b, "bob", f"http://{self.model.a.host}/users/{username}")
