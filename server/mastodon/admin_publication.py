@@ -9,6 +9,8 @@ admins). Nominating is the author's act, so ``write:statuses`` suffices.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,7 +37,8 @@ PREFIX = "/api/v1/admin/insideout"
 async def _reviewer(request: Request, *scopes: str) -> tuple[Viewer, Reviewer]:
     viewer = await require_user(request, *scopes)
     # The human behind the token decides, even when the token acts as the company or a department.
-    return viewer, await reviewer_for(state(request).storage, viewer.account, viewer.user.role)
+    reviewer = await reviewer_for(state(request).storage, viewer.human, viewer.user.role)
+    return viewer, replace(reviewer, label=viewer.actor)
 
 
 async def _entries(request: Request, viewer: Viewer, entries: Sequence[QueueEntry]) -> list[Entity]:

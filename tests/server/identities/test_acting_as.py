@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from server.services.statuses import StatusDraft
 from storage.models import MemberRole, Page, Role
 from storage.review import AuditFilter
 from tests.server.identities.world import bearer, consent, identity_choices, world
@@ -117,3 +118,19 @@ async def test_posts_made_as_an_organisation_cannot_be_scheduled(tmp_path: Path)
         answer = await w.client.post("/api/v1/statuses", headers=bearer(token),
                                      data={"status": "later", "scheduled_at": "2999-01-01T00:00:00Z"})
         assert answer.status_code == 422
+
+
+async def test_a_decision_through_an_acting_as_token_is_audited_as_the_human(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        async with consent(w, "pat", scopes="read write admin:read admin:write") as publisher:
+            token = await publisher.token(str(w.company.id))
+        stu = w.accounts["stu"]
+        post = await w.state.services.statuses.create(stu, StatusDraft(text="Our new office opens"))
+
+        published = await w.client.post(f"/api/v1/admin/insideout/statuses/{post.id}/publish", headers=bearer(token),
+                                         data={"reason": "good news"})
+        assert published.status_code == 200, published.text
+
+        pat = w.accounts["pat"].id
+        entries = await w.state.storage.review.audit(AuditFilter(status_id=post.id), Page(limit=10))
+        assert [e.actor for e in entries if e.action == "publish"] == [f"user:{pat} as company:{w.company.id}"]

@@ -110,14 +110,14 @@ class Consent:
 
 
 @asynccontextmanager
-async def consent(w: World, login: str) -> AsyncIterator[Consent]:
-    """A fresh browser signs ``login`` in and reaches the consent page of a registered app."""
+async def consent(w: World, login: str, scopes: str = "read write") -> AsyncIterator[Consent]:
+    """A fresh browser signs ``login`` in and reaches the consent page of an app registered for ``scopes``."""
     transport = httpx.ASGITransport(app=w.app, client=("127.0.0.1", 50001))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
         app: dict[str, Any] = (await browser.post("/api/v1/apps", data={
-            "client_name": "Tusky", "redirect_uris": CALLBACK, "scopes": "read write"})).json()
+            "client_name": "Tusky", "redirect_uris": CALLBACK, "scopes": scopes})).json()
         path = "/oauth/authorize?" + urlencode({"client_id": app["client_id"], "response_type": "code",
-                                                "redirect_uri": CALLBACK, "scope": "read write"})
+                                                "redirect_uri": CALLBACK, "scope": scopes})
         sign_in_page = await browser.get(path)
         signed = await browser.post("/oauth/sign_in", data={
             **hidden_fields(sign_in_page.text), "login": login, "password": PASSWORD})
