@@ -20,6 +20,7 @@ from server.errors import exception_handlers
 from server.mastodon.cors import CorsMiddleware
 from server.mastodon.ratelimit import RateLimitMiddleware
 from server.mastodon.routes import routes as mastodon_routes
+from server import admin as admin_pages
 from server.activitypub import inbox as inbox_views
 from server.activitypub.authorized_fetch import AuthorizedFetchMiddleware
 from server.events import EventBus, InProcessEventBus
@@ -89,7 +90,8 @@ def create_app(
 
 def _routes() -> list[BaseRoute]:
     # The public web routes go first: their ``.atom`` paths would otherwise match ``/@{username}``.
-    return [*health.routes(), *web.routes(), *activitypub.routes(), *inbox_views.routes(), *mastodon_routes()]
+    return [*health.routes(), *web.routes(), *admin_pages.routes(), *activitypub.routes(), *inbox_views.routes(),
+            *mastodon_routes()]
 
 
 def _middleware(settings: Settings) -> list[Middleware]:

@@ -9,22 +9,25 @@ missing one.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from activitypub.actors import actor_id, is_exposed
 from activitypub.notes import OutsideMention, PublishedNote
+from server.content import normalize_hashtag
 from server.services.nomination_tag import strip_hashtag
 from server.services.public_media import outside_attachments, public_media
 from storage.errors import InvalidInput
-from storage.models import Account, PublicationState, Status, Visibility
+from storage.models import Account, PublicationState, Status, Tag, Visibility
 from storage.protocols import Storage
 
 STATUS_PATH = re.compile(r"^/users/(?P<username>[A-Za-z0-9_]+)/statuses/(?P<ref>\d+(?:-\d+)?)(?P<rest>/[a-z]+)?$")
 # The web page of a published post, as Mastodon links it in a Note's ``url``.
 STATUS_PAGE = re.compile(r"^/@(?P<username>[A-Za-z0-9_]+)/(?P<ref>\d+(?:-\d+)?)(?P<rest>)$")
 PUBLIC_STATUS_PARTS = frozenset({"", "/replies", "/likes", "/shares", "/activity"})
+HASHTAG_LINK = re.compile(r'class="mention hashtag" rel="tag">#<span>(?P<name>[^<]*)</span>')
 MENTION_LINK = re.compile(r'<span class="h-card"[^>]*><a href="(?P<href>[^"]+)" class="u-url mention">@<span>'
                           r'(?P<name>[^<]*)</span></a></span>')
 
@@ -124,21 +127,39 @@ class Boundary:
                 + "); expose them or edit the post first"
             )
 
-    async def _mentioned(self, status: Status) -> Sequence[Account]:
+    async def _mentioned(self, status: Status, approved_content: str | None = None) -> Sequence[Account]:
+        """The accounts the post mentions; with ``approved_content``, only those that revision links.
+
+        The stored mentions follow the latest revision, which may be a pending one: its mentions
+        (a hidden colleague, say) must not reach the approved Note.
+        """
         ids = (await self._storage.statuses.mention_ids([status.id])).get(status.id, [])
-        return [a for a in [await self._storage.accounts.get(i) for i in ids] if a is not None]
+        accounts = [a for a in [await self._storage.accounts.get(i) for i in ids] if a is not None]
+        if approved_content is None:
+            return accounts
+        linked = {html.unescape(m.group("href")) for m in MENTION_LINK.finditer(approved_content)}
+        return [a for a in accounts if self._profile_url(a) in linked]
+
+    def _profile_url(self, account: Account) -> str:
+        """Where a mention of the account links in rendered content (``StatusService._profile_url``)."""
+        return f"{self._base}/@{account.username}" if account.is_local else (account.url or account.uri or "")
+
+    async def _approved_tags(self, status: Status, approved_content: str) -> list[Tag]:
+        """The stored hashtags (latest revision) that the approved revision carries, minus the nomination tag."""
+        linked = {normalize_hashtag(html.unescape(m.group("name"))) for m in HASHTAG_LINK.finditer(approved_content)}
+        return [t for t in (await self._storage.statuses.tags([status.id])).get(status.id, [])
+                if t.name.casefold() != self._hidden_tag and t.name in linked]
 
     async def note_for(self, status: Status, author: Account) -> PublishedNote:
         """The Note of the approved revision, with only outside-visible references."""
         assert status.uri is not None, "only published statuses have a Note"
         edit = await self._storage.statuses.get_edit(status.published_edit_id) if status.published_edit_id else None
-        content = edit.content if edit else status.content
+        approved = content = edit.content if edit else status.content
         if self._hidden_tag:
             content = strip_hashtag(content, self._hidden_tag)
         mentions = [OutsideMention(self._actor_uri(a), f"@{a.acct}" if not a.is_local else f"@{a.username}@"
-                                   f"{urlsplit(self._base).netloc}") for a in await self._mentioned(status)]
-        tags = [t for t in (await self._storage.statuses.tags([status.id])).get(status.id, [])
-                if t.name.casefold() != self._hidden_tag]
+                                   f"{urlsplit(self._base).netloc}") for a in await self._mentioned(status, approved)]
+        tags = await self._approved_tags(status, approved)
         in_reply_to, conversation = await self._thread_links(status)
         first_edit = (await self._storage.statuses.edits(status.id))[:1]
         updated = edit.created_at if edit and first_edit and edit.id != first_edit[0].id else None

@@ -6,6 +6,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from activitypub.actors import is_exposed
 from server.config import Settings
 from server.content import MentionedAccount, RenderedContent, render_status_async
 from server.services.attachments import StatusAttachments
@@ -103,7 +104,8 @@ class StatusService:
             ))
             await self._attachments.attach(author, edited, prepared)
         await self._distribution.status_edited(edited)
-        if edited.is_published and await self._publishes_own_edits(author):
+        if edited.is_published and await self._publishes_own_edits(author) \
+                and not await self._names_hidden_account(composed.mention_ids):
             edited = await self._storage.statuses.set_publication(
                 edited.id, edited.publication_state, epoch=edited.publication_epoch, uri=edited.uri, url=edited.url,
                 edit_id=(await self._storage.statuses.edits(edited.id))[-1].id,
@@ -133,6 +135,14 @@ class StatusService:
             return True
         setting = (await self._storage.policies.auto_publish([author.id])).get(author.id)
         return setting is not None and setting.enabled
+
+    async def _names_hidden_account(self, mention_ids: tuple[int, ...]) -> bool:
+        """Such an edit may not publish itself (it would name the account outside): it waits for review."""
+        for account_id in mention_ids:
+            account = await self._storage.accounts.get(account_id)
+            if account is not None and account.is_local and not is_exposed(account):
+                return True
+        return False
 
     async def delete(self, author: Account, status_id: int) -> Status:
         status = await self._own(author, status_id)

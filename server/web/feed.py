@@ -32,14 +32,14 @@ FEED_HEADERS: Final = {"Cache-Control": "max-age=300, public", "X-Content-Type-O
 
 
 def _sub(parent: ElementTree.Element, tag: str, text: str | None = None, **attributes: str) -> ElementTree.Element:
-    element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+    element = ElementTree.SubElement(parent, tag, attributes)
     element.text = text
     return element
 
 
 def feed_document(account: Account, author: PublicAuthor, posts: list[PublicPost], *, base_url: str) -> bytes:
-    ElementTree.register_namespace("", ATOM)
-    feed = ElementTree.Element(f"{{{ATOM}}}feed")
+    # Unprefixed names under a default xmlns: no namespace registry (global state) needed.
+    feed = ElementTree.Element("feed", xmlns=ATOM)
     self_url = feed_url(base_url, account.username)
     _sub(feed, "id", self_url)
     _sub(feed, "title", f"{author.name} ({author.handle})")

@@ -54,6 +54,8 @@ class Model:
     accounts: dict[str, Account] = field(default_factory=dict)
     posts: list[Post] = field(default_factory=list)
     approved: set[str] = field(default_factory=set)
+    exposed: set[str] = field(default_factory=lambda: {"company", "eng"})
+    """Who may be named outside: employees join when a post of theirs is published or they follow bob."""
     canaries: int = 0
     log: list[str] = field(default_factory=list)
 
@@ -70,6 +72,7 @@ class Model:
     def approve(self, post: Post, status: Status) -> None:
         post.state, post.approved = "published", post.revisions[-1]
         self.approved.add(post.revisions[-1])
+        self.exposed.add(post.author)
         if status.uri and status.uri.rsplit("/", 1)[-1] not in post.refs:
             post.refs.append(status.uri.rsplit("/", 1)[-1])
 
@@ -83,6 +86,12 @@ class Model:
     def forbidden(self, text: str) -> list[str]:
         """Canaries in ``text`` that were never approved: internal posts and internal revisions."""
         return sorted({found for found in CANARY.findall(text) if found not in self.approved})
+
+    def hidden_named(self, text: str) -> list[str]:
+        """Employees not exposed (yet) whom ``text`` names by actor URI, profile URL or handle."""
+        host = re.escape(self.a.host)
+        return [name for name in ACTORS if name not in self.exposed and re.search(
+            rf"(?:{host}/users/|{host}/@|acct:){name}\b|@{name}@{host}", text)]
 
 
 async def setup(a: Instance, b: Instance, router: Router) -> Model:
@@ -192,6 +201,7 @@ class Driver:
     async def _follow(self, follower: str, followee: str) -> None:
         if followee == "bob":
             await follow_remote(self.model.a, follower, f"http://{self.model.b.host}/users/bob")
+            self.model.exposed.add(follower)
         elif follower != followee:
             await self.services.relationships.follow(self.model.accounts[follower], self.model.accounts[followee])
 

@@ -7,11 +7,13 @@ them through the real services of two live instances (``a``, the
 company; ``b``, a partner whose bob follows the company). After every
 step, with the deliveries settled:
 
-* no outbound request since the start carries a canary that was never
-  approved (a post published later may leave; its internal revisions never);
+* no outbound request carries a canary that was never approved (a post
+  published later may leave; its internal revisions never), nor names an
+  employee who is not exposed;
 * ``b``'s files hold no such canary;
 * no unauthenticated ActivityPub or HTML URL of ``a`` for any known post
-  or actor shows one, nor any ``/api`` route under an app-only token.
+  or actor shows such a canary or name, nor any ``/api`` route under an
+  app-only token shows a canary.
 
 A leak is a failing test: fix the code, never this test.
 """
@@ -32,12 +34,14 @@ from tests.integration.containment_model import (
     ACTORS, AUTHORS, LOCAL, MENTIONS, Action, Driver, Model, setup,
 )
 from tests.integration.federation_pair import federation_pair
+from tests.integration.test_containment import ANONYMOUS_API
 
 pytestmark = pytest.mark.anyio
 
 AP = "application/activity+json"
 HTML = "text/html"
 API_PARAMS = ("{id}", "{account_id}", "{status_id}")
+TOKEN_USES = 250
 
 targets = st.integers(min_value=0, max_value=50)
 mentions = st.sampled_from(MENTIONS)
@@ -68,6 +72,8 @@ def outbound_leaks(model: Model, start: int) -> list[str]:
     for method, url, body in model.router.requests[start:]:
         text = url + "\n" + body.decode("utf-8", "replace")
         found += [f"{method} {url} carries {canary}" for canary in model.forbidden(text)]
+        if url.startswith(f"http://{model.b.host}/"):  # sent by a (b may ask a for anyone it likes)
+            found += [f"{method} {url} names hidden {name}" for name in model.hidden_named(text)]
     return found
 
 
@@ -100,6 +106,7 @@ async def crawl_leaks(model: Model) -> list[str]:
             response = await model.a.client.get(path, headers={"Accept": accept})
             text = response.text + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items())
             found += [f"GET {path} ({accept}) shows {canary}" for canary in model.forbidden(text)]
+            found += [f"GET {path} ({accept}) names hidden {name}" for name in model.hidden_named(text)]
     return found
 
 
@@ -131,14 +138,14 @@ def api_paths(model: Model, *, every_id: bool) -> list[str]:
 
 
 async def api_leaks(model: Model, paths: list[str]) -> list[str]:
-    headers = {"Authorization": f"Bearer {await app_only_token(model)}"}
     found = []
-    for path in paths:
+    for number, path in enumerate(paths):
+        if number % TOKEN_USES == 0:  # a fresh token before the rate limit (300 per token) could answer 429
+            headers = {"Authorization": f"Bearer {await app_only_token(model)}"}
         response = await model.a.client.get(path, headers=headers)
         found += [f"GET {path} (app-only) shows {canary}" for canary in model.forbidden(response.text)]
-        if response.status_code == 200 and not path.startswith(("/api/v1/instance", "/api/v2/instance",
-                                                                   "/api/v1/streaming/health", "/api/v1/apps")):
-            found.append(f"GET {path} answered an app-only token with 200")
+        if response.status_code not in (401, 404) and path not in ANONYMOUS_API:
+            found.append(f"GET {path} answered an app-only token with {response.status_code}")
     return found
 
 
@@ -159,13 +166,13 @@ async def approved_revisions_differ(model: Model) -> list[str]:
         if post.state == "published" and not post.deleted:
             edit = await storage.statuses.get_edit(status.published_edit_id) if status.published_edit_id else None
             text = edit.text if edit else status.text
-            if not status.is_published or post.approved not in text:
+            if not status.is_published or (post.approved or "?") not in text:
                 wrong.append(f"post {post.id}: model approved {post.approved}, server shows {text!r}")
     return wrong
 
 
-@settings(max_examples=16, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(first=st.lists(posts, min_size=2, max_size=3), published=targets, then=st.lists(actions, min_size=3, max_size=9))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(first=st.lists(posts, min_size=2, max_size=3), published=targets, then=st.lists(actions, min_size=3, max_size=8))
 async def test_no_sequence_of_staff_actions_lets_internal_content_out(
     first: list[Action], published: int, then: list[Action]
 ) -> None:
