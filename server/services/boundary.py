@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 from activitypub.actors import actor_id, is_exposed
 from activitypub.notes import OutsideMention, PublishedNote
-from server.content import normalize_hashtag
+from server.content import display_hashtag, normalize_hashtag
 from server.services.nomination_tag import strip_hashtag
 from server.services.public_media import outside_attachments, public_media
 from storage.errors import InvalidInput
-from storage.models import Account, PublicationState, Status, Tag, Visibility
+from storage.models import Account, PublicationState, Status, Visibility
 from storage.protocols import Storage
 
 STATUS_PATH = re.compile(r"^/users/(?P<username>[A-Za-z0-9_]+)/statuses/(?P<ref>\d+(?:-\d+)?)(?P<rest>/[a-z]+)?$")
@@ -127,28 +127,39 @@ class Boundary:
                 + "); expose them or edit the post first"
             )
 
-    async def _mentioned(self, status: Status, approved_content: str | None = None) -> Sequence[Account]:
-        """The accounts the post mentions; with ``approved_content``, only those that revision links.
-
-        The stored mentions follow the latest revision, which may be a pending one: its mentions
-        (a hidden colleague, say) must not reach the approved Note.
-        """
+    async def _mentioned(self, status: Status) -> Sequence[Account]:
         ids = (await self._storage.statuses.mention_ids([status.id])).get(status.id, [])
-        accounts = [a for a in [await self._storage.accounts.get(i) for i in ids] if a is not None]
-        if approved_content is None:
-            return accounts
-        linked = {html.unescape(m.group("href")) for m in MENTION_LINK.finditer(approved_content)}
-        return [a for a in accounts if self._profile_url(a) in linked]
+        return [a for a in [await self._storage.accounts.get(i) for i in ids] if a is not None]
+
+    async def _approved_references(self, status: Status, approved: str, pending: bool) -> tuple[
+            Sequence[Account], list[tuple[str, str]]]:
+        """Mentions and hashtags (display name, normalised name) of the approved revision.
+
+        Stored mentions and tags follow the latest revision. While a newer one is pending review they
+        are its references (a hidden colleague, say, or a secret hashtag), so the approved revision's
+        are read from its own links instead: mentions of accounts we know, hashtags by their text.
+        """
+        if not pending:
+            tags = (await self._storage.statuses.tags([status.id])).get(status.id, [])
+            return await self._mentioned(status), [(t.display_name, t.name) for t in tags]
+        known = {self._profile_url(a): a for a in await self._mentioned(status)}
+        mentioned: list[Account] = []
+        for href in dict.fromkeys(html.unescape(m.group("href")) for m in MENTION_LINK.finditer(approved)):
+            account = known.get(href) or await self._linked_account(href)
+            if account is not None:
+                mentioned.append(account)
+        names = dict.fromkeys(html.unescape(m.group("name")) for m in HASHTAG_LINK.finditer(approved))
+        return mentioned, [(display_hashtag(name), normalize_hashtag(name)) for name in names]
+
+    async def _linked_account(self, href: str) -> Account | None:
+        local = f"{self._base}/@"
+        if href.startswith(local):
+            return await self._storage.accounts.get_local(href[len(local):])
+        return await self._storage.accounts.get_by_uri(href)
 
     def _profile_url(self, account: Account) -> str:
-        """Where a mention of the account links in rendered content (``StatusService._profile_url``)."""
+        """Where a mention of the account links in rendered content (as ``StatusService`` renders it)."""
         return f"{self._base}/@{account.username}" if account.is_local else (account.url or account.uri or "")
-
-    async def _approved_tags(self, status: Status, approved_content: str) -> list[Tag]:
-        """The stored hashtags (latest revision) that the approved revision carries, minus the nomination tag."""
-        linked = {normalize_hashtag(html.unescape(m.group("name"))) for m in HASHTAG_LINK.finditer(approved_content)}
-        return [t for t in (await self._storage.statuses.tags([status.id])).get(status.id, [])
-                if t.name.casefold() != self._hidden_tag and t.name in linked]
 
     async def note_for(self, status: Status, author: Account) -> PublishedNote:
         """The Note of the approved revision, with only outside-visible references."""
@@ -157,12 +168,13 @@ class Boundary:
         approved = content = edit.content if edit else status.content
         if self._hidden_tag:
             content = strip_hashtag(content, self._hidden_tag)
+        edits = await self._storage.statuses.edits(status.id)
+        pending = edit is not None and bool(edits) and edit.id != edits[-1].id
+        accounts, tags = await self._approved_references(status, approved, pending)
         mentions = [OutsideMention(self._actor_uri(a), f"@{a.acct}" if not a.is_local else f"@{a.username}@"
-                                   f"{urlsplit(self._base).netloc}") for a in await self._mentioned(status, approved)]
-        tags = await self._approved_tags(status, approved)
+                                   f"{urlsplit(self._base).netloc}") for a in accounts]
         in_reply_to, conversation = await self._thread_links(status)
-        first_edit = (await self._storage.statuses.edits(status.id))[:1]
-        updated = edit.created_at if edit and first_edit and edit.id != first_edit[0].id else None
+        updated = edit.created_at if edit and edits and edit.id != edits[0].id else None
         return PublishedNote(
             uri=status.uri, url=f"{self._base}/@{author.username}/{status_ref(status.id, status.publication_epoch)}",
             author_uri=actor_id(self._base, author.username),
@@ -171,7 +183,8 @@ class Boundary:
             sensitive=edit.sensitive if edit else status.sensitive, language=status.language,
             published=status.published_at or status.created_at, updated=updated,
             unlisted=status.visibility is Visibility.UNLISTED, in_reply_to=in_reply_to, conversation=conversation,
-            mentions=mentions, hashtags=[(t.display_name, f"{self._base}/tags/{t.name}") for t in tags],
+            mentions=mentions, hashtags=[(display, f"{self._base}/tags/{name}") for display, name in tags
+                                         if name.casefold() != self._hidden_tag],
             attachments=await outside_attachments(self._storage, self._base, status.id),
         )
 

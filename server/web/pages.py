@@ -101,10 +101,11 @@ async def post_page(request: Request, status: Status, author: Account) -> HTMLRe
     og = OpenGraph(state.settings.organization.name, "article", f"{item.author.name} ({item.author.handle})",
                    truncate(item.summary or item.text) or item.author.name, item.url, _image(item, author, state),
                    item.published_iso)
+    title = f"{item.author.name}: {truncate(item.summary or item.text, 60)}"
     page = render(
-        "post.html", language=status.language or "en", title=f"{item.author.name}: {truncate(item.summary or item.text, 60)}",
-        og=og, activity_url=item.uri, feed_url=feed_url(state.settings.base_url, author.username), item=item,
-        replies=replies, parent_url=item.in_reply_to,
+        "post.html", language=status.language or "en", title=title, og=og, activity_url=item.uri,
+        feed_url=feed_url(state.settings.base_url, author.username), item=item, replies=replies,
+        parent_url=item.in_reply_to,
     )
     link = f'<{item.uri}>; rel="alternate"; type="application/activity+json"'
     return HTMLResponse(page, headers={**PAGE_HEADERS, "Link": link})

@@ -103,7 +103,9 @@ class PublicPosts:
     async def post(self, status: Status, author: Account) -> PublicPost:
         return from_note(await self._boundary.note_for(status, author), self.author(author))
 
-    async def by_account(self, account: Account, *, max_id: int | None, limit: int) -> tuple[list[PublicPost], int | None]:
+    async def by_account(
+        self, account: Account, *, max_id: int | None, limit: int
+    ) -> tuple[list[PublicPost], int | None]:
         """A page of the account's published posts, newest first, and the ``max_id`` of the next page."""
         statuses = await self._storage.statuses.published_by_account(account.id, max_id=max_id, limit=limit + 1)
         posts = [await self.post(status, account) for status in statuses[:limit]]

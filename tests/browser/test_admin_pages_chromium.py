@@ -18,7 +18,6 @@ import requests
 from storage.models import Role
 from tests.integration.conftest import EmployeeSpec, LiveServer
 
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
 PASSWORD = "correct horse battery"
 POST_TEXT = "Our spring catalogue is out #outside"
@@ -60,7 +59,6 @@ def test_a_publisher_approves_a_queued_post_then_unpublishes_it(
     page.fill("#login", "pia")
     page.fill("#password", PASSWORD)
     page.click("button:has-text('Sign in')")
-    print(page.url, page.content()[-1500:])
 
     # Then the queue shows the nominated post, announced by the company by default
     expect(page.locator("h1")).to_have_text("Review queue")

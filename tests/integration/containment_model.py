@@ -65,8 +65,8 @@ class Model:
 
     def pick(self, index: object, *, shareable: bool = False) -> Post | None:
         """A live post by index (modulo); ``shareable``: among public and unlisted ones only."""
-        live = [post for post in self.posts
-                if not post.deleted and (not shareable or post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED))]
+        shared = (Visibility.PUBLIC, Visibility.UNLISTED)
+        live = [post for post in self.posts if not post.deleted and (not shareable or post.visibility in shared)]
         return live[int(str(index)) % len(live)] if live else None
 
     def approve(self, post: Post, status: Status) -> None:
@@ -82,6 +82,11 @@ class Model:
             account = await self.a.state.storage.accounts.get_local(name)
             assert account is not None
             self.accounts[name] = account
+
+    def may_name(self, mention: str) -> bool:
+        """Whether a published post may carry this mention: not of an employee who is hidden."""
+        name = mention.removeprefix("@")
+        return name not in ACTORS or name in self.exposed
 
     def forbidden(self, text: str) -> list[str]:
         """Canaries in ``text`` that were never approved: internal posts and internal revisions."""
@@ -150,7 +155,15 @@ class Driver:
         text = f"{mention} {author} writes {canary}{' #outside' if nominate else ''}".strip()
         status = await self.services.statuses.create(self.model.accounts[author], StatusDraft(
             text=text, visibility=visibility, in_reply_to_id=parent.id if parent else None))
-        self.model.posts.append(Post(status.id, author, visibility, [canary]))
+        post = Post(status.id, author, visibility, [canary])
+        self.model.posts.append(post)
+        if author == "company":  # alice posts as the company, as a client would: auto-publish applies
+            status = await self.services.auto_publish.after_post(
+                status, self.model.accounts["company"], self.model.accounts["alice"])
+            expected = visibility is Visibility.PUBLIC and self.model.may_name(mention)
+            assert status.is_published is expected, f"auto-publish: expected {expected} for {text!r}"
+            if status.is_published:
+                self.model.approve(post, status)
 
     async def _reply(self, author: str, target: object, mention: str, nominate: bool) -> None:
         await self._post(author, Visibility.PUBLIC, mention, nominate, reply_to=target)
@@ -161,7 +174,8 @@ class Driver:
         text = f"{mention} edited {canary}{' #outside' if nominate else ''}".strip()
         status = await self.services.statuses.edit(self.model.accounts[post.author], post.id, StatusDraft(text=text))
         post.revisions.append(canary)
-        if post.state == "published" and post.author in PUBLISHES_OWN_EDITS:
+        # A publisher's edit publishes itself, unless it names someone hidden: then it waits for review.
+        if post.state == "published" and post.author in PUBLISHES_OWN_EDITS and self.model.may_name(mention):
             self.model.approve(post, status)
 
     async def _delete(self, target: object) -> None:

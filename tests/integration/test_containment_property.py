@@ -172,7 +172,8 @@ async def approved_revisions_differ(model: Model) -> list[str]:
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(first=st.lists(posts, min_size=2, max_size=3), published=targets, then=st.lists(actions, min_size=3, max_size=8))
+@given(first=st.lists(posts, min_size=2, max_size=3), published=targets,
+       then=st.lists(actions, min_size=3, max_size=8))
 async def test_no_sequence_of_staff_actions_lets_internal_content_out(
     first: list[Action], published: int, then: list[Action]
 ) -> None:

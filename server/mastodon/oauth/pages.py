@@ -34,7 +34,9 @@ SECURITY_HEADERS: Final = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: under no-referrer browsers send ``Origin: null`` with form POSTs,
+    # which the CSRF check rightly refuses. Other sites still get no Referer.
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     # No form-action: browsers apply it to the redirect after the consent form, and the
     # app's redirect URI (tusky://...) must stay reachable.
@@ -50,7 +52,7 @@ def page(title: str, body: str, *, status: int = 200, headers: Mapping[str, str]
     html = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f'<meta name="referrer" content="no-referrer"><title>{e(title)}</title><style>{_CSS}</style></head>'
+        f'<meta name="referrer" content="same-origin"><title>{e(title)}</title><style>{_CSS}</style></head>'
         f"<body><main>{body}</main></body></html>"
     )
     return HTMLResponse(html, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
