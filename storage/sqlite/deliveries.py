@@ -24,6 +24,7 @@ from storage.deliveries import (
 )
 from storage.ids import IdGenerator
 from storage.protocols import DomainChange
+from storage.sqlite.leases import completion_params, completion_sql
 from storage.sqlite.database import SqliteDatabase
 
 COLUMNS = (
@@ -55,19 +56,7 @@ WHERE id IN (
 RETURNING {COLUMNS}
 """
 
-COMPLETE_SQL = """
-UPDATE deliveries SET
-    state = ?,
-    attempts = attempts + ?,
-    next_attempt_at = COALESCE(?, next_attempt_at),
-    last_status = CASE WHEN ? THEN ? ELSE last_status END,
-    last_error = CASE WHEN ? THEN ? ELSE last_error END,
-    last_attempt_at = CASE WHEN ? THEN ? ELSE last_attempt_at END,
-    finished_at = ?,
-    locked_until = NULL,
-    locked_by = NULL
-WHERE id = ? AND locked_by = ? AND state = 'pending'
-"""
+COMPLETE_SQL = completion_sql("deliveries")
 
 
 def _time(text: str | None) -> datetime | None:
@@ -113,25 +102,6 @@ def domain_from_row(row: sqlite3.Row) -> DomainHealth:
     )
 
 
-def _complete_params(worker_id: str, update: DeliveryUpdate) -> tuple[object, ...]:
-    attempted = 1 if update.attempted else 0
-    # A row put back unsent keeps its last answer; one refused before sending records why.
-    noted = 1 if update.attempted or update.last_error is not None else 0
-    finished = to_db(update.at) if update.state is not DeliveryState.PENDING else None
-    return (
-        update.state.value,
-        attempted,
-        _db_time(update.next_attempt_at),
-        noted,
-        update.last_status,
-        noted,
-        update.last_error,
-        attempted,
-        to_db(update.at),
-        finished,
-        update.id,
-        worker_id,
-    )
 
 
 def _domain_params(health: DomainHealth) -> tuple[object, ...]:
@@ -181,7 +151,7 @@ class SqliteDeliveryStore:
         return sorted(claimed, key=lambda delivery: (delivery.next_attempt_at, delivery.id))
 
     async def complete(self, worker_id: str, updates: Sequence[DeliveryUpdate]) -> int:
-        return await self._db.execute_many(COMPLETE_SQL, [_complete_params(worker_id, update) for update in updates])
+        return await self._db.execute_many(COMPLETE_SQL, [completion_params(worker_id, update) for update in updates])
 
     async def get(self, delivery_id: int) -> Delivery | None:
         row = await self._db.fetch_one(f"SELECT {COLUMNS} FROM deliveries WHERE id = ?", (delivery_id,))

@@ -22,6 +22,7 @@ from storage.push import (
     PushPolicy,
     PushSubscription,
 )
+from storage.sqlite.leases import completion_params, completion_sql
 from storage.sqlite.database import SqliteDatabase
 
 SUBSCRIPTION_COLUMNS = (
@@ -46,19 +47,7 @@ WHERE id IN (
 RETURNING {DELIVERY_COLUMNS}
 """
 
-COMPLETE_SQL = """
-UPDATE push_deliveries SET
-    state = ?,
-    attempts = attempts + ?,
-    next_attempt_at = COALESCE(?, next_attempt_at),
-    last_status = CASE WHEN ? THEN ? ELSE last_status END,
-    last_error = CASE WHEN ? THEN ? ELSE last_error END,
-    last_attempt_at = CASE WHEN ? THEN ? ELSE last_attempt_at END,
-    finished_at = ?,
-    locked_until = NULL,
-    locked_by = NULL
-WHERE id = ? AND locked_by = ? AND state = 'pending'
-"""
+COMPLETE_SQL = completion_sql("push_deliveries")
 
 
 def subscription_from_row(row: sqlite3.Row) -> PushSubscription:
@@ -95,15 +84,6 @@ def _alerts_json(alerts: frozenset[str]) -> str:
     return json.dumps(sorted(alerts))
 
 
-def _complete_params(worker_id: str, update: PushDeliveryUpdate) -> tuple[object, ...]:
-    attempted = 1 if update.attempted else 0
-    noted = 1 if update.attempted or update.last_error is not None else 0
-    finished = to_db(update.at) if update.state is not PushDeliveryState.PENDING else None
-    next_at = to_db(update.next_attempt_at) if update.next_attempt_at is not None else None
-    return (
-        update.state.value, attempted, next_at, noted, update.last_status, noted, update.last_error,
-        attempted, to_db(update.at), finished, update.id, worker_id,
-    )  # fmt: skip
 
 
 class SqlitePushStore:
@@ -179,7 +159,7 @@ class SqlitePushStore:
         return sorted((delivery_from_row(row) for row in rows), key=lambda d: (d.next_attempt_at, d.id))
 
     async def complete(self, worker_id: str, updates: Sequence[PushDeliveryUpdate]) -> int:
-        return await self._db.execute_many(COMPLETE_SQL, [_complete_params(worker_id, update) for update in updates])
+        return await self._db.execute_many(COMPLETE_SQL, [completion_params(worker_id, update) for update in updates])
 
     async def get_delivery(self, delivery_id: int) -> PushDelivery | None:
         row = await self._db.fetch_one(f"SELECT {DELIVERY_COLUMNS} FROM push_deliveries WHERE id = ?", (delivery_id,))
