@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from server.admin import audit, federation, people, posts, published, queue, reports
-from server.admin.gate import action, redirect, view
+from server.admin import audit, federation, mine, people, posts, published, queue, reports
+from server.admin.gate import SignInNeeded, action, redirect, signed_in_person, view
 from server.admin.signin import SignInPages, sign_out
 
 
@@ -30,7 +30,10 @@ async def stylesheet(request: Request) -> Response:
 
 
 async def home(request: Request) -> Response:
-    return redirect("/admin/queue")
+    try:
+        return redirect((await signed_in_person(request)).landing)
+    except SignInNeeded:
+        return redirect("/admin/queue")
 
 
 def routes() -> list[BaseRoute]:
@@ -41,6 +44,8 @@ def routes() -> list[BaseRoute]:
         Route("/admin/sign_in", sign_in.show, methods=["GET"]),
         Route("/admin/sign_in", sign_in.submit, methods=["POST"]),
         Route("/admin/sign_out", sign_out, methods=["POST"]),
+        Route("/admin/mine", view(mine.show_mine, signed_in_person), methods=["GET"]),
+        Route("/admin/mine/{id}/nominate", action(mine.nominate, signed_in_person), methods=["POST"]),
         Route("/admin/queue", view(queue.show_queue), methods=["GET"]),
         Route("/admin/queue/{id}/approve", action(queue.approve), methods=["POST"]),
         Route("/admin/queue/{id}/decline", action(queue.decline), methods=["POST"]),

@@ -5,8 +5,10 @@ SameSite=Lax cookie, a digest stored server-side) and its double-submit
 CSRF token; every POST must carry the token, or it is refused with 403
 before anything is read. Only people who decide about publication get in:
 publishers and admins, and a department's own publishers (who see only
-their departments' posts). Roles are re-read on every request, so a
-demoted or disabled person loses the pages at once.
+their departments' posts). The one exception is ``/admin/mine`` (gated by
+``signed_in_person``), where every enabled employee nominates their own
+posts. Roles are re-read on every request, so a demoted or disabled
+person loses the pages at once.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from storage.errors import BadRequest, Forbidden, InsideoutError
 from storage.models import Account, Role, User
 
 SIGN_IN_PATH: Final = "/admin/sign_in"
+MINE_PATH: Final = "/admin/mine"
 NOT_ALLOWED: Final = "Only publishers and admins (or a department's publishers) can use the admin pages."
 ADMIN_ONLY: Final = "Only admins can use this page."
 HEADERS: Final = {
@@ -51,12 +54,16 @@ NOTICES: Final = {
     "saved": "Saved.",
     "forwarded": "Forwarded to the reported account's server.",
     "signed_out": "You are signed out.",
+    "nominated": "Nominated: the post waits in the review queue.",
 }
 
 
 @dataclass(frozen=True, slots=True)
 class Admin:
-    """The signed-in person: always the human (a web session never acts as the company or a department)."""
+    """The signed-in person: always the human (a web session never acts as the company or a department).
+
+    Plain staff are ``Admin`` too, but only on the pages gated by ``signed_in_person``.
+    """
 
     account: Account
     user: User
@@ -70,19 +77,34 @@ class Admin:
     def is_admin(self) -> bool:
         return self.user.role is Role.ADMIN
 
+    @property
+    def reviews(self) -> bool:
+        return self.reviewer.reviews
+
+    @property
+    def landing(self) -> str:
+        return "/admin/queue" if self.reviews else MINE_PATH
+
 
 class SignInNeeded(Exception):
     """No live session: the view answers with a redirect to the sign-in page."""
 
 
-async def signed_in(request: Request) -> Admin:
+async def signed_in_person(request: Request) -> Admin:
+    """Any enabled employee with a live session (``current_session`` already refuses disabled users)."""
     session = await current_session(request)
     if session is None:
         raise SignInNeeded()
     reviewer = await reviewer_for(state(request).storage, session.account, session.user.role)
-    if not reviewer.reviews:
-        raise Forbidden(NOT_ALLOWED)
     return Admin(session.account, session.user, reviewer)
+
+
+async def signed_in(request: Request) -> Admin:
+    """The gate of every admin page but ``/admin/mine``: people who decide about publication."""
+    admin = await signed_in_person(request)
+    if not admin.reviews:
+        raise Forbidden(NOT_ALLOWED)
+    return admin
 
 
 def require_admin(admin: Admin) -> None:
@@ -120,14 +142,15 @@ def to_sign_in(request: Request) -> Response:
 
 View = Callable[[Request, Admin], Awaitable[Response]]
 Action = Callable[[Request, Admin, Params], Awaitable[Response]]
+Gate = Callable[[Request], Awaitable[Admin]]
 
 
-def view(handler: View) -> Callable[[Request], Awaitable[Response]]:
+def view(handler: View, gate: Gate = signed_in) -> Callable[[Request], Awaitable[Response]]:
     """A GET page: signed in (else the sign-in page), allowed (else 403), errors as an HTML page."""
     async def endpoint(request: Request) -> Response:
         admin: Admin | None = None
         try:
-            admin = await signed_in(request)
+            admin = await gate(request)
             return await handler(request, admin)
         except SignInNeeded:
             return to_sign_in(request)
@@ -136,7 +159,7 @@ def view(handler: View) -> Callable[[Request], Awaitable[Response]]:
     return endpoint
 
 
-def action(handler: Action) -> Callable[[Request], Awaitable[Response]]:
+def action(handler: Action, gate: Gate = signed_in) -> Callable[[Request], Awaitable[Response]]:
     """A POST: the CSRF token first (403 before anything else), then the session, then the service's rules."""
     async def endpoint(request: Request) -> Response:
         admin: Admin | None = None
@@ -144,7 +167,7 @@ def action(handler: Action) -> Callable[[Request], Awaitable[Response]]:
             form = await _form(request)
             if not csrf_valid(request, form.get_str(CSRF_FIELD)):
                 raise Forbidden("Invalid or missing CSRF token; reload the page and try again.")
-            admin = await signed_in(request)
+            admin = await gate(request)
             return await handler(request, admin, form)
         except SignInNeeded:
             return to_sign_in(request)

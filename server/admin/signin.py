@@ -1,8 +1,10 @@
 """``/admin/sign_in`` and ``/admin/sign_out``: the same credentials check and throttle rules as the OAuth form.
 
-A successful sign-in starts the shared browser session; people who may
-not use the admin pages are told so and get no session. Signing out
-revokes the session server-side, not just the cookie.
+A successful sign-in starts the shared browser session. Publishers and
+admins go where they were heading (the queue by default); plain staff
+may only nominate their own posts, so they always land on
+``/admin/mine``. Signing out revokes the session server-side, not just
+the cookie.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.admin.gate import NOT_ALLOWED, SignInNeeded, page, redirect, signed_in
+from server.admin.gate import MINE_PATH, SignInNeeded, page, redirect, signed_in_person
 from server.mastodon.auth import digest_token
 from server.mastodon.common import state
 from server.mastodon.oauth.signin import Outcome, check_sign_in
@@ -20,7 +22,7 @@ from server.mastodon.oauth.web_session import (
 )
 from server.mastodon.params import Params, read_params
 from server.services.review_roles import reviewer_for
-from storage.errors import BadRequest, Forbidden
+from storage.errors import BadRequest
 
 LANDING = "/admin"
 
@@ -32,16 +34,24 @@ def _next(raw: str | None) -> str:
     return LANDING
 
 
+def _landing(reviews: bool, next_path: str) -> str:
+    # Staff would meet a 403 anywhere else, so the wanted page only counts for those who review.
+    if reviews or next_path.startswith(MINE_PATH):
+        return next_path
+    return MINE_PATH
+
+
 class SignInPages:
     def __init__(self, throttle: SignInThrottle | None = None) -> None:
         self._throttle = throttle or SignInThrottle()
 
     async def show(self, request: Request) -> Response:
+        next_path = _next(request.query_params.get("next"))
         try:
-            await signed_in(request)
-            return redirect(_next(request.query_params.get("next")))
-        except (SignInNeeded, Forbidden):
-            return self._form(request, next_path=_next(request.query_params.get("next")))
+            admin = await signed_in_person(request)
+        except SignInNeeded:
+            return self._form(request, next_path=next_path)
+        return redirect(_landing(admin.reviews, next_path))
 
     async def submit(self, request: Request) -> Response:
         form = await _form(request)
@@ -64,9 +74,8 @@ class SignInPages:
         if result.outcome is not Outcome.OK or result.account is None or result.user is None:
             self._throttle.failed(login)
             return self._form(request, next_path=next_path, status=422, error="Invalid email, username or password.")
-        if not (await reviewer_for(app.storage, result.account, result.user.role)).reviews:
-            return self._form(request, next_path=next_path, status=403, error=NOT_ALLOWED)
-        response = redirect(next_path)
+        reviews = (await reviewer_for(app.storage, result.account, result.user.role)).reviews
+        response = redirect(_landing(reviews, next_path))
         await start_session(request, response, result.account.id)
         return response
 

@@ -1,8 +1,9 @@
 """Signing in to the admin pages: who gets in, who does not, CSRF on the form, signing out.
 
-Given employees with each role; when they use the sign-in form; then only
-publishers, admins and department publishers get a session, and the
-answers say why the others do not.
+Given employees with each role; when they use the sign-in form; then
+publishers, admins and department publishers get the admin pages, plain
+staff get a session for their own posts page (``/admin/mine``) only, and
+the answers say why the others get nothing.
 """
 
 from __future__ import annotations
@@ -36,19 +37,31 @@ async def test_a_publisher_signs_in_with_username_or_email_and_lands_on_the_queu
             "content-security-policy"]
 
 
-async def test_staff_wrong_passwords_and_disabled_logins_get_no_session(tmp_path: Path) -> None:
+async def test_staff_sign_in_to_their_own_posts_page_only(tmp_path: Path) -> None:
     async with site(tmp_path) as s:
         await s.employee("sam")
+
+        staff = await s.sign_in("sam")  # heading for /admin/queue
+        home = await s.client.get("/admin")
+        queue = await s.client.get("/admin/queue")
+        mine = await s.client.get("/admin/mine")
+
+        assert staff.status_code == 303 and staff.headers["location"] == "/admin/mine"
+        assert home.headers["location"] == "/admin/mine"
+        assert queue.status_code == 403 and "Only publishers and admins" in queue.text
+        assert mine.status_code == 200 and 'href="/admin/queue"' not in mine.text
+
+
+async def test_wrong_passwords_and_disabled_logins_get_no_session(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
         await s.employee("dora", role="publisher")
         await s.state.services.accounts.disable("dora")
         await s.employee("pia", role="publisher")
 
-        staff = await s.sign_in("sam")
         disabled = await s.sign_in("dora")
         wrong = await s.sign_in("pia", "not the password")
         unknown = await s.sign_in("nobody")
 
-        assert staff.status_code == 403 and "Only publishers and admins" in staff.text
         assert disabled.status_code == 403 and "disabled" in disabled.text
         assert wrong.status_code == unknown.status_code == 422
         assert "Invalid email, username or password." in wrong.text
