@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+# Records of other aggregates, re-exported so ``from storage.models import ...`` keeps working.
+from storage.inbound import InboxItem, InboxState, NewInboxItem, NewReport, RemoteBlock, RemoteProfile, Report
+from storage.oauth import AuthorizationCode, NewApplication, NewAuthorizationCode, OAuthApplication
+
 
 class AccountKind(StrEnum):
     EMPLOYEE = "employee"
@@ -286,158 +290,6 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
-class OAuthApplication:
-    """A registered client app; only a digest of its secret is kept."""
-
-    id: int
-    name: str
-    website: str | None
-    redirect_uris: tuple[str, ...]
-    scopes: tuple[str, ...]
-    client_id: str
-    client_secret_digest: str = field(repr=False)
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class NewApplication:
-    name: str
-    website: str | None
-    redirect_uris: tuple[str, ...]
-    scopes: tuple[str, ...]
-    client_id: str
-    client_secret_digest: str = field(repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class AuthorizationCode:
-    """An OAuth authorization code (its digest is the key); single use, short-lived."""
-
-    id: int
-    application_id: int
-    account_id: int
-    redirect_uri: str
-    scopes: tuple[str, ...]
-    code_challenge: str | None
-    code_challenge_method: str | None
-    created_at: datetime
-    expires_at: datetime
-    used_at: datetime | None
-    acting_as_account_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NewAuthorizationCode:
-    code_digest: str = field(repr=False)
-    application_id: int
-    account_id: int
-    redirect_uri: str
-    scopes: tuple[str, ...]
-    expires_at: datetime
-    code_challenge: str | None = None
-    code_challenge_method: str | None = None
-    acting_as_account_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteProfile:
-    """What we keep of a fetched remote actor document; ``upsert_remote`` stores it by ``uri``."""
-
-    uri: str
-    username: str
-    domain: str
-    actor_type: str
-    inbox_url: str
-    display_name: str = ""
-    note: str = ""
-    url: str | None = None
-    shared_inbox_url: str | None = None
-    key_id: str | None = None
-    public_key_pem: str = ""
-    locked: bool = False
-    avatar_url: str | None = None  # the partner's URL; clients only ever see our proxy's
-    header_url: str | None = None
-
-
-class InboxState(StrEnum):
-    PENDING = "pending"
-    DONE = "done"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class NewInboxItem:
-    """A verified inbound activity, stored raw before any handler runs.
-
-    ``dedupe_key`` is what makes a redelivery a no-op: the activity id, or a
-    digest of the body for activities without one.
-    """
-
-    dedupe_key: str
-    activity_type: str
-    actor_uri: str
-    body: str
-    activity_id: str | None = None
-    key_id: str | None = None
-    recipient_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class InboxItem:
-    id: int
-    dedupe_key: str
-    activity_id: str | None
-    activity_type: str
-    actor_uri: str
-    key_id: str | None
-    recipient_id: int | None
-    body: str
-    state: InboxState
-    attempts: int
-    next_attempt: datetime
-    locked_until: datetime | None
-    last_error: str | None
-    note: str | None
-    received_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class NewReport:
-    """A ``Flag`` from outside: only local accounts and objects we know are kept as targets."""
-
-    reporter_uri: str
-    comment: str
-    target_account_ids: tuple[int, ...] = ()
-    target_object_uris: tuple[str, ...] = ()
-    activity_id: str | None = None
-    reporter_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    id: int
-    reporter_uri: str
-    reporter_id: int | None
-    comment: str
-    target_account_ids: tuple[int, ...]
-    target_object_uris: tuple[str, ...]
-    activity_id: str | None
-    state: str
-    received_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteBlock:
-    """A remote actor (``actor_id``) blocks one of our accounts (``target_id``)."""
-
-    actor_id: int
-    target_id: int
-    activity_id: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class StatusFilter:
     """Options of the public, tag, account and department timelines."""
 
@@ -486,3 +338,13 @@ class AccountStats:
     following: int
     statuses: int
     last_status_at: datetime | None
+
+
+__all__ = [
+    "AccessToken", "Account", "AccountKind", "AccountStats", "AuthorizationCode", "Follow", "FollowState",
+    "InboxItem", "InboxState", "Membership", "MemberRole", "NewAccount", "NewApplication", "NewAuthorizationCode",
+    "NewInboxItem", "NewReport", "NewStatus", "NewUser", "Notification", "OAuthApplication", "Page",
+    "ProfileChanges", "PublicationRecord", "PublicationState", "RemoteBlock", "RemoteProfile", "Report", "Role",
+    "Status", "StatusChanges", "StatusEdit", "StatusFilter", "Tag", "User", "ViewerFlags", "Visibility",
+    "WebSession",
+]
