@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Generic, Protocol, TypeVar
+
+from storage.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +24,40 @@ class Worker(Protocol):
     async def run_once(self) -> int:
         """Process what is due; returns how many items were handled."""
         ...
+
+
+Row = TypeVar("Row")
+Claim = Callable[[datetime, datetime, int], Awaitable[Sequence[Row]]]
+
+
+class LeasingWorker(Generic[Row]):
+    """Claims due rows under a lease (so any number may run) and handles each one.
+
+    ``claim(now, lease_until, batch)`` comes from the row's store; ``handle``
+    decides the row's next state, retry or failure included.
+    """
+
+    name = "leasing"
+
+    def __init__(
+        self, claim: Claim[Row], *, clock: Callable[[], datetime] = utcnow, lease_seconds: float = 300.0,
+        batch: int = 10, idle_seconds: float = 10.0,
+    ) -> None:
+        self._claim = claim
+        self._clock = clock
+        self._lease = timedelta(seconds=lease_seconds)
+        self._batch = batch
+        self.idle_seconds = idle_seconds
+
+    async def run_once(self) -> int:
+        now = self._clock()
+        due = await self._claim(now, now + self._lease, self._batch)
+        for row in due:
+            await self.handle(row, now)
+        return len(due)
+
+    async def handle(self, row: Row, now: datetime) -> None:
+        raise NotImplementedError
 
 
 class WorkerRunner:

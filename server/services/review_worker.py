@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 
 from server.services.review import ReviewService
+from server.services.scheduled import Clock
+from server.workers import LeasingWorker
 from storage.clock import utcnow
 from storage.protocols import Storage
-from server.services.scheduled import Clock
+from storage.review import ReviewItem
 
 
-class ScheduledPublicationWorker:
+class ScheduledPublicationWorker(LeasingWorker[ReviewItem]):
     """Any number may run: a lease keeps two from taking one item, and the
     approval itself only happens if the item is still ``scheduled``."""
 
@@ -18,16 +20,9 @@ class ScheduledPublicationWorker:
 
     def __init__(self, storage: Storage, review: ReviewService, *, clock: Clock = utcnow,
                  lease_seconds: float = 300.0, batch: int = 10, idle_seconds: float = 15.0) -> None:
-        self._storage = storage
+        super().__init__(storage.review.claim_due, clock=clock, lease_seconds=lease_seconds, batch=batch,
+                         idle_seconds=idle_seconds)
         self._review = review
-        self._clock = clock
-        self._lease = timedelta(seconds=lease_seconds)
-        self._batch = batch
-        self.idle_seconds = idle_seconds
 
-    async def run_once(self) -> int:
-        now = self._clock()
-        due = await self._storage.review.claim_due(now, now + self._lease, self._batch)
-        for item in due:
-            await self._review.publish_scheduled(item)
-        return len(due)
+    async def handle(self, row: ReviewItem, now: datetime) -> None:
+        await self._review.publish_scheduled(row)

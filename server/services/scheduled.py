@@ -17,6 +17,7 @@ from typing import Any, Final
 from server.services.attachments import poll_of
 from server.services.poll_spec import PollSpec
 from server.services.statuses import StatusDraft, StatusService
+from server.workers import LeasingWorker
 from storage.clock import utcnow
 from storage.errors import InsideoutError, InvalidInput, NotFound
 from storage.media import NewScheduledStatus, ScheduledState, ScheduledStatus
@@ -127,26 +128,20 @@ class ScheduledStatusService:
             )
 
 
-class ScheduledStatusWorker:
+class ScheduledStatusWorker(LeasingWorker[ScheduledStatus]):
     """Posts due scheduled statuses; any number of these may run at once."""
 
     name = "scheduled-statuses"
 
     def __init__(self, storage: Storage, statuses: StatusService, *, clock: Clock = utcnow,
                  lease_seconds: float = 300.0, batch: int = 10, idle_seconds: float = 10.0) -> None:
+        super().__init__(storage.scheduled.claim_due, clock=clock, lease_seconds=lease_seconds, batch=batch,
+                         idle_seconds=idle_seconds)
         self._storage = storage
         self._statuses = statuses
-        self._clock = clock
-        self._lease = timedelta(seconds=lease_seconds)
-        self._batch = batch
-        self.idle_seconds = idle_seconds
 
-    async def run_once(self) -> int:
-        now = self._clock()
-        due = await self._storage.scheduled.claim_due(now, now + self._lease, self._batch)
-        for scheduled in due:
-            await self._publish(scheduled, now)
-        return len(due)
+    async def handle(self, row: ScheduledStatus, now: datetime) -> None:
+        await self._publish(row, now)
 
     async def _publish(self, scheduled: ScheduledStatus, now: datetime) -> None:
         author = await self._storage.accounts.get(scheduled.account_id)
