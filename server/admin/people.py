@@ -103,20 +103,20 @@ async def add_member(request: Request, admin: Admin, form: Params) -> Response:
     account = await state(request).storage.accounts.get_local(username) if username else None
     if account is None:
         raise InvalidInput(f"No employee {username!r}")
-    await departments.set_member(department, account.id, _member_role(form))
+    await departments.set_member(manager, department, account.id, _member_role(form))
     return redirect("/admin/departments", "saved")
 
 
 async def change_member(request: Request, admin: Admin, form: Params) -> Response:
     departments, manager = await _manager(request, admin)
     department = await departments.department(manager, path_id(request))
-    await departments.change_role(department, path_id(request, "account_id"), _member_role(form))
+    await departments.change_role(manager, department, path_id(request, "account_id"), _member_role(form))
     return redirect("/admin/departments", "saved")
 
 
 async def remove_member(request: Request, admin: Admin, form: Params) -> Response:
     departments, manager = await _manager(request, admin)
     department = await departments.department(manager, path_id(request))
-    await departments.remove_member(department, path_id(request, "account_id"))
+    await departments.remove_member(manager, department, path_id(request, "account_id"))
     return redirect("/admin/departments", "saved")
 

@@ -119,7 +119,7 @@ async def add_member(request: Request) -> Response:
     account_id = params.get_id("account_id")
     if account_id is None:
         raise InvalidInput("account_id is required")
-    await admin.set_member(department, account_id, _role(params, MemberRole.MEMBER))
+    await admin.set_member(manager, department, account_id, _role(params, MemberRole.MEMBER))
     return JSONResponse(await _entity(request, admin, department, members=True))
 
 
@@ -127,14 +127,14 @@ async def change_member(request: Request) -> Response:
     admin, manager = await _manager(request, WRITE)
     department = await admin.department(manager, path_id(request))
     role = _role(await read_params(request), None)
-    await admin.change_role(department, path_id(request, "account_id"), role)
+    await admin.change_role(manager, department, path_id(request, "account_id"), role)
     return JSONResponse(await _entity(request, admin, department, members=True))
 
 
 async def remove_member(request: Request) -> Response:
     admin, manager = await _manager(request, WRITE)
     department = await admin.department(manager, path_id(request))
-    await admin.remove_member(department, path_id(request, "account_id"))
+    await admin.remove_member(manager, department, path_id(request, "account_id"))
     return JSONResponse(await _entity(request, admin, department, members=True))
 
 

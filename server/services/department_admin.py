@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from server.services.accounts import AccountService
 from server.services.identities import published_department_ids
 from server.services.validation import check_display_name
+from server.services.admin_log import audit
 from storage.errors import Forbidden, InvalidInput, NotFound
 from storage.identities import DepartmentTimeline
 from storage.models import Account, AccountKind, Membership, MemberRole, ProfileChanges, Role, User
@@ -105,23 +106,34 @@ class DepartmentAdmin:
         accounts = await self._storage.accounts.get_many([m.account_id for m in memberships])
         return [(accounts[m.account_id], m) for m in memberships if m.account_id in accounts]
 
-    async def set_member(self, department: Account, account_id: int, role: MemberRole) -> Membership:
+    async def set_member(
+        self, manager: Manager, department: Account, account_id: int, role: MemberRole
+    ) -> Membership:
         """Add an employee, or change a member's role. Losing ``publisher`` ends their acting-as tokens."""
         user = await self._storage.accounts.get_user(account_id)
         if user is None:
             raise InvalidInput("Only employees can be members of a department")
         if user.disabled:
             raise InvalidInput("This employee's login is disabled")
-        return await self._storage.departments.set_member(department.id, account_id, role)
+        async with self._storage.transaction():
+            membership = await self._storage.departments.set_member(department.id, account_id, role)
+            await audit(self._storage, manager.label, "department.member_set", "department", department.id,
+                        account_id=str(account_id), role=role.value)
+        return membership
 
-    async def change_role(self, department: Account, account_id: int, role: MemberRole) -> Membership:
+    async def change_role(
+        self, manager: Manager, department: Account, account_id: int, role: MemberRole
+    ) -> Membership:
         if not any(m.account_id == account_id for m in await self._storage.departments.members(department.id)):
             raise NotFound("Not a member of this department")
-        return await self._storage.departments.set_member(department.id, account_id, role)
+        return await self.set_member(manager, department, account_id, role)
 
-    async def remove_member(self, department: Account, account_id: int) -> None:
-        if not await self._storage.departments.remove_member(department.id, account_id):
-            raise NotFound("Not a member of this department")
+    async def remove_member(self, manager: Manager, department: Account, account_id: int) -> None:
+        async with self._storage.transaction():
+            if not await self._storage.departments.remove_member(department.id, account_id):
+                raise NotFound("Not a member of this department")
+            await audit(self._storage, manager.label, "department.member_removed", "department", department.id,
+                        account_id=str(account_id))
 
 
 def _admin_only(manager: Manager) -> None:

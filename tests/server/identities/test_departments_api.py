@@ -114,3 +114,22 @@ async def test_an_admin_creates_and_hides_a_department_which_then_answers_like_a
         assert finger[0].status_code == finger[1].status_code == 404 and finger[0].content == finger[1].content
         inside = await w.client.get(f"/api/v1/accounts/{created.json()['id']}", headers=admin)
         assert inside.status_code == 200 and inside.json()["display_name"] == "R&D"  # staff still see it
+
+
+async def test_membership_changes_are_in_the_admin_action_log_with_who_did_them(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        sam = bearer(await w.token("sam"))
+        pat_id = str(w.accounts["pat"].id)
+
+        await w.client.post(f"{DEPARTMENTS}/{w.sales.id}/members", headers=sam, data={"account_id": pat_id})
+        await w.client.put(f"{DEPARTMENTS}/{w.sales.id}/members/{pat_id}", headers=sam, data={"role": "publisher"})
+        await w.client.delete(f"{DEPARTMENTS}/{w.sales.id}/members/{pat_id}", headers=sam)
+        refused = await w.client.delete(f"{DEPARTMENTS}/{w.sales.id}/members/{pat_id}", headers=sam)
+
+        logged = await w.state.storage.admin.actions(target_type="department", target_id=str(w.sales.id))
+        assert refused.status_code == 404
+        assert [(a.action, a.actor, dict(a.detail)) for a in reversed(logged)] == [
+            ("department.member_set", f"user:{w.accounts['sam'].id}", {"account_id": pat_id, "role": "member"}),
+            ("department.member_set", f"user:{w.accounts['sam'].id}", {"account_id": pat_id, "role": "publisher"}),
+            ("department.member_removed", f"user:{w.accounts['sam'].id}", {"account_id": pat_id}),
+        ]
