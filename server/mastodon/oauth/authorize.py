@@ -190,16 +190,10 @@ class AuthorizeEndpoints:
         return _with_csrf(request, page, csrf, new)
 
     async def sign_in(self, request: Request) -> Response:
-        form = await _form(request)
-        if not csrf_valid(request, form.get_str(CSRF_FIELD)):
-            return pages.error_page("Invalid or missing CSRF token; reload the page and try again.", status=403)
-        auth = AuthRequest.from_params(form)
-        try:
-            checked = await check_request(request, auth)
-        except PageError as exc:
-            return pages.error_page(str(exc))
-        except RedirectError as exc:
-            return error_redirect(exc, auth.state)
+        posted = await _posted_request(request)
+        if isinstance(posted, Response):
+            return posted
+        form, auth, checked = posted
         return await self._check_credentials(request, form, auth, checked)
 
     async def _check_credentials(self, request: Request, form: Params, auth: AuthRequest, checked: Checked) -> Response:
@@ -228,16 +222,10 @@ class AuthorizeEndpoints:
         return response
 
     async def decide(self, request: Request) -> Response:
-        form = await _form(request)
-        if not csrf_valid(request, form.get_str(CSRF_FIELD)):
-            return pages.error_page("Invalid or missing CSRF token; reload the page and try again.", status=403)
-        auth = AuthRequest.from_params(form)
-        try:
-            checked = await check_request(request, auth)
-        except PageError as exc:
-            return pages.error_page(str(exc))
-        except RedirectError as exc:
-            return error_redirect(exc, auth.state)
+        posted = await _posted_request(request)
+        if isinstance(posted, Response):
+            return posted
+        form, auth, checked = posted
         signed_in = await current_session(request)
         if signed_in is None:
             return pages.sign_in_page(checked.application.name, auth.fields(), form.get_str(CSRF_FIELD) or "")
@@ -273,3 +261,22 @@ class AuthorizeEndpoints:
             return pages.code_page(raw)
         target = with_query(checked.redirect_uri, {"code": raw, "state": auth.state})
         return RedirectResponse(target, status_code=302, headers=pages.SECURITY_HEADERS)
+
+
+async def _posted_request(request: Request) -> tuple[Params, AuthRequest, Checked] | Response:
+    """The form of a sign-in or consent POST, its CSRF token checked and its authorization request validated.
+
+    Anything wrong comes back as the response to send: an error page, or a
+    redirect to the client with the OAuth error.
+    """
+    form = await _form(request)
+    if not csrf_valid(request, form.get_str(CSRF_FIELD)):
+        return pages.error_page("Invalid or missing CSRF token; reload the page and try again.", status=403)
+    auth = AuthRequest.from_params(form)
+    try:
+        checked = await check_request(request, auth)
+    except PageError as exc:
+        return pages.error_page(str(exc))
+    except RedirectError as exc:
+        return error_redirect(exc, auth.state)
+    return form, auth, checked
