@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from storage.errors import ConfigError
 from storage.protocols import Storage
 
 
 def open_storage(database: str) -> Storage:
-    """Pick the backend for ``[storage] database``: a SQLite path, or (later) a PostgreSQL URL."""
+    """Pick the backend for ``[storage] database``: a SQLite path, or a PostgreSQL URL."""
     if database.startswith(("postgresql://", "postgres://")):
-        raise ConfigError("[storage] database: the PostgreSQL backend is not available in this version")
+        from storage.postgresql.storage import PostgresStorage
+
+        return PostgresStorage(database)
     from storage.sqlite import SqliteStorage
 
     return SqliteStorage(database.removeprefix("sqlite://"))

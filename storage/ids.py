@@ -5,6 +5,10 @@ creation time, fit a signed 64-bit column and are exposed to clients as
 numeric strings. The low 16 bits start at a random point every millisecond,
 so processes that share a database rarely collide, and the unique key of
 each table catches the rare case.
+
+Processes sharing a PostgreSQL database take a node number from it at start;
+the low bits then hold ``node << 10 | sequence``, so no two processes can mint
+the same id, however busy they are.
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ from datetime import datetime, timezone
 
 SEQUENCE_BITS = 16
 SEQUENCE_MASK = (1 << SEQUENCE_BITS) - 1
+NODE_BITS = 6
+NODE_COUNT = 1 << NODE_BITS
+NODE_SEQUENCE_BITS = SEQUENCE_BITS - NODE_BITS
+NODE_SEQUENCE_MASK = (1 << NODE_SEQUENCE_BITS) - 1
 MAX_ID = (1 << 63) - 1
 
 
@@ -28,21 +36,34 @@ class IdGenerator:
         self._lock = threading.Lock()
         self._last_ms = 0
         self._sequence = 0
+        self._node: int | None = None
+
+    def assign_node(self, node: int) -> None:
+        """From now on, mint ids no other node can: ``node`` is this process's among those sharing the database."""
+        with self._lock:
+            self._node = node % NODE_COUNT
+            self._sequence = NODE_SEQUENCE_MASK  # the next id starts a fresh millisecond in the new layout
 
     def next_id(self) -> int:
         with self._lock:
+            limit = SEQUENCE_MASK if self._node is None else NODE_SEQUENCE_MASK
             now_ms = max(int(self._clock() * 1000), self._last_ms)
             if now_ms != self._last_ms:
                 self._start_millisecond(now_ms)
-            elif self._sequence < SEQUENCE_MASK:
+            elif self._sequence < limit:
                 self._sequence += 1
             else:
                 # This millisecond's sequence space is used up: borrow the next one.
                 self._start_millisecond(now_ms + 1)
-            return (self._last_ms << SEQUENCE_BITS) | self._sequence
+            if self._node is None:
+                return (self._last_ms << SEQUENCE_BITS) | self._sequence
+            return (self._last_ms << SEQUENCE_BITS) | (self._node << NODE_SEQUENCE_BITS) | self._sequence
 
     def _start_millisecond(self, now_ms: int) -> None:
         self._last_ms = now_ms
+        if self._node is not None:
+            self._sequence = 0
+            return
         # Start low in the space, at random, so other processes rarely pick the same ids.
         self._sequence = secrets.randbelow(1 << (SEQUENCE_BITS - 1))
 

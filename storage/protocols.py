@@ -48,6 +48,8 @@ from storage.remote_media import CardStore, RemoteFileStore
 from storage.review import ReviewStore
 from storage.identities import PolicyStore
 from storage.admin import AdminStore
+from storage.metrics import MetricsStore
+from storage.throttle import ThrottleStore
 
 
 class AccountStore(Protocol):
@@ -372,6 +374,12 @@ class Storage(Protocol):
     @property
     def directory(self) -> AccountDirectory: ...
 
+    @property
+    def metrics(self) -> MetricsStore: ...
+
+    @property
+    def throttle(self) -> ThrottleStore: ...
+
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...
@@ -388,6 +396,10 @@ class Storage(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[None]:
         """Make every store call inside the block one atomic unit."""
+        ...
+
+    def exclusive(self) -> AbstractAsyncContextManager[None]:
+        """Hold the instance-wide start-up lock: one process at a time migrates and bootstraps."""
         ...
 
     async def backup(self, destination: Path, progress: Callable[[int, int, int], None] | None = None) -> None:

@@ -180,6 +180,12 @@ class TimelineStore(Protocol):
 
     async def visible_ids(self, viewer_id: int, status_ids: Sequence[int]) -> frozenset[int]: ...
 
+    async def individual_viewers(self, status_ids: Sequence[int]) -> frozenset[int] | None:
+        """Accounts that may see these statuses otherwise than every other local viewer (a superset is
+        fine); None when whether they may be seen at all depends on the viewer. Streams render a status
+        once for everyone else."""
+        ...
+
 
 class NotificationStore(Protocol):
     async def add(

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import backends
+
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
 
 
@@ -19,3 +21,14 @@ def fixtures_dir() -> Path:
     if not FIXTURES.is_dir():
         pytest.fail(f"shared fixtures not found at {FIXTURES}")
     return FIXTURES
+
+
+def pytest_report_header() -> str:
+    return f"storage backend: {backends.BACKEND}"
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases() -> object:
+    yield
+    if backends.on_postgresql():
+        backends.drop_created()

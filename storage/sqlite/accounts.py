@@ -9,7 +9,7 @@ from storage.clock import from_db, to_db, utcnow
 from storage.errors import NotFound
 from storage.ids import IdGenerator, time_of
 from storage.models import Account, AccountStats, AccountKind, NewAccount, NewUser, ProfileChanges, RemoteProfile, Role, User
-from storage.sqlite.database import SqliteDatabase, integrity_error
+from storage.sqlite.database import Database, Row, integrity_error
 
 ACCOUNT_COLUMNS = (
     "id, kind, username, domain, display_name, note, public_note, exposed, locked, avatar_path, header_path, "
@@ -21,7 +21,7 @@ QUALIFIED_ACCOUNT_COLUMNS = ", ".join(f"accounts.{name.strip()}" for name in ACC
 PREFIXED_USER_COLUMNS = ", ".join(f"users.{name.strip()} AS user_{name.strip()}" for name in USER_COLUMNS.split(","))
 
 
-def account_from_row(row: sqlite3.Row) -> Account:
+def account_from_row(row: Row) -> Account:
     return Account(
         id=row["id"],
         kind=AccountKind(row["kind"]),
@@ -50,7 +50,7 @@ def account_from_row(row: sqlite3.Row) -> Account:
     )
 
 
-def user_from_row(row: sqlite3.Row, prefix: str = "") -> User:
+def user_from_row(row: Row, prefix: str = "") -> User:
     return User(
         account_id=row[f"{prefix}account_id"],
         email=row[f"{prefix}email"],
@@ -62,7 +62,7 @@ def user_from_row(row: sqlite3.Row, prefix: str = "") -> User:
 
 
 class SqliteAccountStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 
 from storage.admin import (
@@ -25,7 +24,7 @@ from storage.clock import from_db, to_db, utcnow
 from storage.errors import Conflict
 from storage.ids import IdGenerator
 from storage.models import Page
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 
 ACTION_COLUMNS = "id, actor, action, target_type, target_id, reason, detail, created_at"
 RULE_COLUMNS = "id, domain, kind, private_comment, public_comment, created_by, created_at"
@@ -41,7 +40,7 @@ def _chunks(ids: Sequence[int]) -> Iterator[tuple[str, tuple[int, ...]]]:
         yield ", ".join("?" * len(part)), part
 
 
-def _action(row: sqlite3.Row) -> AdminAction:
+def _action(row: Row) -> AdminAction:
     return AdminAction(
         id=row["id"], actor=row["actor"], action=row["action"], target_type=row["target_type"],
         target_id=row["target_id"], reason=row["reason"], detail=json.loads(row["detail"]),
@@ -49,7 +48,7 @@ def _action(row: sqlite3.Row) -> AdminAction:
     )
 
 
-def _rule(row: sqlite3.Row) -> DomainRule:
+def _rule(row: Row) -> DomainRule:
     return DomainRule(
         id=row["id"], domain=row["domain"], kind=DomainRuleKind(row["kind"]),
         private_comment=row["private_comment"], public_comment=row["public_comment"],
@@ -58,7 +57,7 @@ def _rule(row: sqlite3.Row) -> DomainRule:
 
 
 class SqliteAdminStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 
@@ -85,7 +84,7 @@ class SqliteAdminStore:
         order = "ASC" if page.min_id is not None else "DESC"
         rows = await self._db.fetch_all(
             f"SELECT a.id FROM accounts a LEFT JOIN users u ON u.account_id = a.id"
-            f" WHERE {' AND '.join(clauses) or '1'} ORDER BY a.id {order} LIMIT ?", (*params, page.limit),
+            f" WHERE {' AND '.join(clauses) or '1 = 1'} ORDER BY a.id {order} LIMIT ?", (*params, page.limit),
         )
         return sorted((row[0] for row in rows), reverse=True)
 
@@ -105,7 +104,7 @@ class SqliteAdminStore:
         self, *, target_type: str | None = None, target_id: str | None = None, action: str | None = None,
         limit: int = 100,
     ) -> Sequence[AdminAction]:
-        clauses, params = ["1"], []
+        clauses, params = ["1 = 1"], []
         for column, value in (("target_type", target_type), ("target_id", target_id), ("action", action)):
             if value is not None:
                 clauses.append(f"{column} = ?")

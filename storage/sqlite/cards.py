@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from storage.clock import from_db, to_db
 from storage.ids import IdGenerator
 from storage.remote_media import CardFetch, CardFetchState, NewPreviewCard, PreviewCard
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 
 CARD_COLUMNS = (
     "id, url, title, description, type, author_name, author_url, provider_name, provider_url, html, width, height,"
@@ -18,7 +17,7 @@ CARD_COLUMNS = (
 FETCH_COLUMNS = "status_id, url, state, attempts, next_attempt_at, last_error"
 
 
-def card_from_row(row: sqlite3.Row) -> PreviewCard:
+def card_from_row(row: Row) -> PreviewCard:
     return PreviewCard(
         id=row["id"], url=row["url"], title=row["title"], description=row["description"], type=row["type"],
         author_name=row["author_name"], author_url=row["author_url"], provider_name=row["provider_name"],
@@ -28,7 +27,7 @@ def card_from_row(row: sqlite3.Row) -> PreviewCard:
     )
 
 
-def fetch_from_row(row: sqlite3.Row) -> CardFetch:
+def fetch_from_row(row: Row) -> CardFetch:
     return CardFetch(
         status_id=row["status_id"], url=row["url"], state=CardFetchState(row["state"]), attempts=row["attempts"],
         next_attempt_at=from_db(row["next_attempt_at"]), last_error=row["last_error"],
@@ -36,7 +35,7 @@ def fetch_from_row(row: sqlite3.Row) -> CardFetch:
 
 
 class SqliteCardStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 
@@ -60,8 +59,8 @@ class SqliteCardStore:
             cursor = await connection.execute(
                 "UPDATE card_fetches SET locked_until = ?, attempts = attempts + 1 WHERE status_id IN"
                 " (SELECT status_id FROM card_fetches WHERE state = 'pending' AND next_attempt_at <= ?"
-                " AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_attempt_at LIMIT ?)"
-                f" RETURNING {FETCH_COLUMNS}",
+                " AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_attempt_at LIMIT ?"
+                f" {self._db.dialect.skip_locked}) RETURNING {FETCH_COLUMNS}",
                 (to_db(lease_until), stamp, stamp, limit),
             )
             rows = list(await cursor.fetchall())

@@ -8,7 +8,7 @@ from typing import Any
 
 from storage.curation import Conversation
 from storage.models import Page
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database
 from storage.sqlite.paging import named_page_clause, newest_first
 from storage.sqlite.timelines import NOT_BLOCKED, VISIBLE
 
@@ -22,7 +22,7 @@ GROUPED = f"""SELECT s.thread_id AS thread_id, max(s.id) AS last_id,
 
 
 class SqliteConversationStore:
-    def __init__(self, database: SqliteDatabase) -> None:
+    def __init__(self, database: Database) -> None:
         self._db = database
 
     async def listed(self, account_id: int, page: Page) -> Sequence[Conversation]:
@@ -31,7 +31,7 @@ class SqliteConversationStore:
         return await self._conversations(account_id, rows, page)
 
     async def get(self, account_id: int, thread_id: int) -> Conversation | None:
-        rows = await self._grouped(account_id, thread_id, "1", {}, "")
+        rows = await self._grouped(account_id, thread_id, "1 = 1", {}, "")
         found = await self._conversations(account_id, rows, None)
         return found[0] if found else None
 
@@ -88,15 +88,17 @@ class SqliteConversationStore:
     async def mark_read(self, account_id: int, thread_id: int, up_to: int) -> None:
         await self._db.execute(
             "INSERT INTO conversation_marks (account_id, thread_id, read_up_to) VALUES (?, ?, ?)"
-            " ON CONFLICT (account_id, thread_id) DO UPDATE SET read_up_to = max(read_up_to, excluded.read_up_to)",
+            " ON CONFLICT (account_id, thread_id) DO UPDATE SET read_up_to = "
+            + self._db.dialect.larger("conversation_marks.read_up_to", "excluded.read_up_to"),
             (account_id, thread_id, up_to),
         )
 
     async def remove(self, account_id: int, thread_id: int, up_to: int) -> None:
+        larger = self._db.dialect.larger
         await self._db.execute(
             "INSERT INTO conversation_marks (account_id, thread_id, read_up_to, removed_up_to) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (account_id, thread_id) DO UPDATE SET"
-            " removed_up_to = max(removed_up_to, excluded.removed_up_to),"
-            " read_up_to = max(read_up_to, excluded.read_up_to)",
+            f" removed_up_to = {larger('conversation_marks.removed_up_to', 'excluded.removed_up_to')},"
+            f" read_up_to = {larger('conversation_marks.read_up_to', 'excluded.read_up_to')}",
             (account_id, thread_id, up_to, up_to),
         )

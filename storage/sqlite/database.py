@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
 from storage.errors import Conflict, StorageError
+from storage.sqlite.dialect import SQLITE, Dialect
 
 Params = Iterable[Any] | Mapping[str, Any]
 PRAGMAS = (
@@ -28,7 +29,41 @@ PRAGMAS = (
 )
 
 
+class Row(Protocol):
+    """A result row, by position or by column name (``sqlite3.Row`` and the PostgreSQL row both are)."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+
+    def keys(self) -> list[str]: ...
+
+
+class Database(Protocol):
+    """What the stores need of a database; SQLite's and PostgreSQL's both provide it.
+
+    Connections given by ``write()`` and ``read()`` offer aiosqlite's
+    ``execute`` / ``executemany`` / ``execute_fetchall``.
+    """
+
+    dialect: Dialect
+
+    def write(self) -> AbstractAsyncContextManager[Any]: ...
+
+    def read(self) -> AbstractAsyncContextManager[Any]: ...
+
+    def in_transaction(self) -> bool: ...
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Any: ...
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Any]: ...
+
+    async def execute_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> int: ...
+
+    async def execute(self, sql: str, params: Params = ()) -> int: ...
+
+
 class SqliteDatabase:
+    dialect: Dialect = SQLITE
+
     def __init__(self, path: str, readers: int = 4) -> None:
         self.path = path
         self._reader_count = readers

@@ -8,7 +8,6 @@ can never lock the same row. (PostgreSQL gets the same guarantee from
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -25,7 +24,7 @@ from storage.deliveries import (
 from storage.ids import IdGenerator
 from storage.protocols import DomainChange
 from storage.sqlite.leases import completion_params, completion_sql
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 
 COLUMNS = (
     "id, activity_uri, object_uri, actor_account_id, inbox_url, host, payload, state, attempts, next_attempt_at, "
@@ -34,6 +33,9 @@ COLUMNS = (
 DOMAIN_COLUMNS = (
     "host, consecutive_failures, failure_days, first_failure_at, last_failure_at, last_success_at, unavailable, "
     "circuit_open_until"
+)
+DOMAIN_UPDATES = ", ".join(
+    f"{column.strip()} = excluded.{column.strip()}" for column in DOMAIN_COLUMNS.split(",")[1:]
 )
 # Rank only a bounded window of the earliest due rows, so a huge backlog does
 # not make every claim sort the whole table.
@@ -48,9 +50,9 @@ WHERE id IN (
         FROM (
             SELECT id, host, next_attempt_at FROM deliveries
             WHERE state = 'pending' AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)
-            ORDER BY next_attempt_at, id LIMIT ?
-        )
-    )
+            ORDER BY next_attempt_at, id LIMIT ? {{skip_locked}}
+        ) AS due
+    ) AS ranked
     WHERE host_rank <= ? ORDER BY next_attempt_at, id LIMIT ?
 )
 RETURNING {COLUMNS}
@@ -67,7 +69,7 @@ def _db_time(moment: datetime | None) -> str | None:
     return to_db(moment) if moment is not None else None
 
 
-def delivery_from_row(row: sqlite3.Row) -> Delivery:
+def delivery_from_row(row: Row) -> Delivery:
     return Delivery(
         id=row["id"],
         activity_uri=row["activity_uri"],
@@ -89,7 +91,7 @@ def delivery_from_row(row: sqlite3.Row) -> Delivery:
     )
 
 
-def domain_from_row(row: sqlite3.Row) -> DomainHealth:
+def domain_from_row(row: Row) -> DomainHealth:
     return DomainHealth(
         host=row["host"],
         consecutive_failures=row["consecutive_failures"],
@@ -122,7 +124,7 @@ def _placeholders(count: int) -> str:
 
 
 class SqliteDeliveryStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 
@@ -145,7 +147,8 @@ class SqliteDeliveryStore:
         moment = to_db(now)
         params = (to_db(lease_until), worker_id, moment, moment, limit * CANDIDATE_FACTOR, per_host_limit, limit)
         async with self._db.write() as connection:
-            async with connection.execute(CLAIM_SQL, params) as cursor:
+            claim = CLAIM_SQL.replace("{skip_locked}", self._db.dialect.skip_locked)
+            async with connection.execute(claim, params) as cursor:
                 rows = await cursor.fetchall()
         claimed = [delivery_from_row(row) for row in rows]
         return sorted(claimed, key=lambda delivery: (delivery.next_attempt_at, delivery.id))
@@ -171,14 +174,16 @@ class SqliteDeliveryStore:
         )
         return [row["inbox_url"] for row in rows]
 
-    async def domains(self, hosts: Iterable[str]) -> Mapping[str, DomainHealth]:
+    async def domains(self, hosts: Iterable[str], *, lock: bool = False) -> Mapping[str, DomainHealth]:
         wanted = sorted(set(hosts))
         found: dict[str, DomainHealth] = {}
+        locking = f" ORDER BY host {self._db.dialect.for_update}" if lock else ""
         # Chunked to stay under SQLite's bound-parameter limit.
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             rows = await self._db.fetch_all(
-                f"SELECT {DOMAIN_COLUMNS} FROM delivery_domains WHERE host IN ({_placeholders(len(chunk))})", chunk
+                f"SELECT {DOMAIN_COLUMNS} FROM delivery_domains WHERE host IN ({_placeholders(len(chunk))}){locking}",
+                chunk,
             )
             found.update((row["host"], domain_from_row(row)) for row in rows)
         return found
@@ -186,14 +191,18 @@ class SqliteDeliveryStore:
     async def update_domains(self, changes: Mapping[str, DomainChange]) -> Mapping[str, DomainHealth]:
         if not changes:
             return {}
+        hosts = sorted(changes)
         async with self._db.write() as connection:
-            current = await self.domains(changes)
-            updated = {
-                host: replace(change(current.get(host) or DomainHealth(host)), host=host)
-                for host, change in changes.items()
-            }
+            # Every worker locks the hosts' rows in one order (by host), so concurrent workers queue
+            # rather than deadlock, and each reads what the one before it wrote: no update is lost.
             await connection.executemany(
-                f"INSERT OR REPLACE INTO delivery_domains ({DOMAIN_COLUMNS}) VALUES ({_placeholders(8)})",
+                "INSERT INTO delivery_domains (host) VALUES (?) ON CONFLICT (host) DO NOTHING", [(h,) for h in hosts]
+            )
+            current = await self.domains(hosts, lock=True)
+            updated = {host: replace(changes[host](current.get(host) or DomainHealth(host)), host=host) for host in hosts}
+            await connection.executemany(
+                f"INSERT INTO delivery_domains ({DOMAIN_COLUMNS}) VALUES ({_placeholders(8)})"
+                f" ON CONFLICT (host) DO UPDATE SET {DOMAIN_UPDATES}",
                 [_domain_params(health) for health in updated.values()],
             )
         return updated
@@ -204,8 +213,8 @@ class SqliteDeliveryStore:
     async def counts_by_host(self, limit: int = 100) -> Sequence[HostDeliveryCounts]:
         rows = await self._db.fetch_all(
             "SELECT host,"
-            " SUM(state = 'pending') AS pending, SUM(state = 'done') AS done, SUM(state = 'failed') AS failed,"
-            " SUM(state = 'gone') AS gone, SUM(state = 'expired') AS expired"
+            " SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS pending, SUM(CASE WHEN state = 'done' THEN 1 ELSE 0 END) AS done, SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) AS failed,"
+            " SUM(CASE WHEN state = 'gone' THEN 1 ELSE 0 END) AS gone, SUM(CASE WHEN state = 'expired' THEN 1 ELSE 0 END) AS expired"
             " FROM deliveries GROUP BY host ORDER BY pending DESC, host LIMIT ?",
             (limit,),
         )

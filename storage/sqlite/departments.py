@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from storage.clock import from_db, to_db, utcnow
 from storage.models import Membership, MemberRole
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 
 MEMBER_COLUMNS = "department_id, account_id, role, created_at"
 
 
-def membership_from_row(row: sqlite3.Row) -> Membership:
+def membership_from_row(row: Row) -> Membership:
     return Membership(
         department_id=row["department_id"],
         account_id=row["account_id"],
@@ -22,7 +21,7 @@ def membership_from_row(row: sqlite3.Row) -> Membership:
 
 
 class SqliteDepartmentStore:
-    def __init__(self, database: SqliteDatabase) -> None:
+    def __init__(self, database: Database) -> None:
         self._db = database
 
     async def set_member(self, department_id: int, account_id: int, role: MemberRole) -> Membership:

@@ -9,7 +9,7 @@ from storage.clock import to_db, utcnow
 from storage.models import Account, Page
 from storage.profiles import RelationshipFacts
 from storage.sqlite.accounts import QUALIFIED_ACCOUNT_COLUMNS, account_from_row
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database
 from storage.sqlite.paging import newest_first, page_clause
 
 
@@ -23,7 +23,7 @@ def _marks(ids: Sequence[int]) -> str:
 
 
 class SqliteAccountDirectory:
-    def __init__(self, database: SqliteDatabase) -> None:
+    def __init__(self, database: Database) -> None:
         self._db = database
 
     async def search(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -12,22 +11,22 @@ from storage.clock import from_db, to_db, utcnow
 from storage.curation import Filter, FilterAction, FilterFields, FilterKeyword, FilterStatus, KeywordEdit
 from storage.errors import NotFound
 from storage.ids import IdGenerator
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 from storage.sqlite.statuses import marks
 
 FILTER_COLUMNS = "f.id, f.account_id, f.title, f.context, f.filter_action, f.expires_at"
 
 
-def _keyword(row: sqlite3.Row) -> FilterKeyword:
+def _keyword(row: Row) -> FilterKeyword:
     return FilterKeyword(row["id"], row["filter_id"], row["keyword"], bool(row["whole_word"]))
 
 
-def _status(row: sqlite3.Row) -> FilterStatus:
+def _status(row: Row) -> FilterStatus:
     return FilterStatus(row["id"], row["filter_id"], row["status_id"])
 
 
 class SqliteFilterStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 
@@ -55,8 +54,9 @@ class SqliteFilterStore:
     async def active(self, account_id: int, context: str, now: datetime) -> Sequence[Filter]:
         return await self._load(
             "f.account_id = ? AND (f.expires_at IS NULL OR f.expires_at > ?)"
-            " AND EXISTS (SELECT 1 FROM json_each(f.context) c WHERE c.value = ?)",
-            (account_id, to_db(now), context),
+            # context is a JSON array of fixed context names, so a quoted name matches one element exactly.
+            " AND f.context LIKE ?",
+            (account_id, to_db(now), f'%"{context}"%'),
         )
 
     async def _load(self, where: str, params: Sequence[object]) -> list[Filter]:

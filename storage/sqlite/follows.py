@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from storage.clock import from_db, to_db, utcnow
 from storage.ids import IdGenerator
 from storage.models import Account, Follow, FollowState, Page
 from storage.sqlite.accounts import QUALIFIED_ACCOUNT_COLUMNS, account_from_row
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 from storage.sqlite.paging import newest_first, page_clause
 
 FOLLOW_COLUMNS = "id, account_id, target_account_id, state, uri, show_reblogs, notify, created_at"
 
 
-def follow_from_row(row: sqlite3.Row) -> Follow:
+def follow_from_row(row: Row) -> Follow:
     return Follow(
         id=row["id"],
         account_id=row["account_id"],
@@ -29,7 +28,7 @@ def follow_from_row(row: sqlite3.Row) -> Follow:
 
 
 class SqliteFollowStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 

@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 
 from storage.clock import from_db, to_db, utcnow
 from storage.identities import POSTED_AS_ACTION, AutoPublishPolicy, DepartmentTimeline, PolicyChange, PostedAs
 from storage.ids import IdGenerator
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 
 POLICY_COLUMNS = "id, account_id, enabled, set_by, reason, created_at, updated_at"
 CHANGE_COLUMNS = "id, account_id, setting, value, actor, reason, created_at"
 AUTO_PUBLISH = "auto_publish"
 
 
-def policy_from_row(row: sqlite3.Row) -> AutoPublishPolicy:
+def policy_from_row(row: Row) -> AutoPublishPolicy:
     return AutoPublishPolicy(
         id=row["id"], account_id=row["account_id"], enabled=bool(row["enabled"]), set_by=row["set_by"],
         reason=row["reason"], created_at=from_db(row["created_at"]), updated_at=from_db(row["updated_at"]),
     )
 
 
-def change_from_row(row: sqlite3.Row) -> PolicyChange:
+def change_from_row(row: Row) -> PolicyChange:
     return PolicyChange(
         id=row["id"], account_id=row["account_id"], setting=row["setting"], value=row["value"], actor=row["actor"],
         reason=row["reason"], created_at=from_db(row["created_at"]),
@@ -31,7 +30,7 @@ def change_from_row(row: sqlite3.Row) -> PolicyChange:
 
 
 class SqlitePolicyStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import timedelta
 
 from storage.clock import from_db, to_db, utcnow
 from storage.ids import IdGenerator
 from storage.models import InboxItem, InboxState, NewInboxItem
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 
 INBOX_COLUMNS = (
     "id, dedupe_key, activity_id, activity_type, actor_uri, key_id, recipient_id, body, state, attempts,"
@@ -20,7 +19,7 @@ INBOX_COLUMNS = (
 )
 
 
-def inbox_item_from_row(row: sqlite3.Row) -> InboxItem:
+def inbox_item_from_row(row: Row) -> InboxItem:
     return InboxItem(
         id=row["id"],
         dedupe_key=row["dedupe_key"],
@@ -50,7 +49,7 @@ class SqliteInboxStore:
     commits instead of one each.
     """
 
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
         self._queued: list[tuple[int, NewInboxItem, asyncio.Future[InboxItem | None]]] = []
@@ -97,7 +96,7 @@ class SqliteInboxStore:
             )
             ids = [item_id for item_id, _ in items]
             rows = await connection.execute_fetchall(
-                f"SELECT {INBOX_COLUMNS} FROM inbox_items WHERE id IN (SELECT value FROM json_each(?))",
+                f"SELECT {INBOX_COLUMNS} FROM inbox_items WHERE id IN {self._db.dialect.elements()}",
                 (json.dumps(ids),),
             )
         return {row["dedupe_key"]: inbox_item_from_row(row) for row in rows}
@@ -119,7 +118,8 @@ class SqliteInboxStore:
             cursor = await connection.execute(
                 f"UPDATE inbox_items SET locked_until = ?, attempts = attempts + 1, updated_at = ?"
                 f" WHERE id IN (SELECT id FROM inbox_items WHERE state = 'pending' AND next_attempt <= ?"
-                f" AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_attempt, id LIMIT ?)"
+                f" AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_attempt, id LIMIT ?"
+                f" {self._db.dialect.skip_locked})"
                 f" RETURNING {INBOX_COLUMNS}",
                 (to_db(now + timedelta(seconds=lease_seconds)), stamp, stamp, stamp, limit),
             )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database
 
 
 class SqliteInstanceStore:
-    def __init__(self, database: SqliteDatabase) -> None:
+    def __init__(self, database: Database) -> None:
         self._db = database
 
     async def get_meta(self, key: str) -> str | None:

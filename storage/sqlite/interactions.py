@@ -8,7 +8,7 @@ from storage.clock import to_db, utcnow
 from storage.ids import IdGenerator
 from storage.models import Account, Page, ViewerFlags
 from storage.sqlite.accounts import QUALIFIED_ACCOUNT_COLUMNS, account_from_row
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database
 from storage.sqlite.paging import newest_first, page_clause
 from storage.sqlite.statuses import marks
 
@@ -16,7 +16,7 @@ TABLES = {"favourite": "favourites", "bookmark": "bookmarks", "pin": "status_pin
 
 
 class SqliteInteractionStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 

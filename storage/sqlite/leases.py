@@ -39,9 +39,9 @@ UPDATE {table} SET
     state = ?,
     attempts = attempts + ?,
     next_attempt_at = COALESCE(?, next_attempt_at),
-    last_status = CASE WHEN ? THEN ? ELSE last_status END,
-    last_error = CASE WHEN ? THEN ? ELSE last_error END,
-    last_attempt_at = CASE WHEN ? THEN ? ELSE last_attempt_at END,
+    last_status = CASE WHEN ? = 1 THEN ? ELSE last_status END,
+    last_error = CASE WHEN ? = 1 THEN ? ELSE last_error END,
+    last_attempt_at = CASE WHEN ? = 1 THEN ? ELSE last_attempt_at END,
     finished_at = ?,
     locked_until = NULL,
     locked_by = NULL

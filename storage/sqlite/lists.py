@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from storage.clock import to_db, utcnow
@@ -11,7 +10,7 @@ from storage.errors import NotFound
 from storage.ids import IdGenerator
 from storage.models import Account, Page
 from storage.sqlite.accounts import QUALIFIED_ACCOUNT_COLUMNS, account_from_row
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 from storage.sqlite.paging import named_page_clause, newest_first, page_clause
 from storage.sqlite.statuses import marks
 from storage.sqlite.timelines import NOT_BLOCKED, VISIBLE
@@ -37,7 +36,7 @@ REPLIES_ADMITTED = """(
 SHOWN_IN_LIST = " AND ".join(("s.deleted_at IS NULL", OWNER_SEES, OWNER_NOT_BLOCKED, OWNER_NOT_MUTED, REPLIES_ADMITTED))
 
 
-def list_from_row(row: sqlite3.Row) -> AccountList:
+def list_from_row(row: Row) -> AccountList:
     return AccountList(
         id=row["id"], account_id=row["account_id"], title=row["title"],
         replies_policy=RepliesPolicy(row["replies_policy"]), exclusive=bool(row["exclusive"]),
@@ -45,7 +44,7 @@ def list_from_row(row: sqlite3.Row) -> AccountList:
 
 
 class SqliteListStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 
@@ -113,7 +112,7 @@ class SqliteListStore:
         )
 
     async def members(self, list_id: int, page: Page | None) -> Sequence[tuple[int, Account]]:
-        where, params, order = page_clause("la.id", page) if page else ("1", [], "ORDER BY la.id DESC")
+        where, params, order = page_clause("la.id", page) if page else ("1 = 1", [], "ORDER BY la.id DESC")
         rows = await self._db.fetch_all(
             f"SELECT la.id AS membership_id, {QUALIFIED_ACCOUNT_COLUMNS} FROM list_accounts la"
             f" JOIN accounts ON accounts.id = la.account_id WHERE la.list_id = ? AND {where} {order}",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
@@ -11,7 +10,7 @@ from storage.clock import from_db, to_db, utcnow
 from storage.errors import NotFound
 from storage.ids import IdGenerator
 from storage.media import MediaAttachment, NewMedia
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 
 COLUMNS = (
     "id, account_id, status_id, scheduled_status_id, position, type, capability_token, public_token, file_name,"
@@ -25,7 +24,7 @@ FREE = (
 )
 
 
-def media_from_row(row: sqlite3.Row) -> MediaAttachment:
+def media_from_row(row: Row) -> MediaAttachment:
     return MediaAttachment(
         id=row["id"], account_id=row["account_id"], status_id=row["status_id"],
         scheduled_status_id=row["scheduled_status_id"], position=row["position"], type=row["type"],
@@ -42,7 +41,7 @@ def _marks(values: Sequence[object]) -> str:
 
 
 class SqliteMediaStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 

@@ -20,8 +20,8 @@ class Migration:
     sql: str
 
 
-def available_migrations() -> list[Migration]:
-    folder = resources.files("storage.sqlite.migrations")
+def available_migrations(package: str = "storage.sqlite.migrations") -> list[Migration]:
+    folder = resources.files(package)
     found = []
     for entry in folder.iterdir():
         match = MIGRATION_NAME.match(entry.name)

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 
 from storage.clock import from_db, to_db, utcnow
 from storage.ids import IdGenerator
 from storage.models import NewReport, RemoteBlock, Report
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 
 REPORT_COLUMNS = (
     "id, activity_id, reporter_uri, reporter_id, comment, target_account_ids, target_object_uris, state, received_at"
 )
 
 
-def report_from_row(row: sqlite3.Row) -> Report:
+def report_from_row(row: Row) -> Report:
     return Report(
         id=row["id"],
         reporter_uri=row["reporter_uri"],
@@ -31,7 +30,7 @@ def report_from_row(row: sqlite3.Row) -> Report:
 
 
 class SqliteModerationStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 

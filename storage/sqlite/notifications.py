@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from storage.clock import from_db, to_db, utcnow
 from storage.ids import IdGenerator
 from storage.models import Notification, Page
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 from storage.sqlite.paging import newest_first, page_clause
 
 COLUMNS = "id, account_id, from_account_id, type, status_id, created_at"
 
 
-def notification_from_row(row: sqlite3.Row) -> Notification:
+def notification_from_row(row: Row) -> Notification:
     return Notification(
         id=row["id"], account_id=row["account_id"], from_account_id=row["from_account_id"], type=row["type"],
         status_id=row["status_id"], created_at=from_db(row["created_at"]),
@@ -22,7 +21,7 @@ def notification_from_row(row: sqlite3.Row) -> Notification:
 
 
 class SqliteNotificationStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 
@@ -77,7 +76,7 @@ class SqliteNotificationStore:
 
     async def count_after(self, account_id: int, after_id: int, *, limit: int = 1000) -> int:
         row = await self._db.fetch_one(
-            "SELECT count(*) FROM (SELECT 1 FROM notifications WHERE account_id = ? AND id > ? LIMIT ?)",
+            "SELECT count(*) FROM (SELECT 1 FROM notifications WHERE account_id = ? AND id > ? LIMIT ?) AS recent",
             (account_id, after_id, limit),
         )
         return int(row[0]) if row else 0

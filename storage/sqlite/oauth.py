@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 
 from storage.clock import from_db, to_db, utcnow
 from storage.ids import IdGenerator
 from storage.models import AccessToken, AuthorizationCode, NewApplication, NewAuthorizationCode, OAuthApplication
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 from storage.sqlite.tokens import TOKEN_COLUMNS, token_from_row
 
 APPLICATION_COLUMNS = "id, name, website, redirect_uris, scopes, client_id, client_secret, created_at"
@@ -17,7 +16,7 @@ CODE_COLUMNS = (
 )
 
 
-def application_from_row(row: sqlite3.Row) -> OAuthApplication:
+def application_from_row(row: Row) -> OAuthApplication:
     return OAuthApplication(
         id=row["id"],
         name=row["name"],
@@ -30,7 +29,7 @@ def application_from_row(row: sqlite3.Row) -> OAuthApplication:
     )
 
 
-def code_from_row(row: sqlite3.Row) -> AuthorizationCode:
+def code_from_row(row: Row) -> AuthorizationCode:
     return AuthorizationCode(
         id=row["id"],
         application_id=row["application_id"],
@@ -47,7 +46,7 @@ def code_from_row(row: sqlite3.Row) -> AuthorizationCode:
 
 
 class SqliteOAuthStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 

@@ -29,7 +29,7 @@ def named_page_clause(column: str, page: Page) -> tuple[str, dict[str, Any], str
         conditions.append(f"{column} > :page_lower")
         params["page_lower"] = lower
     order = "ASC" if page.min_id is not None else "DESC"
-    return (" AND ".join(conditions) or "1"), params, f"ORDER BY {column} {order} LIMIT {int(page.limit)}"
+    return (" AND ".join(conditions) or "1 = 1"), params, f"ORDER BY {column} {order} LIMIT {int(page.limit)}"
 
 
 def newest_first(ids: list[int], page: Page) -> list[int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -12,12 +11,12 @@ from storage.clock import from_db, to_db, utcnow
 from storage.errors import Conflict
 from storage.ids import IdGenerator
 from storage.media import NewPoll, Poll, PollTally
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 
 COLUMNS = "id, status_id, options, multiple, hide_totals, expires_at, closed_at, created_at"
 
 
-def poll_from_row(row: sqlite3.Row) -> Poll:
+def poll_from_row(row: Row) -> Poll:
     return Poll(
         id=row["id"], status_id=row["status_id"], options=tuple(json.loads(row["options"])),
         multiple=bool(row["multiple"]), hide_totals=bool(row["hide_totals"]),
@@ -31,7 +30,7 @@ def _marks(values: Sequence[object]) -> str:
 
 
 class SqlitePollStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 
@@ -64,7 +63,8 @@ class SqlitePollStore:
             return {}
         holes = _marks(poll_ids)
         sizes = await self._db.fetch_all(
-            f"SELECT id, json_array_length(options) AS n FROM polls WHERE id IN ({holes})", list(poll_ids)
+            f"SELECT id, {self._db.dialect.array_length('options')} AS n FROM polls WHERE id IN ({holes})",
+            list(poll_ids),
         )
         votes = {row["id"]: [0] * int(row["n"]) for row in sizes}
         for row in await self._db.fetch_all(

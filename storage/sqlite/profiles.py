@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,7 +17,7 @@ from storage.profiles import (
     ProfileField,
     SettingsChanges,
 )
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 
 SETTINGS_COLUMNS = (
     "account_id, bot, discoverable, hide_collections, fields, default_visibility, default_sensitive,"
@@ -31,7 +30,7 @@ _SIMPLE = {
 }  # fmt: skip
 
 
-def _profile(row: sqlite3.Row) -> AccountProfile:
+def _profile(row: Row) -> AccountProfile:
     fields = tuple(ProfileField(str(f["name"]), str(f["value"])) for f in json.loads(row["fields"]))
     return AccountProfile(
         bot=bool(row["bot"]), discoverable=bool(row["discoverable"]),
@@ -39,7 +38,7 @@ def _profile(row: sqlite3.Row) -> AccountProfile:
     )
 
 
-def _preferences(row: sqlite3.Row) -> Preferences:
+def _preferences(row: Row) -> Preferences:
     return Preferences(
         visibility=Visibility(row["default_visibility"]), sensitive=bool(row["default_sensitive"]),
         language=row["default_language"], expand_media=ExpandMedia(row["expand_media"]),
@@ -61,13 +60,14 @@ def _assignments(changes: SettingsChanges) -> dict[str, Any]:
 
 
 class SqliteProfileStore:
-    def __init__(self, database: SqliteDatabase) -> None:
+    def __init__(self, database: Database) -> None:
         self._db = database
 
-    async def _row(self, account_id: int) -> sqlite3.Row | None:
-        return await self._db.fetch_one(
+    async def _row(self, account_id: int) -> Row | None:
+        row: Row | None = await self._db.fetch_one(
             f"SELECT {SETTINGS_COLUMNS} FROM account_settings WHERE account_id = ?", (account_id,)
         )
+        return row
 
     async def get(self, account_id: int) -> AccountProfile:
         row = await self._row(account_id)
@@ -108,7 +108,7 @@ class SqliteProfileStore:
 
 
 class SqliteMarkerStore:
-    def __init__(self, database: SqliteDatabase) -> None:
+    def __init__(self, database: Database) -> None:
         self._db = database
 
     async def get(self, account_id: int, timelines: Sequence[MarkerTimeline]) -> Mapping[MarkerTimeline, Marker]:
@@ -136,7 +136,7 @@ class SqliteMarkerStore:
         return found[timeline]
 
 
-def _marker(row: sqlite3.Row) -> Marker:
+def _marker(row: Row) -> Marker:
     return Marker(
         timeline=MarkerTimeline(row["timeline"]), last_read_id=int(row["last_read_id"]), version=int(row["version"]),
         updated_at=from_db(row["updated_at"]),

@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from storage.clock import from_db, to_db, utcnow
 from storage.ids import IdGenerator
 from storage.models import PublicationRecord
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database
 
 COLUMNS = "id, status_id, from_state, to_state, epoch, actor, reason, announcers, created_at"
 
 
 class SqlitePublicationStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 

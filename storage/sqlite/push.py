@@ -8,7 +8,6 @@ never pushed to again.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -23,7 +22,7 @@ from storage.push import (
     PushSubscription,
 )
 from storage.sqlite.leases import completion_params, completion_sql
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 
 SUBSCRIPTION_COLUMNS = (
     "s.id, s.access_token_id, s.account_id, s.endpoint, s.p256dh, s.auth, s.alerts, s.policy, s.standard,"
@@ -42,7 +41,7 @@ UPDATE push_deliveries SET locked_until = ?, locked_by = ?
 WHERE id IN (
     SELECT id FROM push_deliveries
     WHERE state = 'pending' AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)
-    ORDER BY next_attempt_at, id LIMIT ?
+    ORDER BY next_attempt_at, id LIMIT ? {{skip_locked}}
 )
 RETURNING {DELIVERY_COLUMNS}
 """
@@ -50,7 +49,7 @@ RETURNING {DELIVERY_COLUMNS}
 COMPLETE_SQL = completion_sql("push_deliveries")
 
 
-def subscription_from_row(row: sqlite3.Row) -> PushSubscription:
+def subscription_from_row(row: Row) -> PushSubscription:
     return PushSubscription(
         id=row["id"],
         access_token_id=row["access_token_id"],
@@ -66,7 +65,7 @@ def subscription_from_row(row: sqlite3.Row) -> PushSubscription:
     )
 
 
-def delivery_from_row(row: sqlite3.Row) -> PushDelivery:
+def delivery_from_row(row: Row) -> PushDelivery:
     return PushDelivery(
         id=row["id"],
         subscription_id=row["subscription_id"],
@@ -87,7 +86,7 @@ def _alerts_json(alerts: frozenset[str]) -> str:
 
 
 class SqlitePushStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 
@@ -154,7 +153,8 @@ class SqlitePushStore:
     async def claim(self, worker_id: str, now: datetime, lease_until: datetime, limit: int) -> Sequence[PushDelivery]:
         moment = to_db(now)
         async with self._db.write() as connection:
-            async with connection.execute(CLAIM_SQL, (to_db(lease_until), worker_id, moment, moment, limit)) as cursor:
+            claim = CLAIM_SQL.replace("{skip_locked}", self._db.dialect.skip_locked)
+            async with connection.execute(claim, (to_db(lease_until), worker_id, moment, moment, limit)) as cursor:
                 rows = await cursor.fetchall()
         return sorted((delivery_from_row(row) for row in rows), key=lambda d: (d.next_attempt_at, d.id))
 

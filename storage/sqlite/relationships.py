@@ -9,12 +9,12 @@ from storage.clock import to_db, utcnow
 from storage.ids import IdGenerator
 from storage.models import Account, Page
 from storage.sqlite.accounts import QUALIFIED_ACCOUNT_COLUMNS, account_from_row
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database
 from storage.sqlite.paging import newest_first, page_clause
 
 
 class SqliteRelationshipStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -11,7 +10,7 @@ from storage.clock import from_db, to_db, utcnow
 from storage.ids import IdGenerator
 from storage.media import MediaAttachment
 from storage.remote_media import CachedFile, NewRemoteAttachment, RemoteFile, RemoteFileState
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 from storage.sqlite.media import COLUMNS as MEDIA_COLUMNS
 from storage.sqlite.media import media_from_row
 
@@ -26,7 +25,7 @@ def _optional_time(value: str | None) -> datetime | None:
     return from_db(value) if value else None
 
 
-def file_from_row(row: sqlite3.Row) -> RemoteFile:
+def file_from_row(row: Row) -> RemoteFile:
     return RemoteFile(
         token=row["token"], kind=row["kind"], url=row["url"], host=row["host"], state=RemoteFileState(row["state"]),
         attempts=row["attempts"], next_attempt_at=from_db(row["next_attempt_at"]),
@@ -42,7 +41,7 @@ def _marks(values: Sequence[object]) -> str:
 
 
 class SqliteRemoteFileStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 
@@ -106,13 +105,13 @@ class SqliteRemoteFileStore:
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> Sequence[RemoteFile]:
         rows = await self._update_returning(
             f"UPDATE remote_files SET locked_until = :until, attempts = attempts + 1 WHERE token IN"
-            f" (SELECT token FROM remote_files WHERE {DUE} ORDER BY next_attempt_at LIMIT :limit)"
-            f" RETURNING {COLUMNS}",
+            f" (SELECT token FROM remote_files WHERE {DUE} ORDER BY next_attempt_at LIMIT :limit"
+            f" {self._db.dialect.skip_locked}) RETURNING {COLUMNS}",
             {"until": to_db(lease_until), "now": to_db(now), "limit": limit},
         )
         return sorted((file_from_row(row) for row in rows), key=lambda f: f.next_attempt_at)
 
-    async def _update_returning(self, sql: str, params: Mapping[str, object]) -> list[sqlite3.Row]:
+    async def _update_returning(self, sql: str, params: Mapping[str, object]) -> list[Row]:
         async with self._db.write() as connection:
             cursor = await connection.execute(sql, params)
             rows = list(await cursor.fetchall())

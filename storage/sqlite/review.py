@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -16,7 +15,7 @@ from storage.review import (
     AdminStatusFilter, AuditEntry, AuditFilter, Decision, NewAuditEntry, NewReviewItem, ReviewItem, ReviewKind,
     ReviewState,
 )
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 from storage.sqlite.paging import newest_first, page_clause
 
 ITEM_COLUMNS = ("id, status_id, kind, state, edit_id, nominated_by, announcers, scheduled_at, decided_by, decided_at,"
@@ -35,7 +34,7 @@ def _optional_time(raw: str | None) -> datetime | None:
     return from_db(raw) if raw else None
 
 
-def item_from_row(row: sqlite3.Row) -> ReviewItem:
+def item_from_row(row: Row) -> ReviewItem:
     return ReviewItem(
         id=row["id"], status_id=row["status_id"], kind=ReviewKind(row["kind"]), state=ReviewState(row["state"]),
         edit_id=row["edit_id"], nominated_by=row["nominated_by"], announcer_ids=_ids(row["announcers"]),
@@ -45,7 +44,7 @@ def item_from_row(row: sqlite3.Row) -> ReviewItem:
     )
 
 
-def entry_from_row(row: sqlite3.Row) -> AuditEntry:
+def entry_from_row(row: Row) -> AuditEntry:
     return AuditEntry(
         id=row["id"], status_id=row["status_id"], action=row["derived_action"], from_state=row["from_state"],
         to_state=row["to_state"], epoch=row["epoch"], actor=row["actor"], reason=row["reason"],
@@ -55,7 +54,7 @@ def entry_from_row(row: sqlite3.Row) -> AuditEntry:
 
 
 class SqliteReviewStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 
@@ -128,7 +127,7 @@ class SqliteReviewStore:
             cursor = await connection.execute(
                 f"UPDATE review_items SET locked_until = ?, updated_at = ? WHERE id IN (SELECT id FROM review_items"
                 f" WHERE state = 'scheduled' AND scheduled_at <= ? AND (locked_until IS NULL OR locked_until <= ?)"
-                f" ORDER BY scheduled_at, id LIMIT ?) RETURNING {ITEM_COLUMNS}",
+                f" ORDER BY scheduled_at, id LIMIT ? {self._db.dialect.skip_locked}) RETURNING {ITEM_COLUMNS}",
                 (to_db(lease_until), stamp, stamp, stamp, limit),
             )
             rows = await cursor.fetchall()

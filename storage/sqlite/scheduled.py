@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -12,7 +11,7 @@ from storage.errors import InvalidInput
 from storage.ids import IdGenerator
 from storage.media import NewScheduledStatus, ScheduledState, ScheduledStatus
 from storage.models import Page
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 from storage.sqlite.media import SqliteMediaStore
 from storage.sqlite.paging import newest_first, page_clause
 
@@ -23,7 +22,7 @@ COLUMNS = (
 NOT_FREE = "Media {ids} not found or already attached to another post"
 
 
-def scheduled_from_row(row: sqlite3.Row) -> ScheduledStatus:
+def scheduled_from_row(row: Row) -> ScheduledStatus:
     return ScheduledStatus(
         id=row["id"], account_id=row["account_id"], scheduled_at=from_db(row["scheduled_at"]),
         params=json.loads(row["params"]), state=ScheduledState(row["state"]), attempts=row["attempts"],
@@ -33,7 +32,7 @@ def scheduled_from_row(row: sqlite3.Row) -> ScheduledStatus:
 
 
 class SqliteScheduledStatusStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator, media: SqliteMediaStore) -> None:
+    def __init__(self, database: Database, ids: IdGenerator, media: SqliteMediaStore) -> None:
         self._db = database
         self._ids = ids
         self._media = media
@@ -105,8 +104,8 @@ class SqliteScheduledStatusStore:
             cursor = await connection.execute(
                 f"UPDATE scheduled_statuses SET locked_until = ?, attempts = attempts + 1, updated_at = ?"
                 f" WHERE id IN (SELECT id FROM scheduled_statuses WHERE state = 'scheduled' AND scheduled_at <= ?"
-                f" AND (locked_until IS NULL OR locked_until <= ?) ORDER BY scheduled_at, id LIMIT ?)"
-                f" RETURNING {COLUMNS}",
+                f" AND (locked_until IS NULL OR locked_until <= ?) ORDER BY scheduled_at, id LIMIT ?"
+                f" {self._db.dialect.skip_locked}) RETURNING {COLUMNS}",
                 (to_db(lease_until), stamp, stamp, stamp, limit),
             )
             rows = await cursor.fetchall()

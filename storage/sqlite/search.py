@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from storage.models import Page, Tag
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database
 from storage.sqlite.paging import named_page_clause
 from storage.sqlite.timelines import NOT_BLOCKED, VISIBLE
 
@@ -22,8 +22,16 @@ def fts_query(terms: Sequence[str]) -> str:
     return " AND ".join(quoted)
 
 
+def tsquery(terms: Sequence[str]) -> str:
+    """The same query for PostgreSQL's to_tsquery: each term a quoted lexeme, ANDed, the last a prefix."""
+    quoted = ["'" + term.replace("\\", "\\\\").replace("'", "''") + "'" for term in terms]
+    if quoted:
+        quoted[-1] += ":*"
+    return " & ".join(quoted)
+
+
 class SqliteSearchStore:
-    def __init__(self, database: SqliteDatabase) -> None:
+    def __init__(self, database: Database) -> None:
         self._db = database
 
     async def statuses(
@@ -32,14 +40,20 @@ class SqliteSearchStore:
         if not terms:
             return []
         where, params, order = named_page_clause("s.id", page)
-        params.update(viewer=viewer_id, match=fts_query(terms))
-        conditions = ["status_search MATCH :match", "s.deleted_at IS NULL", "s.reblog_of_id IS NULL",
-                      VISIBLE, NOT_BLOCKED, where]
+        if self._db.dialect.name == "postgresql":
+            source = "status_search JOIN statuses s ON s.id = status_search.status_id"
+            matches = "status_search.document @@ to_tsquery('simple', :match)"
+            params.update(viewer=viewer_id, match=tsquery(terms))
+        else:
+            source = "status_search JOIN statuses s ON s.id = status_search.rowid"
+            matches = "status_search MATCH :match"
+            params.update(viewer=viewer_id, match=fts_query(terms))
+        conditions = [matches, "s.deleted_at IS NULL", "s.reblog_of_id IS NULL", VISIBLE, NOT_BLOCKED, where]
         if account_id is not None:
             conditions.append("s.account_id = :account")
             params["account"] = account_id
         rows = await self._db.fetch_all(
-            f"SELECT s.id FROM status_search JOIN statuses s ON s.id = status_search.rowid"
+            f"SELECT s.id FROM {source}"
             f" WHERE {' AND '.join(conditions)} {order} OFFSET {int(offset)}",
             params,
         )

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 
 from storage.clock import from_db, to_db, utcnow
 from storage.curation import NewStaffReport, ReportCategory, StaffReport
 from storage.ids import IdGenerator
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 
 REPORT_COLUMNS = (
     "id, account_id, target_account_id, status_ids, comment, category, rule_ids, forward, forwarded_at,"
@@ -17,7 +16,7 @@ REPORT_COLUMNS = (
 )
 
 
-def report_from_row(row: sqlite3.Row) -> StaffReport:
+def report_from_row(row: Row) -> StaffReport:
     return StaffReport(
         id=row["id"], account_id=row["account_id"], target_account_id=row["target_account_id"],
         status_ids=tuple(json.loads(row["status_ids"])), comment=row["comment"],
@@ -30,7 +29,7 @@ def report_from_row(row: sqlite3.Row) -> StaffReport:
 
 
 class SqliteStaffReportStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 
@@ -52,7 +51,7 @@ class SqliteStaffReportStore:
         return report_from_row(row) if row else None
 
     async def recent(self, *, unresolved_only: bool = True, limit: int = 100) -> Sequence[StaffReport]:
-        where = "action_taken_at IS NULL" if unresolved_only else "1"
+        where = "action_taken_at IS NULL" if unresolved_only else "1 = 1"
         rows = await self._db.fetch_all(
             f"SELECT {REPORT_COLUMNS} FROM staff_reports WHERE {where} ORDER BY id DESC LIMIT ?", (int(limit),)
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -19,7 +18,7 @@ from storage.models import (
     Tag,
     Visibility,
 )
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 
 STATUS_COLUMNS = (
     "id, account_id, local, uri, url, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri, reblog_of_id,"
@@ -33,7 +32,7 @@ def _time(text: str | None) -> datetime | None:
     return from_db(text) if text else None
 
 
-def status_from_row(row: sqlite3.Row) -> Status:
+def status_from_row(row: Row) -> Status:
     return Status(
         id=row["id"], account_id=row["account_id"], local=bool(row["local"]), uri=row["uri"], url=row["url"],
         in_reply_to_id=row["in_reply_to_id"], in_reply_to_account_id=row["in_reply_to_account_id"],
@@ -46,7 +45,7 @@ def status_from_row(row: sqlite3.Row) -> Status:
     )
 
 
-def edit_from_row(row: sqlite3.Row) -> StatusEdit:
+def edit_from_row(row: Row) -> StatusEdit:
     return StatusEdit(
         id=row["id"], status_id=row["status_id"], text=row["text"], content=row["content"],
         spoiler_text=row["spoiler_text"], sensitive=bool(row["sensitive"]), language=row["language"],
@@ -59,7 +58,7 @@ def marks(values: Sequence[object]) -> str:
 
 
 class SqliteStatusStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -12,7 +13,7 @@ from storage.errors import StorageError
 from storage.ids import IdGenerator
 from storage.sqlite import migrator as migrations
 from storage.sqlite.accounts import SqliteAccountStore
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, SqliteDatabase
 from storage.sqlite.deliveries import SqliteDeliveryStore
 from storage.sqlite.departments import SqliteDepartmentStore
 from storage.sqlite.directory import SqliteAccountDirectory
@@ -32,6 +33,7 @@ from storage.sqlite.publication import SqlitePublicationStore
 from storage.sqlite.review import SqliteReviewStore
 from storage.sqlite.identities import SqlitePolicyStore
 from storage.sqlite.admin import SqliteAdminStore
+from storage.sqlite.metrics import SqliteMetricsStore
 from storage.sqlite.push import SqlitePushStore
 from storage.sqlite.relationships import SqliteRelationshipStore
 from storage.sqlite.statuses import SqliteStatusStore
@@ -44,14 +46,20 @@ from storage.sqlite.lists import SqliteListStore
 from storage.sqlite.search import SqliteSearchStore
 from storage.sqlite.staff_reports import SqliteStaffReportStore
 from storage.sqlite.tag_follows import SqliteTagFollowStore
+from storage.sqlite.throttle import SqliteThrottleStore
 
 BackupProgress = Callable[[int, int, int], None]
 
 
 class SqliteStorage:
     def __init__(self, path: str, ids: IdGenerator | None = None) -> None:
-        self.database = SqliteDatabase(path)
+        self.sqlite = SqliteDatabase(path)
+        self.database: Database = self.sqlite
         self.ids = ids or IdGenerator()
+        self._wire()
+
+    def _wire(self) -> None:
+        """Every aggregate's store, on ``self.database``; the stores' SQL runs on both backends."""
         self.accounts = SqliteAccountStore(self.database, self.ids)
         self.departments = SqliteDepartmentStore(self.database)
         self.tokens = SqliteTokenStore(self.database, self.ids)
@@ -85,33 +93,46 @@ class SqliteStorage:
         self.profiles = SqliteProfileStore(self.database)
         self.markers = SqliteMarkerStore(self.database)
         self.directory = SqliteAccountDirectory(self.database)
+        self.metrics = SqliteMetricsStore(self.database)
+        self.throttle = SqliteThrottleStore(self.database)
 
     async def open(self) -> None:
-        parent = Path(self.database.path).parent
+        parent = Path(self.sqlite.path).parent
         if not parent.is_dir():
             raise StorageError("Cannot open the database", detail=f"directory {parent} does not exist")
-        await self.database.open()
+        await self.sqlite.open()
 
     async def close(self) -> None:
-        await self.database.close()
+        await self.sqlite.close()
 
     async def ping(self) -> None:
         await self.database.fetch_one("SELECT 1")
 
     async def migrate(self) -> Sequence[str]:
-        return await migrations.migrate(self.database)
+        return await migrations.migrate(self.sqlite)
 
     async def pending_migrations(self) -> Sequence[str]:
-        return [migration.name for migration in await migrations.pending(self.database)]
+        return [migration.name for migration in await migrations.pending(self.sqlite)]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         async with self.database.write():
             yield
 
+    @asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        # A lock file beside the database: every process (and every storage in one) opens its own
+        # descriptor, and flock() locks conflict between descriptors, whoever holds them.
+        with open(f"{self.sqlite.path}.startup-lock", "a+b") as lock:
+            await asyncio.to_thread(fcntl.flock, lock.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
     async def backup(self, destination: Path, progress: BackupProgress | None = None) -> None:
         """Copy through SQLite's online backup API, consistent even while other processes write."""
-        source = self.database.writer
+        source = self.sqlite.writer
         target = await asyncio.to_thread(sqlite3.connect, str(destination), check_same_thread=False)
         try:
             await source.backup(target, pages=256, progress=progress, sleep=0)

@@ -8,7 +8,7 @@ from storage.clock import from_db, to_db, utcnow
 from storage.curation import TagFollow
 from storage.ids import IdGenerator
 from storage.models import Page, Tag
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database
 from storage.sqlite.paging import page_clause
 from storage.sqlite.statuses import marks
 from storage.sqlite.timelines import NOT_BLOCKED, VISIBLE
@@ -18,7 +18,7 @@ FOLLOWER_NOT_BLOCKED = NOT_BLOCKED.replace(":viewer", "tf.account_id")
 
 
 class SqliteTagFollowStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from storage.clock import to_db, utcnow
 from storage.models import Page, StatusFilter
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database
 from storage.sqlite.paging import named_page_clause, newest_first, page_clause
 
 # Which statuses a local viewer (?1) may see inside: shared with all staff, their
@@ -25,13 +25,15 @@ HAS_MEDIA = "EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = coa
 
 
 class SqliteTimelineStore:
-    def __init__(self, database: SqliteDatabase) -> None:
+    def __init__(self, database: Database) -> None:
         self._db = database
 
     async def add_to_home(self, status_id: int, account_ids: Sequence[int]) -> None:
         if account_ids:
             await self._db.execute(
-                "INSERT OR IGNORE INTO home_feed (account_id, status_id) SELECT value, ? FROM json_each(?)",
+                # The WHERE tells SQLite's parser the ON starts the upsert, not a join.
+                f"INSERT INTO home_feed (account_id, status_id) SELECT value, ? FROM {self._db.dialect.elements()} AS ids"
+                " WHERE 1 = 1 ON CONFLICT DO NOTHING",
                 (status_id, "[" + ",".join(str(int(a)) for a in set(account_ids)) + "]"),
             )
 
@@ -122,6 +124,46 @@ class SqliteTimelineStore:
         rows = await self._db.fetch_all(
             f"SELECT s.id FROM statuses s WHERE s.id IN ({', '.join(keys)}) AND s.deleted_at IS NULL"
             f" AND {VISIBLE} AND {NOT_BLOCKED}",
+            params,
+        )
+        return frozenset(row[0] for row in rows)
+
+    async def individual_viewers(self, status_ids: Sequence[int]) -> frozenset[int] | None:
+        """Who may see these statuses otherwise than every other local viewer does; None if seeing them
+        at all depends on the viewer (then each viewer is asked for on its own).
+
+        Outside the answer, every local viewer may see them (VISIBLE holds for public and unlisted
+        posts) and sees the same: no block or mute involves them and an author or mentioned account,
+        they neither favourited, boosted, bookmarked, pinned nor voted, muted no thread, and have no
+        filter. The answer may hold more than that (expired mutes, filters of other contexts).
+        """
+        if not status_ids:
+            return frozenset()
+        params: dict[str, object] = {f"s{index}": status_id for index, status_id in enumerate(status_ids)}
+        ids = ", ".join(f":s{index}" for index in range(len(status_ids)))
+        shared = await self._db.fetch_one(
+            f"SELECT count(*) FROM statuses s WHERE s.id IN ({ids}) AND s.deleted_at IS NULL"
+            " AND s.visibility IN ('public', 'unlisted')",
+            params,
+        )
+        if shared is None or shared[0] != len(set(status_ids)):
+            return None
+        params["now"] = to_db(utcnow())
+        involved = (f"SELECT account_id FROM statuses WHERE id IN ({ids})"
+                    f" UNION SELECT account_id FROM status_mentions WHERE status_id IN ({ids})")
+        rows = await self._db.fetch_all(
+            f"SELECT account_id FROM statuses WHERE id IN ({ids})"
+            f" UNION SELECT account_id FROM blocks WHERE target_account_id IN ({involved})"
+            f" UNION SELECT target_account_id FROM blocks WHERE account_id IN ({involved})"
+            f" UNION SELECT account_id FROM mutes WHERE target_account_id IN ({involved})"
+            f" UNION SELECT account_id FROM favourites WHERE status_id IN ({ids})"
+            f" UNION SELECT account_id FROM statuses WHERE reblog_of_id IN ({ids}) AND deleted_at IS NULL"
+            f" UNION SELECT account_id FROM bookmarks WHERE status_id IN ({ids})"
+            f" UNION SELECT account_id FROM status_pins WHERE status_id IN ({ids})"
+            f" UNION SELECT account_id FROM thread_mutes WHERE thread_id IN (SELECT thread_id FROM statuses"
+            f" WHERE id IN ({ids}))"
+            f" UNION SELECT v.account_id FROM poll_votes v JOIN polls p ON p.id = v.poll_id WHERE p.status_id IN ({ids})"
+            " UNION SELECT account_id FROM filters WHERE expires_at IS NULL OR expires_at > :now",
             params,
         )
         return frozenset(row[0] for row in rows)

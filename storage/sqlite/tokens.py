@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
 from storage.clock import from_db, to_db, utcnow
 from storage.ids import IdGenerator
 from storage.models import AccessToken, WebSession
-from storage.sqlite.database import SqliteDatabase
+from storage.sqlite.database import Database, Row
 
 TOKEN_COLUMNS = "id, account_id, application_id, scopes, created_at, revoked_at, acting_as_account_id"
 SESSION_COLUMNS = "id, account_id, created_at, revoked_at"
@@ -19,7 +18,7 @@ def _optional_time(text: str | None) -> datetime | None:
     return from_db(text) if text else None
 
 
-def token_from_row(row: sqlite3.Row) -> AccessToken:
+def token_from_row(row: Row) -> AccessToken:
     return AccessToken(
         id=row["id"],
         account_id=row["account_id"],
@@ -31,7 +30,7 @@ def token_from_row(row: sqlite3.Row) -> AccessToken:
     )
 
 
-def session_from_row(row: sqlite3.Row) -> WebSession:
+def session_from_row(row: Row) -> WebSession:
     return WebSession(
         id=row["id"],
         account_id=row["account_id"],
@@ -41,7 +40,7 @@ def session_from_row(row: sqlite3.Row) -> WebSession:
 
 
 class SqliteTokenStore:
-    def __init__(self, database: SqliteDatabase, ids: IdGenerator) -> None:
+    def __init__(self, database: Database, ids: IdGenerator) -> None:
         self._db = database
         self._ids = ids
 

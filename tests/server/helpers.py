@@ -14,12 +14,13 @@ from server.config import Settings, load_settings
 from server.outbound import outbound_client
 from server.workers import Worker
 from storage import open_storage
+from tests.backends import fresh_database
 
 
 def settings_for(tmp_path: Path, **environ: str) -> Settings:
     env = {
         "INSIDEOUT_STORAGE_DATA_DIR": str(tmp_path / "data"),
-        "INSIDEOUT_STORAGE_DATABASE": str(tmp_path / "data" / "insideout.sqlite3"),
+        "INSIDEOUT_STORAGE_DATABASE": fresh_database(tmp_path),
     }
     env.update(environ)
     return load_settings(None, environ=env)

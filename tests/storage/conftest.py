@@ -10,13 +10,14 @@ import pytest
 from storage import open_storage
 from storage.protocols import Storage
 
-BACKENDS = ["sqlite"]
+from tests.backends import BACKEND, fresh_database
+
+# The suite runs once per backend (scripts/test); every test here runs on the current one.
+BACKENDS = [BACKEND]
 
 
 def database_for(backend: str, tmp_path: Path) -> str:
-    if backend == "sqlite":
-        return str(tmp_path / "conformance.sqlite3")
-    raise AssertionError(f"unknown backend {backend}")
+    return fresh_database(tmp_path, "conformance.sqlite3")
 
 
 @pytest.fixture(params=BACKENDS)

@@ -43,3 +43,23 @@ def test_parse_id_refuses_anything_but_a_positive_63_bit_number(text: str) -> No
 
 def test_parse_id_accepts_numeric_strings() -> None:
     assert parse_id("117677149284491568") == 117677149284491568
+
+
+def test_processes_on_different_nodes_never_mint_the_same_id() -> None:
+    frozen = 1_700_000_000.0
+    first, second = IdGenerator(clock=lambda: frozen), IdGenerator(clock=lambda: frozen)
+    first.assign_node(3)
+    second.assign_node(4)
+    minted_first = [first.next_id() for _ in range(5000)]
+    minted_second = [second.next_id() for _ in range(5000)]
+    # Both busy in the same frozen millisecond, and beyond it: still no id in common
+    assert not set(minted_first) & set(minted_second)
+    assert minted_first == sorted(minted_first) and len(set(minted_first)) == 5000
+
+
+def test_assigning_a_node_keeps_ids_increasing() -> None:
+    generator = IdGenerator()
+    before = [generator.next_id() for _ in range(100)]
+    generator.assign_node(7)
+    after = [generator.next_id() for _ in range(100)]
+    assert before + after == sorted(before + after) and len(set(before + after)) == 200

@@ -9,6 +9,7 @@ import pytest
 
 from storage.errors import Conflict
 from storage.protocols import Storage
+from tests.backends import only_on_sqlite
 from tests.storage.factories import new_account, new_user
 
 pytestmark = pytest.mark.anyio
@@ -52,6 +53,7 @@ async def test_ping_answers_when_open(storage: Storage) -> None:
     await storage.ping()
 
 
+@only_on_sqlite("PostgreSQL is backed up with pg_dump; `insideout export` is the portable copy")
 async def test_backup_is_a_complete_readable_copy(storage: Storage, tmp_path: Path) -> None:
     for index in range(50):
         await storage.accounts.create_local(new_account(f"user{index}"), new_user(f"u{index}@example.com"))
