@@ -16,7 +16,6 @@ from server.admin.gate import MINE_PATH, SignInNeeded, page, redirect, signed_in
 from server.mastodon.auth import digest_token
 from server.mastodon.common import state
 from server.mastodon.oauth.signin import Outcome, check_sign_in
-from server.mastodon.oauth.throttle import SignInThrottle
 from server.mastodon.oauth.web_session import (
     CSRF_FIELD, csrf_valid, session_cookie_name, start_session,
 )
@@ -42,9 +41,6 @@ def _landing(reviews: bool, next_path: str) -> str:
 
 
 class SignInPages:
-    def __init__(self, throttle: SignInThrottle | None = None) -> None:
-        self._throttle = throttle or SignInThrottle()
-
     async def show(self, request: Request) -> Response:
         next_path = _next(request.query_params.get("next"))
         try:
@@ -61,18 +57,18 @@ class SignInPages:
                               error="Invalid or missing CSRF token; reload the page and try again.")
         login, password = form.get_str("login") or "", form.get_str("password") or ""
         client = request.client.host if request.client else "-"
-        verdict = self._throttle.attempt(client, login)
+        app = state(request)
+        verdict = await app.sign_in_throttle.attempt(app.storage.throttle, client, login)
         if not verdict.allowed:
             response = self._form(request, next_path=next_path, status=429,
                                   error="Too many sign-in attempts; wait a few minutes.")
             response.headers["Retry-After"] = str(int(verdict.retry_after) + 1)
             return response
-        app = state(request)
         result = await check_sign_in(app.storage, app.passwords, login, password)
         if result.outcome is Outcome.DISABLED:
             return self._form(request, next_path=next_path, status=403, error="Your login is currently disabled.")
         if result.outcome is not Outcome.OK or result.account is None or result.user is None:
-            self._throttle.failed(login)
+            await app.sign_in_throttle.failed(app.storage.throttle, login)
             return self._form(request, next_path=next_path, status=422, error="Invalid email, username or password.")
         reviews = (await reviewer_for(app.storage, result.account, result.user.role)).reviews
         response = redirect(_landing(reviews, next_path))

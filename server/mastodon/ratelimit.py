@@ -5,6 +5,14 @@ Every ``/api/`` answer carries ``X-RateLimit-Limit``, ``-Remaining`` and
 answer is rack-attack's 429. Windows are aligned to the clock like
 rack-attack's. Counters are in-process: they protect the server, no answer
 depends on them for correctness, and a restart forgets them.
+
+Unlike the sign-in throttle (server/mastodon/oauth/throttle.py, whose
+buckets are shared through storage because each of its tokens is a password
+guess), these counters stay per process on purpose: sharing them would cost
+a database write on every API request, to enforce what is only abuse
+protection. With N server processes behind a load balancer a caller gets at
+most N times the limit (that much only when the balancer spreads its
+requests evenly), which still bounds the load it can put on the server.
 """
 
 from __future__ import annotations

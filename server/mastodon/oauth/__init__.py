@@ -1,7 +1,7 @@
 """OAuth 2 for Mastodon clients: app registration, the code flow with its HTML pages, tokens.
 
-``routes()`` builds fresh handlers for one app; the sign-in throttle they
-share lives in those handlers, never in a module global.
+The sign-in throttle is the app's (``AppState.sign_in_throttle``), never a
+module global; its buckets live in storage, shared with every other process.
 """
 
 from __future__ import annotations
@@ -12,15 +12,13 @@ from server.mastodon.oauth.authorize import AuthorizeEndpoints
 from server.mastodon.oauth.clients import create_app, verify_app_credentials
 from server.mastodon.oauth.grants import TokenEndpoints
 from server.mastodon.oauth.metadata import metadata
-from server.mastodon.oauth.throttle import SignInThrottle
 
 __all__ = ["routes"]
 
 
-def routes(throttle: SignInThrottle | None = None) -> list[BaseRoute]:
-    throttle = throttle or SignInThrottle()
-    authorize = AuthorizeEndpoints(throttle)
-    tokens = TokenEndpoints(throttle)
+def routes() -> list[BaseRoute]:
+    authorize = AuthorizeEndpoints()
+    tokens = TokenEndpoints()
     return [
         Route("/api/v1/apps", create_app, methods=["POST"]),
         Route("/api/v1/apps/verify_credentials", verify_app_credentials, methods=["GET"]),

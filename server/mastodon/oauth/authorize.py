@@ -22,7 +22,7 @@ from server.mastodon.errors import OAUTH_DESCRIPTIONS, rate_limit_headers
 from server.mastodon.oauth import pages
 from server.mastodon.oauth.redirects import OOB, with_query
 from server.mastodon.oauth.signin import Outcome, check_sign_in
-from server.mastodon.oauth.throttle import SignInThrottle, utc_now
+from server.mastodon.oauth.throttle import utc_now
 from server.mastodon.oauth.web_session import (
     CSRF_FIELD,
     SignedIn,
@@ -168,9 +168,6 @@ async def _form(request: Request) -> Params:
 
 
 class AuthorizeEndpoints:
-    def __init__(self, throttle: SignInThrottle) -> None:
-        self._throttle = throttle
-
     async def show(self, request: Request) -> Response:
         params = Params(dict(request.query_params))
         auth = AuthRequest.from_params(params)
@@ -200,20 +197,20 @@ class AuthorizeEndpoints:
         login, password = form.get_str("login") or "", form.get_str("password") or ""
         csrf = form.get_str(CSRF_FIELD) or ""
         client = request.client.host if request.client else "-"
-        verdict = self._throttle.attempt(client, login)
+        state = _state(request)
+        verdict = await state.sign_in_throttle.attempt(state.storage.throttle, client, login)
         if not verdict.allowed:
             now = utc_now()
             headers = rate_limit_headers(verdict.limit, 0, verdict.reset_at(now))
             headers["Retry-After"] = str(int(verdict.retry_after) + 1)
             return pages.error_page("Too many sign-in attempts; wait a few minutes.", status=429, headers=headers)
-        state = _state(request)
         result = await check_sign_in(state.storage, state.passwords, login, password)
         if result.outcome is Outcome.DISABLED:
             return pages.sign_in_page(
                 checked.application.name, auth.fields(), csrf, error="Your login is currently disabled", status=403
             )
         if result.outcome is not Outcome.OK or result.account is None:
-            self._throttle.failed(login)
+            await state.sign_in_throttle.failed(state.storage.throttle, login)
             return pages.sign_in_page(
                 checked.application.name, auth.fields(), csrf, error="Invalid email, username or password.", status=422
             )

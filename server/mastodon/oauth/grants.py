@@ -21,7 +21,7 @@ from server.mastodon.auth import digest_token, new_token
 from server.mastodon.errors import OAuthError, rate_limited_response
 from server.mastodon.oauth.clients import authenticate_client
 from server.mastodon.oauth.signin import Outcome, check_sign_in
-from server.mastodon.oauth.throttle import SignInThrottle, utc_now
+from server.mastodon.oauth.throttle import utc_now
 from server.mastodon.params import Params, read_params
 from server.mastodon.scopes import format_scopes, narrow
 from storage.errors import BadRequest
@@ -99,20 +99,19 @@ async def _authorization_code(request: Request, params: Params, application: OAu
     return _issued(token, raw)
 
 
-async def _password(
-    request: Request, params: Params, application: OAuthApplication, throttle: SignInThrottle
-) -> Response:
+async def _password(request: Request, params: Params, application: OAuthApplication) -> Response:
     state = _state(request)
     login, password = _required(params, "username"), _required(params, "password")
     scopes = narrow(params.get_str("scope"), application.scopes)
-    verdict = throttle.attempt(_client_ip(request), login)
+    throttle = state.sign_in_throttle
+    verdict = await throttle.attempt(state.storage.throttle, _client_ip(request), login)
     if not verdict.allowed:
         now = utc_now()
         return rate_limited_response(verdict.limit, verdict.reset_at(now), now=now)
     result = await check_sign_in(state.storage, state.passwords, login, password)
     if result.outcome is not Outcome.OK or result.account is None:
         if result.outcome is Outcome.BAD_CREDENTIALS:
-            throttle.failed(login)
+            await throttle.failed(state.storage.throttle, login)
         raise OAuthError("invalid_grant", detail=f"password grant: {result.outcome.value}")
     raw = new_token()
     token = await state.storage.tokens.create_access_token(
@@ -135,9 +134,6 @@ def _client_ip(request: Request) -> str:
 
 
 class TokenEndpoints:
-    def __init__(self, throttle: SignInThrottle) -> None:
-        self._throttle = throttle
-
     async def token(self, request: Request) -> Response:
         params = await _oauth_params(request)
         try:
@@ -148,7 +144,7 @@ class TokenEndpoints:
             if grant_type == "authorization_code":
                 return await _authorization_code(request, params, application)
             if grant_type == "password":
-                return await _password(request, params, application, self._throttle)
+                return await _password(request, params, application)
             return await _client_credentials(request, params, application)
         finally:
             await params.aclose()

@@ -1,19 +1,26 @@
-"""In-process token buckets for sign-in attempts (per IP and per account).
+"""Sign-in throttling: token buckets per IP and per account, kept in the database.
+
+Several server processes serve one instance behind a load balancer; buckets
+in process memory would give a password guesser one budget per process.
+The buckets are rows of ``storage.throttle`` instead, spent atomically, so
+all processes draw from the same budget (see storage/throttle.py).
 
 A bucket holds ``capacity`` attempts and refills evenly over ``period``
-seconds. Counters live in one process and die with it: they slow down
-password guessing, correctness never depends on them.
+seconds. The clock is wall time (epoch seconds), the one all processes share.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Final
 
-MAX_KEYS: Final = 50_000
+from storage.throttle import BucketRule, Spent, ThrottleStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,39 +35,19 @@ class Verdict:
         return now + timedelta(seconds=self.retry_after)
 
 
-class TokenBucket:
-    def __init__(self, capacity: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity = capacity
-        self._rate = capacity / period
-        self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
+def _verdict(rule: BucketRule, spent: Spent) -> Verdict:
+    if spent.allowed:
+        return Verdict(True, rule.capacity, int(spent.tokens), 0.0)
+    return Verdict(False, rule.capacity, 0, max(0.0, 1 - spent.tokens) / rule.rate)
 
-    def _level(self, key: str, now: float) -> float:
-        tokens, updated = self._buckets.get(key, (float(self.capacity), now))
-        return min(float(self.capacity), tokens + (now - updated) * self._rate)
 
-    def peek(self, key: str) -> Verdict:
-        """Whether an attempt would be allowed now, without spending one."""
-        level = self._level(key, self._clock())
-        if level >= 1:
-            return Verdict(True, self.capacity, int(level), 0.0)
-        return Verdict(False, self.capacity, 0, (1 - level) / self._rate)
+def ip_key(ip: str) -> str:
+    return f"ip:{ip}"
 
-    def spend(self, key: str) -> Verdict:
-        """Spend one attempt if there is one."""
-        now = self._clock()
-        level = self._level(key, now)
-        if level < 1:
-            return Verdict(False, self.capacity, 0, (1 - level) / self._rate)
-        if len(self._buckets) >= MAX_KEYS and key not in self._buckets:
-            self._forget_full(now)
-        self._buckets[key] = (level - 1, now)
-        return Verdict(True, self.capacity, int(level - 1), 0.0)
 
-    def _forget_full(self, now: float) -> None:
-        # Buckets that have refilled carry no information; drop them to bound memory.
-        for key in [k for k in self._buckets if self._level(k, now) >= self.capacity]:
-            del self._buckets[key]
+def account_key(login: str) -> str:
+    # Hashed: a password typed into the login field must not sit in the database in clear.
+    return "account:" + hashlib.sha256(login.strip().lower().encode()).hexdigest()
 
 
 class SignInThrottle:
@@ -69,6 +56,9 @@ class SignInThrottle:
     Counting only failures per account keeps a legitimate user from being
     locked out by their own successful sign-ins, while a guesser working
     on one account from many addresses is still slowed down.
+
+    The throttle itself holds only its rules, its clock and when it last
+    swept; the buckets are in the storage handed to each call.
     """
 
     def __init__(
@@ -77,20 +67,36 @@ class SignInThrottle:
         per_ip: int = 25,
         per_account: int = 10,
         period: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.ip = TokenBucket(per_ip, period, clock)
-        self.account = TokenBucket(per_account, period, clock)
+        self.ip = BucketRule(per_ip, period)
+        self.account = BucketRule(per_account, period)
+        self._period = period
+        self._clock = clock
+        self._next_sweep: float | None = None
 
-    def attempt(self, ip: str, login: str) -> Verdict:
+    async def attempt(self, buckets: ThrottleStore, ip: str, login: str) -> Verdict:
         """Refuse when either bucket is empty; otherwise spend one IP attempt."""
-        account = self.account.peek(login.strip().lower())
-        if not account.allowed:
-            return account
-        return self.ip.spend(ip)
+        now = self._clock()
+        await self._sweep(buckets, now)
+        level = await buckets.level(account_key(login), self.account, now)
+        if level < 1:
+            return _verdict(self.account, Spent(False, level))
+        return _verdict(self.ip, await buckets.spend(ip_key(ip), self.ip, now))
 
-    def failed(self, login: str) -> None:
-        self.account.spend(login.strip().lower())
+    async def failed(self, buckets: ThrottleStore, login: str) -> Verdict:
+        """Spend one of the account's attempts for a wrong password."""
+        return _verdict(self.account, await buckets.spend(account_key(login), self.account, self._clock()))
+
+    async def _sweep(self, buckets: ThrottleStore, now: float) -> None:
+        # At most once a period per process: a bucket idle that long is full, and a full bucket is
+        # the same as none, so the table holds only the addresses and accounts seen lately.
+        if self._next_sweep is not None and now < self._next_sweep:
+            return
+        self._next_sweep = now + self._period
+        forgotten = await buckets.forget_full(now - self._period)
+        if forgotten:
+            log.debug("forgot %d refilled sign-in buckets", forgotten)
 
 
 def utc_now() -> datetime:

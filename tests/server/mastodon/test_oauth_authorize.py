@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
+from server.mastodon.oauth.throttle import SignInThrottle
 from tests.server.mastodon.oauth_helpers import CALLBACK, PASSWORD, Served, register, served
 
 pytestmark = pytest.mark.anyio
@@ -102,6 +103,8 @@ async def test_wrong_password_shows_the_form_again(served: Served) -> None:
 
 
 async def test_sign_in_is_throttled_per_ip(served: Served) -> None:
+    # A stopped clock: each unknown login costs a full password hash, slow enough to refill a token.
+    served.app.state.insideout.sign_in_throttle = SignInThrottle(clock=lambda: 1_700_000_000.0)
     page = await served.client.get(authorize_path(served.client_id))
     fields = hidden_fields(page.text)
     statuses = [
