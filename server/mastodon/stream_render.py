@@ -7,10 +7,20 @@ notification only reaches its owner. Each is rendered by the Presenter for
 its viewer, so favourites, bookmarks, filters and poll votes are the
 viewer's own.
 
-``RenderCache`` (one per app) shares a render among the connections of one
-viewer and among the streams one event arrives on (a public post reaches
-``public``, ``public:local`` and its hashtags). Only creations are cached,
-briefly: an edit (``status.update``) always renders afresh.
+A status event reaches hundreds of viewers at once, and almost all of them
+see exactly the same thing. ``RenderCache`` (one per app, shared by every
+connection of the process) therefore renders a status once per event and
+channel kind, for whichever of those viewers asks first, and hands that
+payload to every viewer the storage does not name as seeing it otherwise
+(``TimelineStore.individual_viewers``: authors, anyone with a block, mute,
+favourite, boost, bookmark, vote or filter involved, and everyone when the
+status's visibility depends on the viewer). Those few get their own render.
+
+A creation (``update``) is keyed by its status, so the streams one post is
+announced on (``public``, ``public:local``, its hashtags, followers' home
+streams) share a render. An edit (``status.update``) is keyed by the
+status's ``edited_at`` as well, so two edits are two renders: each event
+object reads it once (one primary-key read), then shares as a creation does.
 """
 
 from __future__ import annotations
@@ -18,10 +28,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from server.events import Event
 from server.mastodon.presenters import Presenter
@@ -30,10 +40,18 @@ from storage.models import Account, Status
 from storage.protocols import Storage
 
 STATUS_EVENTS: Final = frozenset({"update", "status.update"})
-CACHEABLE: Final = frozenset({"update", "notification"})
 CACHE_SECONDS: Final = 5.0
 CACHE_SIZE: Final = 20_000
 CACHE_ATTRIBUTE: Final = "stream_render_cache"
+
+# The kinds of work the cache counts (``RenderCache.started``).
+VERSION: Final = "version"
+AUDIENCE: Final = "audience"
+SHARED: Final = "shared"
+INDIVIDUAL: Final = "individual"
+NOTIFICATION: Final = "notification"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,42 +60,61 @@ class Rendered:
     has_media: bool = False
 
 
-CacheKey = tuple[str, int, int, bool]
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who must get a render of their own; ``individual`` None: everyone."""
+
+    individual: frozenset[int] | None
+
+    def sees_shared(self, viewer_id: int) -> bool:
+        return self.individual is not None and viewer_id not in self.individual
+
+
+CacheKey = tuple[Hashable, ...]
 
 
 class RenderCache:
-    """Renders in flight or just done, by (event, subject, viewer, channel kind); concurrent askers share one.
+    """Work in flight or just done, by key; concurrent askers share one run.
 
-    A render runs as its own task, so a connection closing mid-render
-    cancels neither the render nor the other connections waiting for it.
+    Each run is its own task, so a connection closing mid-render cancels
+    neither the render nor the other connections waiting for it. Keys start
+    with the kind of work; ``started`` counts the runs of each kind.
     """
 
     def __init__(self, ttl: float = CACHE_SECONDS, size: int = CACHE_SIZE) -> None:
         self._ttl = ttl
         self._size = size
-        self._entries: OrderedDict[CacheKey, tuple[float, asyncio.Task[Rendered | None]]] = OrderedDict()
+        # An entry keeps its ``anchor`` (the event) alive: a key holding ``id(event)`` stays unique while cached.
+        self._entries: OrderedDict[CacheKey, tuple[float, object, asyncio.Task[Any]]] = OrderedDict()
+        self.started: Counter[str] = Counter()
 
-    async def get(self, key: CacheKey, render: Callable[[], Awaitable[Rendered | None]]) -> Rendered | None:
+    async def get(self, key: CacheKey, run: Callable[[], Awaitable[T]], *, anchor: object = None) -> T:
         now = time.monotonic()
         entry = self._entries.get(key)
-        if entry is None or entry[0] <= now or _failed(entry[1]):
-            task = asyncio.ensure_future(render())
+        if entry is None or entry[0] <= now or _failed(entry[2]):
+            task: asyncio.Task[T] = asyncio.ensure_future(run())
             task.add_done_callback(_retrieve)
-            entry = (now + self._ttl, task)
+            entry = (now + self._ttl, anchor, task)
             self._entries[key] = entry
+            self.started[str(key[0])] += 1
             self._evict()
-        return await asyncio.shield(entry[1])
+        task = entry[2]
+        if task.done() and not task.cancelled() and task.exception() is None:
+            done: T = task.result()  # the usual case for all but the first viewer: no shield, no wait
+            return done
+        result: T = await asyncio.shield(task)
+        return result
 
     def _evict(self) -> None:
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
 
 
-def _failed(task: asyncio.Task[Rendered | None]) -> bool:
+def _failed(task: asyncio.Task[Any]) -> bool:
     return task.done() and (task.cancelled() or task.exception() is not None)
 
 
-def _retrieve(task: asyncio.Task[Rendered | None]) -> None:
+def _retrieve(task: asyncio.Task[Any]) -> None:
     # Every waiter sees the exception; this only keeps asyncio from also logging it as unretrieved.
     if not task.cancelled():
         task.exception()
@@ -111,21 +148,45 @@ class StreamRenderer:
         if event.subject_id is None:
             return Rendered(event.payload)  # delete (the id), filters_changed (nothing), and the like
         subject_id = event.subject_id
-        if event.event in CACHEABLE:
-            key = (event.event, subject_id, self._viewer.id, channel.filtered)
-            rendered = await self._cache.get(key, lambda: self._render(event, subject_id, channel))
+        if event.event in STATUS_EVENTS:
+            rendered = await self._status_event(event, subject_id, channel)
+        elif event.event == "notification":
+            rendered = await self._cache.get((NOTIFICATION, subject_id, self._viewer.id),
+                                             lambda: self._notification(subject_id))
         else:
-            rendered = await self._render(event, subject_id, channel)
+            rendered = Rendered(event.payload)
         if rendered is not None and channel.only_media and not rendered.has_media:
             return None
         return rendered
 
-    async def _render(self, event: Event, subject_id: int, channel: Channel) -> Rendered | None:
-        if event.event in STATUS_EVENTS:
-            return await self._status(subject_id, channel)
-        if event.event == "notification":
-            return await self._notification(subject_id)
-        return Rendered(event.payload)
+    async def _status_event(self, event: Event, subject_id: int, channel: Channel) -> Rendered | None:
+        occasion = await self._occasion(event, subject_id)
+        audience = await self._cache.get((AUDIENCE, *occasion), lambda: self._audience(subject_id))
+        if audience.sees_shared(self._viewer.id):
+            # Whoever asks first renders for all alike: they are indistinguishable, so it is their render too.
+            key: CacheKey = (SHARED, *occasion, channel.filtered)
+        else:
+            key = (INDIVIDUAL, *occasion, channel.filtered, self._viewer.id)
+        return await self._cache.get(key, lambda: self._status(subject_id, channel))
+
+    async def _occasion(self, event: Event, subject_id: int) -> tuple[Hashable, ...]:
+        """What makes two events the same render: a creation's status; an edit's status and edit time."""
+        if event.event == "update":
+            return (event.event, subject_id)
+        # id(event) stays unique while the entry (which keeps the event alive) is cached.
+        edited_at = await self._cache.get((VERSION, id(event)), lambda: self._edited_at(subject_id), anchor=event)
+        return (event.event, subject_id, edited_at)
+
+    async def _edited_at(self, status_id: int) -> str | None:
+        status = await self._storage.statuses.get(status_id)
+        return status.edited_at.isoformat() if status is not None and status.edited_at is not None else None
+
+    async def _audience(self, status_id: int) -> Audience:
+        status = await self._storage.statuses.get(status_id)
+        if status is None:
+            return Audience(None)
+        shown = [status.id] if status.reblog_of_id is None else [status.id, status.reblog_of_id]
+        return Audience(await self._storage.timelines.individual_viewers(shown))
 
     async def _status(self, status_id: int, channel: Channel) -> Rendered | None:
         status = await self._storage.statuses.get(status_id)

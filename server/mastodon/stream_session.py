@@ -94,7 +94,9 @@ class StreamSession:
         queue = self._subscription.queue
         while True:
             try:
-                event = await asyncio.wait_for(queue.get(), timeout=self._options.heartbeat_seconds)
+                # Events waiting already are taken at once: wait_for would wrap each get in a task.
+                event = queue.get_nowait() if not queue.empty() else await asyncio.wait_for(
+                    queue.get(), timeout=self._options.heartbeat_seconds)
             except TimeoutError:
                 if not await self._allowed():
                     return
