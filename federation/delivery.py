@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 ACTIVITY_CONTENT_TYPE = "application/activity+json"
 ERROR_CHARS = 500
+# Seconds left in a lease below which a claimed row is put back unsent: more than the client's total deadline.
+DEFAULT_SEND_BUDGET = 90.0
 HostEvent = Literal["up", "down"]
 _OUTCOME_STATES = {"ok": DeliveryState.DONE, "gone": DeliveryState.GONE, "permanent": DeliveryState.FAILED}
 
@@ -74,7 +76,7 @@ class DeliveryWorker:
         concurrency: int = 128,
         per_host_concurrency: int = 4,
         lease: timedelta = timedelta(minutes=5),
-        send_budget: float = 90.0,
+        send_budget: float = DEFAULT_SEND_BUDGET,
         retry: RetryPolicy | None = None,
         hosts: HostHealthPolicy | None = None,
         clock: Callable[[], datetime] = utcnow,

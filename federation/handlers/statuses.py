@@ -59,12 +59,14 @@ class StatusHandlers:
         welcome = await self._welcome_mentions(ctx.storage, ctx.sender, mentioned)
         if not (parent is not None or await ctx.storage.follows.local_follower_ids(ctx.sender.id) or welcome):
             return "ignored: nobody here follows the sender"
-        status = await _store(ctx, self._new_status(ctx.sender, note, parent, welcome), note)
-        await self._distribution.status_created(status, ctx.sender, [a.id for a in welcome])
-        if parent is not None and parent.local:
-            author = await ctx.storage.accounts.get(parent.account_id)
-            if author is not None and author.id not in {a.id for a in welcome}:
-                await self._distribution.notify(author, ctx.sender, "mention", status.id)
+        # With its fan-out, or not at all: a retried activity whose status exists is "already known".
+        async with self._distribution.atomic():
+            status = await _store(ctx, self._new_status(ctx.sender, note, parent, welcome), note)
+            await self._distribution.status_created(status, ctx.sender, [a.id for a in welcome])
+            if parent is not None and parent.local:
+                author = await ctx.storage.accounts.get(parent.account_id)
+                if author is not None and author.id not in {a.id for a in welcome}:
+                    await self._distribution.notify(author, ctx.sender, "mention", status.id)
         return f"stored status {status.id}"
 
     def _new_status(self, sender: Account, note: RemoteNote, parent: Status | None, mentioned: list[Account]) -> NewStatus:
@@ -149,14 +151,15 @@ class StatusHandlers:
             return "ignored: no such post"
         if ctx.activity.id and await ctx.storage.statuses.get_by_uri(ctx.activity.id):
             return "ignored: already known"
-        boost = await ctx.storage.statuses.create(NewStatus(
-            account_id=ctx.sender.id, visibility=Visibility.PUBLIC, local=False, uri=ctx.activity.id,
-            reblog_of_id=original.id, created_at=ctx.activity.published,
-        ))
-        await self._distribution.status_created(boost, ctx.sender, ())
-        author = await ctx.storage.accounts.get(original.account_id)
-        if author is not None and original.local:
-            await self._distribution.notify(author, ctx.sender, "reblog", original.id)
+        async with self._distribution.atomic():
+            boost = await ctx.storage.statuses.create(NewStatus(
+                account_id=ctx.sender.id, visibility=Visibility.PUBLIC, local=False, uri=ctx.activity.id,
+                reblog_of_id=original.id, created_at=ctx.activity.published,
+            ))
+            await self._distribution.status_created(boost, ctx.sender, ())
+            author = await ctx.storage.accounts.get(original.account_id)
+            if author is not None and original.local:
+                await self._distribution.notify(author, ctx.sender, "reblog", original.id)
         return f"stored boost {boost.id}"
 
     async def _fetch_note(self, ctx: InboxContext, uri: str) -> Status | None:

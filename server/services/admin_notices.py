@@ -28,9 +28,10 @@ class AccountNotices:
         name = escape(employee.username)
         mention = (f'<span class="h-card" translate="no"><a href="{escape(self._base)}/@{name}"'
                    f' class="u-url mention">@<span>{name}</span></a></span>')
-        notice = await self._storage.statuses.create(NewStatus(
-            account_id=company.id, visibility=Visibility.DIRECT, text=f"@{employee.username} {text}",
-            content=f"<p>{mention} {escape(text)}</p>", mention_ids=(employee.id,),
-        ))
-        await self._distribution.status_created(notice, company, (employee.id,))
+        async with self._distribution.atomic():
+            notice = await self._storage.statuses.create(NewStatus(
+                account_id=company.id, visibility=Visibility.DIRECT, text=f"@{employee.username} {text}",
+                content=f"<p>{mention} {escape(text)}</p>", mention_ids=(employee.id,),
+            ))
+            await self._distribution.status_created(notice, company, (employee.id,))
         return notice

@@ -1,8 +1,15 @@
-"""Inside distribution: who gets a status in their home feed, who is notified, which streams hear of it."""
+"""Inside distribution: who gets a status in their home feed, who is notified, which streams hear of it.
+
+A status and its fan-out are one unit: callers write both inside ``atomic()``, so a crash leaves
+either the status with every home feed row, notification and queued push, or none of them.
+Stream events wait for the commit: a client must never hear of a post it cannot read yet (or ever).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from server.events import Event, EventBus
@@ -22,34 +29,65 @@ class Distribution:
         self._storage = storage
         self._events = events
         self._push = push
+        self._held: ContextVar[list[Event] | None] = ContextVar(f"held-events-{id(self)}", default=None)
+
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[None]:
+        """One transaction for the block's writes; the events it publishes go out once it committed.
+
+        Keep the block to storage calls: on SQLite it holds the only writer.
+        """
+        if self._held.get() is not None:
+            async with self._storage.transaction():
+                yield
+            return
+        held: list[Event] = []
+        token = self._held.set(held)
+        try:
+            async with self._storage.transaction():
+                yield
+        finally:
+            self._held.reset(token)
+        await self._events.publish(held)
+
+    async def _publish(self, events: Iterable[Event]) -> None:
+        held = self._held.get()
+        if held is None:
+            await self._events.publish(events)
+        else:
+            held.extend(events)
 
     async def status_created(self, status: Status, author: Account, mention_ids: Sequence[int]) -> None:
-        """Fan a new status (or boost) out to home feeds, notifications and streams."""
-        written, readers = await self._home_recipients(status, author, mention_ids)
-        await self._storage.timelines.add_to_home(status.id, written)
-        streams = self._events.active([f"user:{account_id}" for account_id in {*written, *readers}])
-        events = [Event(stream, "update", status.id) for stream in streams]
-        events.extend(await self._public_events(status))
-        events.extend(Event(f"list:{found.id}", "update", status.id)
-                      for found in await self._storage.lists.lists_for_status(status.id))
-        await self._events.publish(events)
-        if status.reblog_of_id is None:
-            await self._notify_mentions(status, author, mention_ids)
-            await self._notify_subscribers(status, author)
+        """Fan a new status (or boost) out to home feeds, notifications and streams.
+
+        Call it inside the ``atomic()`` block that created the status; on its own it is atomic by itself.
+        """
+        async with self.atomic():
+            written, readers = await self._home_recipients(status, author, mention_ids)
+            await self._storage.timelines.add_to_home(status.id, written)
+            streams = self._events.active([f"user:{account_id}" for account_id in {*written, *readers}])
+            events = [Event(stream, "update", status.id) for stream in streams]
+            events.extend(await self._public_events(status))
+            events.extend(Event(f"list:{found.id}", "update", status.id)
+                          for found in await self._storage.lists.lists_for_status(status.id))
+            await self._publish(events)
+            if status.reblog_of_id is None:
+                await self._notify_mentions(status, author, mention_ids)
+                await self._notify_subscribers(status, author)
 
     async def status_edited(self, status: Status) -> None:
         followers = await self._storage.follows.local_follower_ids(status.account_id)
         streams = [f"user:{account_id}" for account_id in {status.account_id, *followers}]
         if status.visibility is Visibility.PUBLIC:
             streams.extend(PUBLIC_STREAMS)
-        await self._events.publish(Event(stream, "status.update", status.id) for stream in streams)
+        await self._publish(Event(stream, "status.update", status.id) for stream in streams)
         await self._notify_boosters(status)
 
     async def status_deleted(self, status: Status, audience: Sequence[int]) -> None:
         streams = [f"user:{account_id}" for account_id in audience]
         if status.visibility is Visibility.PUBLIC:
             streams.extend(PUBLIC_STREAMS)
-        await self._events.publish(Event(stream, "delete", payload=str(status.id)) for stream in streams)
+        await self._publish(Event(stream, "delete", payload=str(status.id)) for stream in streams)
 
     async def notify(
         self, account: Account, from_account: Account, kind: str, status_id: int | None, *, allow_self: bool = False
@@ -66,8 +104,8 @@ class Distribution:
             return
         notification = await self._storage.notifications.add(account.id, from_account.id, kind, status_id)
         if notification is not None:
-            await self._events.publish([Event(f"user:notification:{account.id}", "notification", notification.id),
-                                        Event(f"user:{account.id}", "notification", notification.id)])
+            await self._publish([Event(f"user:notification:{account.id}", "notification", notification.id),
+                                 Event(f"user:{account.id}", "notification", notification.id)])
             if self._push is not None:
                 await self._push.notification_created(notification)
 

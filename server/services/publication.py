@@ -51,7 +51,8 @@ class PublicationService:
         epoch = status.publication_epoch + 1
         latest_edit = (await self._storage.statuses.edits(status.id))[-1]
         uri = published_uri(self._base, author, status.id, epoch)
-        async with self._storage.transaction():
+        # Published means queued for the outside: the state and its deliveries commit together.
+        async with self._distribution.atomic():
             if not author.exposed:
                 await self._storage.accounts.update_profile(author.id, ProfileChanges(exposed=True))
             published = await self._storage.statuses.set_publication(
@@ -61,11 +62,11 @@ class PublicationService:
                 status.id, status.publication_state.value, "published", epoch, by, reason, [a.id for a in chosen]
             )
             await self._media_and_card(published)
-        author = await self._require_account(author.id)
-        await self._send_create(published, author)
-        for announcer in chosen:
-            await self._send_announce(published, announcer)
-        await self._tell_author(author, published)
+            author = await self._require_account(author.id)
+            await self._send_create(published, author)
+            for announcer in chosen:
+                await self._send_announce(published, announcer)
+            await self._tell_author(author, published)
         return published
 
     async def _tell_author(self, author: Account, status: Status) -> None:
@@ -92,7 +93,7 @@ class PublicationService:
                 announcer_ids,
             )
             await self._media_and_card(updated)
-        await self.send_update(updated)
+            await self.send_update(updated)
         return updated
 
     async def _media_and_card(self, status: Status) -> None:
@@ -114,7 +115,7 @@ class PublicationService:
             await self._storage.publication.record(
                 status.id, "published", "retracted", status.publication_epoch, by, reason, announcer_ids
             )
-        await self.send_retraction(retracted, author, announcer_ids)
+            await self.send_retraction(retracted, author, announcer_ids)
         return retracted
 
     async def send_retraction(self, status: Status, author: Account, announcer_ids: Sequence[int]) -> None:

@@ -60,11 +60,12 @@ class AuthorNotices:
         html_text = escape(text).replace(
             escape(link), f'<a href="{escape(link)}" rel="nofollow noopener" target="_blank">{escape(link)}</a>'
         )
-        notice = await self._storage.statuses.create(NewStatus(
-            account_id=company.id, visibility=Visibility.DIRECT, text=f"@{author.username} {text}",
-            content=f"<p>{mention} {html_text}</p>", mention_ids=(author.id,),
-        ))
-        await self._distribution.status_created(notice, company, (author.id,))
+        async with self._distribution.atomic():
+            notice = await self._storage.statuses.create(NewStatus(
+                account_id=company.id, visibility=Visibility.DIRECT, text=f"@{author.username} {text}",
+                content=f"<p>{mention} {html_text}</p>", mention_ids=(author.id,),
+            ))
+            await self._distribution.status_created(notice, company, (author.id,))
 
 
 def _reason(reason: str | None) -> str:

@@ -73,7 +73,8 @@ class StatusService:
         composed = await self._compose(author, draft)
         await self._refuse_outside_only_direct(draft.visibility, composed.mention_ids)
         prepared = await self._attachments.prepare(author, draft)
-        async with self._storage.transaction():
+        # The status, its attachments and its whole inside fan-out commit together or not at all.
+        async with self._distribution.atomic():
             status = await self._storage.statuses.create(NewStatus(
                 account_id=author.id, visibility=draft.visibility, text=draft.text.strip(),
                 content=composed.rendered.html, spoiler_text=draft.spoiler_text.strip(), sensitive=draft.sensitive
@@ -85,9 +86,9 @@ class StatusService:
             await self._attachments.attach(author, status, prepared)
             if draft.idempotency_key:
                 await self._storage.statuses.remember_idempotency(author.id, draft.idempotency_key, status.id)
-        await self._distribution.status_created(status, author, composed.mention_ids)
-        if self._after_write is not None:
-            await self._after_write(status, author, False)
+            await self._distribution.status_created(status, author, composed.mention_ids)
+            if self._after_write is not None:
+                await self._after_write(status, author, False)
         return status
 
     async def edit(self, author: Account, status_id: int, draft: StatusDraft) -> Status:
@@ -161,13 +162,14 @@ class StatusService:
         existing = await self._storage.statuses.find_reblog(booster.id, original.id)
         if existing is not None:
             return existing
-        boost = await self._storage.statuses.create(NewStatus(
-            account_id=booster.id, visibility=visibility, reblog_of_id=original.id,
-        ))
-        await self._distribution.status_created(boost, booster, ())
-        author = await self._storage.accounts.get(original.account_id)
-        if author is not None:
-            await self._distribution.notify(author, booster, "reblog", original.id)
+        async with self._distribution.atomic():
+            boost = await self._storage.statuses.create(NewStatus(
+                account_id=booster.id, visibility=visibility, reblog_of_id=original.id,
+            ))
+            await self._distribution.status_created(boost, booster, ())
+            author = await self._storage.accounts.get(original.account_id)
+            if author is not None:
+                await self._distribution.notify(author, booster, "reblog", original.id)
         return boost
 
     async def unreblog(self, booster: Account, status_id: int) -> Status:
