@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from server.bootstrap import prepare_instance
 from server.config import Settings
 from server.errors import exception_handlers
 from server.mastodon.cors import CorsMiddleware
+from server.mastodon.oauth.throttle import SignInThrottle
 from server.mastodon.ratelimit import RateLimitMiddleware
 from server.mastodon.routes import routes as mastodon_routes
 from server import admin as admin_pages
@@ -25,6 +27,7 @@ from server.activitypub import inbox as inbox_views
 from server.activitypub.authorized_fetch import AuthorizedFetchMiddleware
 from server.events import EventBus, InProcessEventBus
 from server.services.container import Services, build_services
+from server.metrics import ServerMetrics
 from server.middleware import RequestIdMiddleware
 from server.passwords import Passwords
 from server.paths import StripTrailingSlashMiddleware
@@ -33,6 +36,8 @@ from server.workers import Worker, WorkerRunner
 from storage.protocols import Storage
 
 log = logging.getLogger(__name__)
+
+WorkerFactory = Callable[[Starlette], Sequence[Worker]]
 
 
 @dataclass
@@ -44,10 +49,13 @@ class AppState:
     http: OutboundClient
     passwords: Passwords = field(default_factory=Passwords)
     workers: Sequence[Worker] = ()
-    events: EventBus = field(default_factory=InProcessEventBus)
+    # One per process for every sign-in form (OAuth and admin); its buckets are in storage, shared by all.
+    sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
+    events: EventBus = field(init=False)
     services: Services = field(init=False)
 
     def __post_init__(self) -> None:
+        self.events = event_bus_for(self.storage)
         self.services = build_services(self.storage, self.settings, self.events, self.passwords, self.http)
 
 
@@ -56,36 +64,59 @@ def create_app(
     storage: Storage,
     http: OutboundClient,
     *,
-    workers: Sequence[Worker] | None = None,
+    workers: Sequence[Worker] | WorkerFactory | None = None,
     passwords: Passwords | None = None,
 ) -> Starlette:
-    """``workers=None`` runs the default workers (deliveries, inbox); tests pass their own or none."""
-    state = AppState(settings, storage, http, passwords or Passwords(), workers or ())
+    """``workers=None`` runs the default workers (every queue); tests pass their own or none.
+
+    A callable is given the app once its state exists: ``insideout worker`` builds only its queues that way.
+    """
+    state = AppState(settings, storage, http, passwords or Passwords(), workers if isinstance(workers, Sequence) else ())
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await storage.open()
-        chosen = list(workers) if workers is not None else default_workers(app)
-        runner = WorkerRunner(chosen if settings.server.workers_enabled else ())
+        chosen = _chosen_workers(app, workers) if settings.server.workers_enabled else []
+        runner = WorkerRunner(chosen)
         try:
             await prepare_instance(settings, storage)
+            await state.events.start()
             runner.start()
             log.info("ready", extra={"base_url": settings.base_url, "workers": len(chosen)})
             yield
         finally:
             await runner.stop()
+            await state.events.stop()
             await http.aclose()
             await storage.close()
             log.info("stopped")
 
+    metrics = ServerMetrics(settings.metrics, storage) if settings.metrics.enabled else None
     app = Starlette(
-        routes=_routes(),
-        middleware=_middleware(settings),
+        routes=[*(metrics.routes() if metrics else []), *_routes()],
+        middleware=_middleware(settings, metrics),
         exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
     app.state.insideout = state
     return app
+
+
+def event_bus_for(storage: Storage) -> EventBus:
+    """Streaming events reach every process on PostgreSQL; on SQLite there is only one."""
+    # Unimported means no PostgreSQL storage exists, and a SQLite server never loads psycopg.
+    postgres_module = sys.modules.get("storage.postgresql.storage")
+    if postgres_module is not None and isinstance(storage, postgres_module.PostgresStorage):
+        from server.pg_events import PostgresEventBus
+
+        return PostgresEventBus(storage.postgres)
+    return InProcessEventBus()
+
+
+def _chosen_workers(app: Starlette, workers: Sequence[Worker] | WorkerFactory | None) -> list[Worker]:
+    if workers is None:
+        return default_workers(app)
+    return list(workers) if isinstance(workers, Sequence) else list(workers(app))
 
 
 def _routes() -> list[BaseRoute]:
@@ -94,11 +125,13 @@ def _routes() -> list[BaseRoute]:
             *mastodon_routes()]
 
 
-def _middleware(settings: Settings) -> list[Middleware]:
+def _middleware(settings: Settings, metrics: ServerMetrics | None) -> list[Middleware]:
     return [
         Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.server.trusted_proxies)),
         Middleware(RequestIdMiddleware),
         Middleware(StripTrailingSlashMiddleware),
+        # Inside the trailing-slash copy of the scope, where the router records the matched route.
+        *([metrics.middleware()] if metrics else []),
         Middleware(CorsMiddleware),
         Middleware(RateLimitMiddleware),
         Middleware(AuthorizedFetchMiddleware),

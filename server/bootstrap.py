@@ -8,7 +8,7 @@ from federation.instance_actor import load_or_create_instance_actor
 from server.config import Settings
 from server.passwords import Passwords, generate_password
 from server.services.accounts import AccountService
-from storage.errors import ConfigError
+from storage.errors import ConfigError, StorageError
 from storage.models import AccountKind, Role
 from storage.protocols import Storage
 
@@ -23,15 +23,32 @@ class FirstAdmin:
 
 
 async def prepare_instance(settings: Settings, storage: Storage) -> None:
-    """Bring the schema up to date and check the facts federation identities depend on."""
-    await storage.migrate()
-    await _check_base_url(settings, storage)
-    await _ensure_company(settings, storage)
-    await load_or_create_instance_actor(storage, settings.base_url)
+    """Bring the schema up to date and check the facts federation identities depend on.
+
+    Processes starting together take turns (``storage.exclusive()``), so only one creates what is missing.
+    """
+    async with storage.exclusive():
+        if settings.storage.auto_migrate:
+            await storage.migrate()
+        else:
+            pending = await storage.pending_migrations()
+            if pending:
+                raise StorageError(
+                    "The database schema is older than this version of Insideout",
+                    detail=f"{len(pending)} migrations pending; run `insideout db migrate` first",
+                )
+        await _check_base_url(settings, storage)
+        await _ensure_company(settings, storage)
+        await load_or_create_instance_actor(storage, settings.base_url)
 
 
 async def ensure_first_admin(settings: Settings, storage: Storage, passwords: Passwords) -> FirstAdmin | None:
     """Create an admin when there is none; the caller shows the password once, on the terminal."""
+    async with storage.exclusive():
+        return await _first_admin(settings, storage, passwords)
+
+
+async def _first_admin(settings: Settings, storage: Storage, passwords: Passwords) -> FirstAdmin | None:
     if await storage.accounts.list_users():
         return None
     password = generate_password()

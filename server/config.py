@@ -23,6 +23,15 @@ CONFIG_ENV = "INSIDEOUT_CONFIG"
 USERNAME_PATTERN = r"^[A-Za-z0-9_]{1,30}$"
 
 
+def _ip_networks(value: tuple[str, ...]) -> tuple[str, ...]:
+    for entry in value:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"not an IP address or network: {entry!r}") from None
+    return value
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -49,17 +58,15 @@ class ServerSettings(Section):
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for entry in value:
-            try:
-                ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                raise ValueError(f"not an IP address or network: {entry!r}") from None
-        return value
+        return _ip_networks(value)
 
 
 class StorageSettings(Section):
     database: str = "data/insideout.sqlite3"
     data_dir: str = "data"
+    # Off for fleets that migrate once per rollout (`insideout db migrate`); processes then refuse
+    # to start against an older schema instead of changing it under servers still running old code.
+    auto_migrate: bool = True
 
     @field_validator("database")
     @classmethod
@@ -82,6 +89,9 @@ class FederationSettings(Section):
     blocked_domains: tuple[str, ...] = ()
     allow_private_addresses: bool = False
     authorized_fetch: bool = False
+    # How long a delivery worker holds the rows it claimed; a crashed worker's rows wait this long.
+    # Under two minutes a slow request can outlive its lease and be sent twice (at least once anyway).
+    delivery_lease_seconds: float = Field(default=300.0, ge=2.0, le=3600.0)
 
     @field_validator("allowed_domains", "blocked_domains")
     @classmethod
@@ -117,6 +127,16 @@ class PushSettings(Section):
     include_content: bool = False
 
 
+class MetricsSettings(Section):
+    enabled: bool = True
+    allowed_networks: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _ip_networks(value)
+
+
 class Settings(Section):
     server: ServerSettings = ServerSettings()
     storage: StorageSettings = StorageSettings()
@@ -126,6 +146,7 @@ class Settings(Section):
     logging: LoggingSettings = LoggingSettings()
     media: MediaSettings = MediaSettings()
     push: PushSettings = PushSettings()
+    metrics: MetricsSettings = MetricsSettings()
 
     @model_validator(mode="after")
     def _company_and_admin_differ(self) -> "Settings":
@@ -232,7 +253,7 @@ def _resolve_paths(settings: Settings, base_dir: Path) -> Settings:
     if "://" not in database and not Path(database).is_absolute():
         database = str(base_dir / database)
     data_dir = storage.data_dir if Path(storage.data_dir).is_absolute() else str(base_dir / storage.data_dir)
-    return settings.model_copy(update={"storage": StorageSettings(database=database, data_dir=data_dir)})
+    return settings.model_copy(update={"storage": storage.model_copy(update={"database": database, "data_dir": data_dir})})
 
 
 def _check_data_dir(data_dir: Path) -> None:

@@ -36,6 +36,12 @@ class Event:
 
 
 class EventBus(Protocol):
+    async def start(self) -> None:
+        """Called by the app's lifespan before serving; a cross-process bus connects here."""
+        ...
+
+    async def stop(self) -> None: ...
+
     async def publish(self, events: Iterable[Event]) -> None: ...
 
     def active(self, streams: Iterable[str]) -> list[str]:
@@ -84,6 +90,12 @@ class Subscription:
 class InProcessEventBus:
     def __init__(self) -> None:
         self._subscribers: dict[str, set[Subscription]] = defaultdict(set)
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
 
     async def publish(self, events: Iterable[Event]) -> None:
         for event in events:

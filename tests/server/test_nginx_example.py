@@ -87,18 +87,30 @@ def test_example_is_a_site_file_for_the_http_context(conf: list[Directive]) -> N
 def test_upgrade_map(conf: list[Directive]) -> None:
     (upgrade_map,) = [m for m in top(conf, "map") if m.args == ["$http_upgrade", "$connection_upgrade"]]
     entries = {d.name: d.args for d in upgrade_map.block or []}
-    assert entries == {"default": ["upgrade"], "": ["close"]}
+    # An empty value leaves `Connection` out, so upstream keepalive works for plain requests.
+    assert entries == {"default": ["upgrade"], "": [""]}
 
 
-def test_upstream_points_at_the_default_listen_address(conf: list[Directive]) -> None:
+def test_upstream_balances_several_app_servers_on_loopback(conf: list[Directive]) -> None:
     (upstream,) = top(conf, "upstream")
+    assert upstream.args == ["insideout"]
     servers = upstream.find("server")
-    assert len(servers) == 1
+    assert len(servers) >= 2
+    addresses = [server.args[0] for server in servers]
+    assert len(set(addresses)) == len(addresses)
     defaults = ServerSettings.model_validate({})
-    assert servers[0].args[0] == f"{defaults.host}:{defaults.port}"
-    # nginx connects from loopback, which the app trusts for X-Forwarded-* by default.
+    # nginx connects from loopback, which the app trusts for X-Forwarded-* by default, and each
+    # app server listens on the default host with its own --port.
     trusted = [ipaddress.ip_network(net, strict=False) for net in defaults.trusted_proxies]
-    assert any(ipaddress.ip_address(defaults.host) in net for net in trusted)
+    for address in addresses:
+        host, port = address.rsplit(":", 1)
+        assert host == defaults.host and 1 <= int(port) <= 65535, address
+        assert any(ipaddress.ip_address(host) in net for net in trusted)
+    # Long-lived streams are spread by connection count; nginx wants the method before keepalive.
+    names = [d.name for d in upstream.block or []]
+    assert "least_conn" in names and "keepalive" in names
+    assert names.index("least_conn") < names.index("keepalive")
+    assert int(upstream.one("keepalive").args[0]) >= 1
 
 
 def test_http_server_redirects_but_serves_acme_challenges(conf: list[Directive]) -> None:
@@ -185,7 +197,11 @@ def test_general_location(conf: list[Directive], uri: str) -> None:
     location = match_location(server, uri)
     assert location is not match_location(server, "/api/v1/streaming/public")
     chain = [server, location]
-    assert REQUIRED_PROXY_HEADERS.items() <= proxy_headers(chain).items()
+    headers = proxy_headers(chain)
+    assert REQUIRED_PROXY_HEADERS.items() <= headers.items()
+    # Upstream keepalive needs HTTP/1.1 and no `Connection: close` (the map sends none).
+    assert effective_value(chain, "proxy_http_version") == ["1.1"]
+    assert headers["connection"] == "$connection_upgrade"
     (upstream,) = top(conf, "upstream")
     assert effective_value(chain, "proxy_pass") == [f"http://{upstream.args[0]}"]
     # Responses may depend on Authorization, which the cache key ignores.

@@ -1,8 +1,9 @@
 """docs/nginx.conf run by a real nginx in front of a real ASGI app on loopback.
 
 Only the deployment-specific parts of the example are rewritten (ports,
-certificate paths, upstream address, server_name, ACME webroot); nginx runs
-in the foreground and proxies to a small Starlette app served by uvicorn.
+certificate paths, upstream addresses, server_name, ACME webroot); nginx runs
+in the foreground and proxies to a small Starlette app, served by one uvicorn
+per upstream `server` line as in the scale-out layout.
 Skipped only when no nginx binary is installed (Debian package: `nginx`).
 """
 
@@ -21,6 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +65,9 @@ async def echo(request: Request) -> Response:
         {
             "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in request.scope["headers"]],
             "path": request.url.path,
+            # Which upstream answered, and over which of nginx's connections to it.
+            "upstream_port": request.scope["server"][1],
+            "connection_port": request.scope["client"][1],
         }
     )
 
@@ -205,12 +210,14 @@ class Stack:
 
 
 def rewrite_for_test(
-    conf: list[Directive], ports: dict[int, int], app_port: int, cert: Path, key: Path, webroot: Path
+    conf: list[Directive], ports: dict[int, int], app_ports: list[int], cert: Path, key: Path, webroot: Path
 ) -> list[Directive]:
     """Change only what differs between a deployment and this test run."""
     rewritten = parse(dump(conf))  # deep copy
     for upstream in top(rewritten, "upstream"):
-        for server in upstream.find("server"):
+        servers = upstream.find("server")
+        assert len(servers) == len(app_ports), "one test app per upstream server"
+        for server, app_port in zip(servers, app_ports):
             server.args[0] = server.raw_args[0] = f"127.0.0.1:{app_port}"
     replacements = {"ssl_certificate": str(cert), "ssl_certificate_key": str(key)}
     for server in top(rewritten, "server"):
@@ -252,8 +259,8 @@ def main_config(tmp: Path, site: str) -> str:
     )
 
 
-@pytest.fixture(scope="module")
-def app_port() -> Iterator[int]:
+@contextmanager
+def serving_app() -> Iterator[int]:
     port = free_port()
     config = uvicorn.Config(
         proxied_app,
@@ -265,7 +272,7 @@ def app_port() -> Iterator[int]:
         ws="websockets-sansio",
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-nginx-test", daemon=True)
+    thread = threading.Thread(target=server.run, name=f"uvicorn-nginx-test-{port}", daemon=True)
     thread.start()
     try:
         deadline = time.monotonic() + TIMEOUT
@@ -281,7 +288,15 @@ def app_port() -> Iterator[int]:
 
 
 @pytest.fixture(scope="module")
-def stack(conf: list[Directive], app_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def app_ports(conf: list[Directive]) -> Iterator[list[int]]:
+    """One app server per upstream `server` line, as the scale-out layout runs them."""
+    (upstream,) = top(conf, "upstream")
+    with ExitStack() as servers:
+        yield [servers.enter_context(serving_app()) for _ in upstream.find("server")]
+
+
+@pytest.fixture(scope="module")
+def stack(conf: list[Directive], app_ports: list[int], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     binary = nginx_binary()
     if binary is None:
         pytest.skip("no nginx binary on PATH or at /usr/sbin/nginx (Debian: apt-get install nginx)")
@@ -295,7 +310,7 @@ def stack(conf: list[Directive], app_port: int, tmp_path_factory: pytest.TempPat
     (webroot / ".well-known" / "acme-challenge" / token).write_text(f"{token}.thumbprint")
 
     ports = {80: free_port(), 443: free_port()}
-    site = dump(rewrite_for_test(conf, ports, app_port, cert, key, webroot), indent=1)
+    site = dump(rewrite_for_test(conf, ports, app_ports, cert, key, webroot), indent=1)
     conf_path = tmp / "nginx.conf"
     conf_path.write_text(main_config(tmp, site))
     command = [binary, "-p", str(tmp), "-c", str(conf_path), "-e", str(tmp / "error.log")]
@@ -342,7 +357,19 @@ def test_proxy_passes_public_host_scheme_and_client_address(stack: Stack) -> Non
     # nginx appends the peer; the app takes the rightmost untrusted entry.
     assert header_values(seen, "x-forwarded-for") == ["203.0.113.7, 127.0.0.1"]
     assert header_values(seen, "proxy") == []
-    assert header_values(seen, "connection") == ["close"]
+    # No `Connection: close`: nginx may keep the upstream connection for the next request.
+    assert header_values(seen, "connection") == []
+
+
+def test_requests_are_spread_over_every_upstream_on_kept_alive_connections(
+    stack: Stack, app_ports: list[int]
+) -> None:
+    assert len(app_ports) >= 2
+    with stack.client() as client:
+        answers = [client.get(f"{stack.https}/api/v1/timelines/home").json() for _ in range(4 * len(app_ports))]
+    assert {answer["upstream_port"] for answer in answers} == set(app_ports)
+    connections = {(answer["upstream_port"], answer["connection_port"]) for answer in answers}
+    assert len(connections) < len(answers), "every request opened a new upstream connection"
 
 
 def test_http_redirects_to_https(stack: Stack) -> None:

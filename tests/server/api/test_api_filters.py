@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from pathlib import Path
 
 import pytest
@@ -29,7 +31,8 @@ async def test_filters_are_managed_with_their_keywords_and_statuses(tmp_path: Pa
             flt = created.json()
             assert flt["expires_at"] is None and flt["statuses"] == [] and flt["context"] == ["home", "public"]
             assert [(k["keyword"], k["whole_word"]) for k in flt["keywords"]] == [("dragon", True), ("ring", False)]
-            assert subscription.queue.get_nowait() == Event(f"user:{alice_id}", "filters_changed")
+            # On PostgreSQL the event comes back through LISTEN/NOTIFY, a moment after the response
+            assert await asyncio.wait_for(subscription.queue.get(), 5) == Event(f"user:{alice_id}", "filters_changed")
 
         dragon, ring = flt["keywords"]
         updated = await client.put(f"/api/v2/filters/{flt['id']}", headers=alice, json={
