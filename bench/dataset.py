@@ -1,9 +1,11 @@
-"""Build (once) a large SQLite instance for benchmarks: accounts, follows, statuses and home feeds.
+"""Build (once) a large instance for benchmarks: accounts, follows, statuses and home feeds.
 
-The schema comes from our own migrations; rows are written with plain
-sqlite3 in bulk, because replaying a million API calls would measure the
-seeding, not the server. Home feeds hold each account's newest
-HOME_FEED_DEPTH entries, as Mastodon's do.
+The schema comes from our own migrations; rows are written in bulk (plain
+sqlite3, or COPY on PostgreSQL), because replaying a million API calls
+would measure the seeding, not the server. Home feeds hold each account's
+newest HOME_FEED_DEPTH entries, as Mastodon's do. A SQLite dataset is kept
+and reused (a ``.done`` file marks it complete); a PostgreSQL database is
+expected empty and always filled.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import asyncio
 import random
 import sqlite3
 import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any, Protocol
 
 from storage import open_storage
 from storage.ids import SEQUENCE_BITS
@@ -21,34 +25,74 @@ HOME_FEED_DEPTH = 800
 KEY = "-----BEGIN PUBLIC KEY-----\nbench\n-----END PUBLIC KEY-----\n"
 
 
-async def _migrate(path: Path) -> None:
-    storage = open_storage(str(path))
+async def _migrate(database: str) -> None:
+    storage = open_storage(database)
     await storage.open()
     await storage.migrate()
     await storage.close()
 
 
-def build(path: Path, *, accounts: int, statuses: int, follows_each: int, seed: int = 7) -> Path:
-    """Create the dataset at ``path`` unless a complete one is already there."""
+class Rows(Protocol):
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any: ...
+
+
+class _PostgresRows:
+    """``executemany`` of a plain ``INSERT INTO t (cols) VALUES (?, 'constant', ...)`` as one COPY."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        head, _, values = sql.partition(" VALUES ")
+        table, _, columns = head.removeprefix("INSERT INTO ").partition(" ")
+        names = [c.strip() for c in columns.strip("() ").split(",")]
+        slots = [v.strip() for v in values.strip().removeprefix("(").removesuffix(")").split(",")]
+        with self._connection.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                given = iter(row)
+                copy.write_row([next(given) if slot == "?" else slot.strip("'") for slot in slots])
+
+
+def build(path: Path, *, accounts: int, statuses: int, follows_each: int, seed: int = 7,
+          database: str | None = None) -> str:
+    """Create the dataset at ``path`` (SQLite) unless a complete one is there, or in the empty
+    PostgreSQL ``database``; returns the database to open."""
+    if database is not None and database.startswith(("postgresql://", "postgres://")):
+        return _build_postgresql(database, accounts=accounts, statuses=statuses, follows_each=follows_each, seed=seed)
+    if database is not None:
+        path = Path(database)
     done = path.with_suffix(".done")
     if done.exists() and path.exists():
-        return path
+        return str(path)
     for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         leftover.unlink(missing_ok=True)
-    asyncio.run(_migrate(path))
-    rng = random.Random(seed)
+    asyncio.run(_migrate(str(path)))
     started = time.perf_counter()
     with sqlite3.connect(path) as db:
         db.execute("PRAGMA synchronous = OFF")
-        account_ids = _accounts(db, accounts)
-        followers = _follows(db, account_ids, follows_each, rng)
-        made = _statuses(db, account_ids, statuses, rng)
-        _home_feeds(db, made, followers)
+        _fill(db, accounts, statuses, follows_each, random.Random(seed))
     done.write_text(f"built in {time.perf_counter() - started:.0f}s\n")
-    return path
+    return str(path)
 
 
-def _accounts(db: sqlite3.Connection, count: int) -> list[int]:
+def _build_postgresql(url: str, *, accounts: int, statuses: int, follows_each: int, seed: int) -> str:
+    import psycopg
+
+    asyncio.run(_migrate(url))
+    with psycopg.connect(url) as connection:
+        _fill(_PostgresRows(connection), accounts, statuses, follows_each, random.Random(seed))
+        connection.execute("ANALYZE")
+    return url
+
+
+def _fill(db: Rows, accounts: int, statuses: int, follows_each: int, rng: random.Random) -> None:
+    account_ids = _accounts(db, accounts)
+    followers = _follows(db, account_ids, follows_each, rng)
+    made = _statuses(db, account_ids, statuses, rng)
+    _home_feeds(db, made, followers)
+
+
+def _accounts(db: Rows, count: int) -> list[int]:
     base = int(time.time() * 1000 - 400 * 86_400_000) << SEQUENCE_BITS
     ids = [base + i for i in range(count)]
     db.executemany(
@@ -65,10 +109,10 @@ def _accounts(db: sqlite3.Connection, count: int) -> list[int]:
     return ids
 
 
-def _follows(db: sqlite3.Connection, ids: list[int], each: int, rng: random.Random) -> dict[int, list[int]]:
+def _follows(db: Rows, ids: list[int], each: int, rng: random.Random) -> dict[int, list[int]]:
     """Each account follows ``each`` others; returns followers by followed account."""
     followers: dict[int, list[int]] = {account_id: [] for account_id in ids}
-    rows = []
+    rows: list[tuple[int, int, int]] = []
     for follower in ids:
         targets = [t for t in rng.sample(ids, each + 1) if t != follower][:each]
         for target in targets:
@@ -82,7 +126,7 @@ def _follows(db: sqlite3.Connection, ids: list[int], each: int, rng: random.Rand
     return followers
 
 
-def _statuses(db: sqlite3.Connection, ids: list[int], count: int, rng: random.Random) -> list[tuple[int, int]]:
+def _statuses(db: Rows, ids: list[int], count: int, rng: random.Random) -> list[tuple[int, int]]:
     """Returns (status id, author) oldest first."""
     start_ms = int(time.time() * 1000) - 365 * 86_400_000
     step = (365 * 86_400_000) // count
@@ -96,7 +140,7 @@ def _statuses(db: sqlite3.Connection, ids: list[int], count: int, rng: random.Ra
     return made
 
 
-def _home_feeds(db: sqlite3.Connection, statuses: list[tuple[int, int]], followers: dict[int, list[int]]) -> None:
+def _home_feeds(db: Rows, statuses: list[tuple[int, int]], followers: dict[int, list[int]]) -> None:
     """Newest first, each status goes to its author's followers until every feed holds HOME_FEED_DEPTH."""
     feeds: dict[int, int] = {account_id: 0 for account_id in followers}
     open_feeds = len(feeds)

@@ -9,7 +9,8 @@ signatures per second (``sign_cavage`` on the same kind of request).
 
 Goals: >= 1,200 deliveries/s and >= 0.5x the signing rate.
 
-Run: /tmp/probe/bin/python bench/deliveries.py [--count 5000] [--hosts 200] [--runs 3]
+Run: /tmp/probe/bin/python bench/deliveries.py [--count 5000] [--hosts 200] [--runs 3] [--database URL-or-path]
+(with a PostgreSQL URL each run gets a new database beside it, ``<name>_deliveries_<run>``).
 """
 
 from __future__ import annotations
@@ -36,11 +37,13 @@ from federation.addresses import IPAddress  # noqa: E402
 from federation.delivery import DeliveryWorker  # noqa: E402
 from federation.fanout import serialise  # noqa: E402
 from federation.guard import ExposureGuard  # noqa: E402
-from federation.http import OutboundSettings, build_http_client  # noqa: E402
+from federation.http import OutboundClient, OutboundSettings, build_http_client  # noqa: E402
 from storage.clock import utcnow  # noqa: E402
 from storage.deliveries import NewDelivery  # noqa: E402
 from storage.models import AccountKind, NewAccount  # noqa: E402
-from storage.sqlite import SqliteStorage  # noqa: E402
+from storage import open_storage  # noqa: E402
+from storage.protocols import Storage  # noqa: E402
+from bench.common import add_database_option, backend_of, drop_database, emit, fresh_database, is_postgresql  # noqa: E402
 
 BASE = "https://insideout.example"
 COMMAND = "/tmp/probe/bin/python bench/deliveries.py"
@@ -152,8 +155,8 @@ async def _is_public(url: str) -> bool:
     return "/statuses/" in url or "/@" in url
 
 
-async def _prepare(path: str, count: int, hosts: int, port: int, pem: tuple[str, str]) -> SqliteStorage:
-    storage = SqliteStorage(path)
+async def _prepare(database: str, count: int, hosts: int, port: int, pem: tuple[str, str]) -> Storage:
+    storage = open_storage(database)
     await storage.open()
     await storage.migrate()
     account = NewAccount(AccountKind.COMPANY, "acme", "Acme", pem[0], pem[1], exposed=True)
@@ -168,34 +171,88 @@ async def _prepare(path: str, count: int, hosts: int, port: int, pem: tuple[str,
     return storage
 
 
-async def drain_once(count: int, hosts: int, port: int, pem: tuple[str, str], options: dict[str, int]) -> float:
+async def drain_once(count: int, hosts: int, port: int, pem: tuple[str, str], options: dict[str, int],
+                     database: str | None = None, run: int = 0) -> float:
     with tempfile.TemporaryDirectory() as folder:
-        storage = await _prepare(os.path.join(folder, "bench.sqlite3"), count, hosts, port, pem)
-        settings = OutboundSettings(
-            user_agent="Insideout-bench",
-            allow_private_addresses=True,
-            max_connections=options["connections"],
-            max_connections_per_host=options["per_host"],
-        )
+        target = fresh_database(database, Path(folder), f"deliveries_{run}")
+        storage = await _prepare(target, count, hosts, port, pem)
+        settings = _outbound_settings(options)
         try:
-            async with build_http_client(settings, resolver=_resolve) as http:
-                guard = ExposureGuard(storage, BASE, _is_public)
-                worker = DeliveryWorker(
-                    storage, http, guard, base_url=BASE, worker_id="bench", batch=options["batch"],
-                    concurrency=options["concurrency"], per_host_concurrency=options["per_host"],
-                    sign_in_thread=bool(options["sign_in_thread"]),
-                )  # fmt: skip
-                start = time.perf_counter()
-                while await worker.run_once():
-                    pass
-                elapsed = time.perf_counter() - start
+            if options["workers"] > 1:
+                elapsed = _drain_in_processes(target, port, options)
+            else:
+                async with build_http_client(settings, resolver=_resolve) as http:
+                    worker = _worker(storage, http, options, "bench")
+                    start = time.perf_counter()
+                    while await worker.run_once():
+                        pass
+                    elapsed = time.perf_counter() - start
             counts = await storage.deliveries.counts_by_host(limit=hosts)
             done = sum(c.done for c in counts)
             if done != count:
                 raise SystemExit(f"only {done} of {count} delivered: {counts[:3]}")
         finally:
             await storage.close()
+            if database is not None and is_postgresql(database):
+                drop_database(database, target.rsplit("/", 1)[-1])
     return count / elapsed
+
+
+def _outbound_settings(options: dict[str, int]) -> OutboundSettings:
+    return OutboundSettings(
+        user_agent="Insideout-bench",
+        allow_private_addresses=True,
+        max_connections=options["connections"],
+        max_connections_per_host=options["per_host"],
+    )
+
+
+def _worker(storage: Storage, http: OutboundClient, options: dict[str, int], worker_id: str) -> DeliveryWorker:
+    return DeliveryWorker(
+        storage, http, ExposureGuard(storage, BASE, _is_public), base_url=BASE, worker_id=worker_id,
+        batch=options["batch"], concurrency=options["concurrency"], per_host_concurrency=options["per_host"],
+        sign_in_thread=bool(options["sign_in_thread"]),
+    )  # fmt: skip
+
+
+def _drain_in_processes(database: str, port: int, options: dict[str, int]) -> float:
+    """``--workers N``: N processes drain the one queue, as N ``insideout worker`` processes would.
+
+    Each process imports, opens its storage and connects first; the clock starts when all are ready.
+    """
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(options["workers"] + 1)
+    processes = [
+        context.Process(target=_drain_process, args=(database, port, options, index, ready), daemon=True)
+        for index in range(options["workers"])
+    ]
+    for process in processes:
+        process.start()
+    ready.wait(timeout=120)
+    start = time.perf_counter()
+    for process in processes:
+        process.join()
+    elapsed = time.perf_counter() - start
+    if any(process.exitcode for process in processes):
+        raise SystemExit(f"a delivery process failed: exit codes {[p.exitcode for p in processes]}")
+    return elapsed
+
+
+def _drain_process(database: str, port: int, options: dict[str, int], index: int,
+                   ready: multiprocessing.synchronize.Barrier) -> None:
+    async def drain() -> None:
+        storage = open_storage(database)
+        await storage.open()
+        try:
+            async with build_http_client(_outbound_settings(options), resolver=_resolve) as http:
+                worker = _worker(storage, http, options, f"bench-{index}")
+                await asyncio.to_thread(ready.wait, 120)
+                while await worker.run_once():
+                    pass
+        finally:
+            await storage.close()
+
+    asyncio.run(drain())
 
 
 async def bare_posts(count: int, hosts: int, port: int, options: dict[str, int]) -> float:
@@ -230,10 +287,12 @@ def main() -> None:
     parser.add_argument("--per-host", type=int, default=4)
     parser.add_argument("--connections", type=int, default=1024)
     parser.add_argument("--sign-in-loop", action="store_true", help="sign on the event loop instead of a thread")
+    parser.add_argument("--workers", type=int, default=1, help="delivery processes sharing the queue")
+    add_database_option(parser)
     args = parser.parse_args()
     options = {
         "batch": args.batch, "concurrency": args.concurrency, "per_host": args.per_host,
-        "connections": args.connections, "sign_in_thread": int(not args.sign_in_loop),
+        "connections": args.connections, "sign_in_thread": int(not args.sign_in_loop), "workers": args.workers,
     }  # fmt: skip
 
     port = _free_port()
@@ -246,15 +305,17 @@ def main() -> None:
         key = generate_rsa_key(2048)
         pem = (public_key_pem(key.public_key()), private_key_pem(key))
         signing = signing_rate()
-        rates = [asyncio.run(drain_once(args.count, args.hosts, port, pem, options)) for _ in range(args.runs)]
+        rates = [asyncio.run(drain_once(args.count, args.hosts, port, pem, options, args.database, run))
+                 for run in range(args.runs)]
         bare = statistics.median(asyncio.run(bare_posts(args.count, args.hosts, port, options)) for _ in range(args.runs))
     finally:
         server.terminate()
         server.join()
-    report(signing, bare, rates, args.count, args.hosts, options)
+    report(signing, bare, rates, args.count, args.hosts, options, backend_of(args.database))
 
 
-def report(signing: float, bare: float, rates: list[float], count: int, hosts: int, options: dict[str, int]) -> None:
+def report(signing: float, bare: float, rates: list[float], count: int, hosts: int, options: dict[str, int],
+           backend: str = "sqlite") -> None:
     rate = statistics.median(rates)
     ratio = rate / signing
     print(f"signed deliveries/s (median of {len(rates)}): {rate:,.0f}   runs: {', '.join(f'{r:,.0f}' for r in rates)}")
@@ -267,6 +328,8 @@ def report(signing: float, bare: float, rates: list[float], count: int, hosts: i
     print(f"goals: >= {GOAL_RATE:,.0f}/s ({'met' if rate >= GOAL_RATE else 'NOT met'}), "
           f">= {GOAL_RATIO}x signing ({'met' if ratio >= GOAL_RATIO else 'NOT met'})")  # fmt: skip
     print(f"command: {COMMAND}")
+    emit("signed deliveries/s", rate, "/s", f">= {GOAL_RATE:,.0f}/s", backend)
+    emit("deliveries / signing rate", ratio, "x", f">= {GOAL_RATIO}x", backend)
 
 
 if __name__ == "__main__":

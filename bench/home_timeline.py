@@ -5,7 +5,8 @@ under /tmp). Requests go through the real ASGI app in-process, so the time
 is the server's own. Baseline in the same process: the bare home-feed index
 query that picks the 20 ids, to show what the API adds on top.
 
-Run: .venv/bin/python bench/home_timeline.py [--accounts N --statuses N --requests N]
+Run: .venv/bin/python bench/home_timeline.py [--accounts N --statuses N --requests N] [--database URL-or-path]
+(a PostgreSQL URL: the dataset goes into a new database beside it, ``<name>_home``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import add_database_option, backend_of, emit, fresh_database, is_postgresql  # noqa: E402
 from bench.dataset import build  # noqa: E402
 from server.mastodon.auth import digest_token, new_token  # noqa: E402
 from storage.models import Page  # noqa: E402
@@ -32,8 +34,8 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
-async def measure(data_dir: Path, requests: int, accounts: int) -> tuple[list[float], list[float]]:
-    settings = settings_for(data_dir, INSIDEOUT_STORAGE_DATABASE=str(data_dir / "bench.sqlite3"))
+async def measure(data_dir: Path, database: str, requests: int, accounts: int) -> tuple[list[float], list[float]]:
+    settings = settings_for(data_dir, INSIDEOUT_STORAGE_DATABASE=database)
     app = app_for(settings)
     rng = random.Random(1)
     api: list[float] = []
@@ -68,13 +70,16 @@ def main() -> None:
     parser.add_argument("--statuses", type=int, default=1_000_000)
     parser.add_argument("--follows", type=int, default=200)
     parser.add_argument("--requests", type=int, default=2_000)
+    add_database_option(parser)
     args = parser.parse_args()
     data_dir = Path(tempfile.gettempdir()) / f"insideout-bench-{args.accounts}-{args.statuses}-{args.follows}"
     data_dir.mkdir(exist_ok=True)
+    target = fresh_database(args.database, data_dir, "home") if is_postgresql(args.database) else args.database
     started = time.perf_counter()
-    build(data_dir / "bench.sqlite3", accounts=args.accounts, statuses=args.statuses, follows_each=args.follows)
+    database = build(data_dir / "bench.sqlite3", accounts=args.accounts, statuses=args.statuses,
+                     follows_each=args.follows, database=target)
     print(f"dataset ready in {time.perf_counter() - started:.1f}s at {data_dir}", file=sys.stderr)
-    api, raw = asyncio.run(measure(data_dir, args.requests, args.accounts))
+    api, raw = asyncio.run(measure(data_dir, database, args.requests, args.accounts))
     p50, p99 = statistics.median(api), percentile(api, 0.99)
     base = statistics.median(raw)
     print(f"home timeline limit=20, {args.statuses:,} statuses, {args.accounts:,} accounts following {args.follows}:")
@@ -82,6 +87,9 @@ def main() -> None:
     print(f"  baseline (feed index query alone) p50 {base:.3f} ms; API / baseline = {p50 / base:.0f}x")
     print(f"  command: .venv/bin/python bench/home_timeline.py --accounts {args.accounts} "
           f"--statuses {args.statuses} --follows {args.follows} --requests {args.requests}")
+    backend = backend_of(args.database)
+    emit("home timeline p50", p50, "ms", "<= 10 ms", backend)
+    emit("home timeline p99", p99, "ms", "<= 50 ms", backend)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ on the same kind of request with the key already parsed.
 Goal: >= 1,000 stored activities/s.
 
 Run: /tmp/probe/bin/python bench/inbound.py [--count 3000] [--actors 20] [--concurrency 32] [--runs 3]
+     [--database URL-or-path] (a PostgreSQL URL: a new database beside it, ``<name>_inbound``)
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from server.app import create_app  # noqa: E402
 from server.config import load_settings  # noqa: E402
 from server.outbound import outbound_settings  # noqa: E402
 from storage import open_storage  # noqa: E402
+from bench.common import add_database_option, backend_of, emit, fresh_database  # noqa: E402
 
 BASE = "https://local.example"
 COMMAND = "/tmp/probe/bin/python bench/inbound.py"
@@ -133,12 +135,13 @@ async def post_all(app: Any, requests: list[tuple[bytes, dict[str, str]]], concu
 
 
 async def inbound_rates(
-    count: int, actor_count: int, concurrency: int, runs: int
+    count: int, actor_count: int, concurrency: int, runs: int, database: str | None = None
 ) -> list[tuple[float, float]]:
     """(stored/s, verify/s) per run; the baseline is taken right after each run, under the same load."""
     actors = Actors(actor_count)
     with tempfile.TemporaryDirectory() as folder:
-        env = {"INSIDEOUT_STORAGE_DATA_DIR": folder, "INSIDEOUT_STORAGE_DATABASE": f"{folder}/bench.sqlite3",
+        target = fresh_database(database, Path(folder), "inbound")
+        env = {"INSIDEOUT_STORAGE_DATA_DIR": folder, "INSIDEOUT_STORAGE_DATABASE": target,
                "INSIDEOUT_SERVER_BASE_URL": BASE, "INSIDEOUT_LOGGING_LEVEL": "warning"}
         settings = load_settings(None, environ=env)
         storage = open_storage(settings.storage.database)
@@ -182,8 +185,9 @@ def main() -> None:
     parser.add_argument("--actors", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--runs", type=int, default=3)
+    add_database_option(parser)
     args = parser.parse_args()
-    results = asyncio.run(inbound_rates(args.count, args.actors, args.concurrency, args.runs))
+    results = asyncio.run(inbound_rates(args.count, args.actors, args.concurrency, args.runs, args.database))
     rates = [rate for rate, _ in results]
     median = statistics.median(rates)
     ratio = statistics.median(rate / baseline for rate, baseline in results)
@@ -195,6 +199,7 @@ def main() -> None:
     print(f"goal: >= {GOAL_RATE:,.0f}/s -> {'met' if median >= GOAL_RATE else 'NOT met'}")
     print(f"command: {COMMAND} --count {args.count} --actors {args.actors} --concurrency {args.concurrency} "
           f"--runs {args.runs}")
+    emit("inbound activities stored/s", median, "/s", f">= {GOAL_RATE:,.0f}/s", backend_of(args.database))
 
 
 if __name__ == "__main__":
