@@ -46,14 +46,14 @@ def test_help_lists_every_command_and_each_has_its_own_help(capsys: pytest.Captu
         main(["--help"])
     assert done.value.code == 0
     top = capsys.readouterr().out
-    for command in ("serve", "db", "account", "department", "backup"):
+    for command in ("serve", "worker", "db", "account", "department", "backup", "export", "import"):
         assert command in top
     for argv in (
         ["serve"], ["db", "migrate"], ["db", "check"], ["account", "create"], ["account", "list"],
         ["account", "set-role"], ["account", "disable"], ["account", "enable"], ["account", "reset-password"],
         ["department", "create"], ["department", "list"], ["department", "members"],
         ["department", "add-member"], ["department", "remove-member"], ["backup"], ["account", "rotate-key"],
-        ["status", "publish"], ["status", "unpublish"],
+        ["status", "publish"], ["status", "unpublish"], ["worker"], ["export"], ["import"],
     ):
         with pytest.raises(SystemExit) as done:
             main([*argv, "--help"])
