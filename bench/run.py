@@ -36,16 +36,21 @@ class Benchmark:
     quick: tuple[str, ...] = ()
     """Arguments for ``--quick``: sizes small enough for a smoke run."""
     full: tuple[str, ...] = field(default=())
+    script_name: str = ""
+    """The script, when several entries run one script with different arguments."""
 
     @property
     def script(self) -> Path:
-        return ROOT / "bench" / f"{self.name}.py"
+        return ROOT / "bench" / f"{self.script_name or self.name}.py"
 
 
 BENCHMARKS = (
     Benchmark("home_timeline", quick=("--accounts", "300", "--statuses", "5000", "--follows", "20", "--requests", "100")),
     Benchmark("all_hands", quick=("--followers", "300", "--statuses", "2000", "--runs", "2")),
     Benchmark("deliveries", quick=("--count", "500", "--hosts", "20", "--runs", "1")),
+    # The same queue drained by two delivery processes, as two `insideout worker --queues delivery` would.
+    Benchmark("deliveries_2_workers", quick=("--count", "500", "--hosts", "20", "--runs", "1", "--workers", "2"),
+              full=("--workers", "2"), script_name="deliveries"),
     Benchmark("inbound", quick=("--count", "300", "--runs", "1")),
     Benchmark("streaming", quick=("--clients", "100", "--posts", "2")),
     Benchmark("idle_rss", quick=("--idle", "1")),
