@@ -15,7 +15,7 @@ from psycopg import AsyncConnection
 from storage.clock import to_db, utcnow
 from storage.errors import StorageError
 from storage.postgresql.database import PostgresDatabase
-from storage.sqlite.migrator import Migration, available_migrations
+from storage.sqlite.migrator import Migration, available_migrations, still_to_apply
 
 # Any constant both sides agree on; spells "insideout" in ASCII, truncated to a bigint.
 MIGRATION_LOCK = 0x696E736964656F75
@@ -42,14 +42,7 @@ async def _pending(raw: AsyncConnection[Any]) -> list[Migration]:
     if exists is None or not exists[0]:
         return known
     rows = await (await raw.execute("SELECT version FROM schema_migrations")).fetchall()
-    applied = {int(row[0]) for row in rows}
-    unknown = applied - {migration.version for migration in known}
-    if unknown:
-        raise StorageError(
-            "The database schema is newer than this version of Insideout",
-            detail=f"unknown migration versions {sorted(unknown)}; upgrade the code before serving",
-        )
-    return [migration for migration in known if migration.version not in applied]
+    return still_to_apply(known, {int(row[0]) for row in rows})
 
 
 @asynccontextmanager

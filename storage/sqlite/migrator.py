@@ -39,8 +39,11 @@ async def applied_versions(database: SqliteDatabase) -> set[int]:
 
 
 async def pending(database: SqliteDatabase) -> list[Migration]:
-    known = available_migrations()
-    applied = await applied_versions(database)
+    return still_to_apply(available_migrations(), await applied_versions(database))
+
+
+def still_to_apply(known: list[Migration], applied: set[int]) -> list[Migration]:
+    """The known migrations not yet applied; refuses a schema that has some this code doesn't know."""
     unknown = applied - {migration.version for migration in known}
     if unknown:
         raise StorageError(
