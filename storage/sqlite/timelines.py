@@ -85,12 +85,12 @@ class SqliteTimelineStore:
             return newest_first([row[0] for row in rows], page)
         broadcast_where = feed_where.replace("h.status_id", "s.id")
         merged = (
-            f"SELECT id FROM ({feed}) UNION SELECT id FROM ("
+            f"SELECT id FROM ({feed}) AS feed UNION SELECT id FROM ("
             " SELECT s.id AS id FROM follows f JOIN statuses s ON s.account_id = f.target_account_id"
             " WHERE f.account_id = :viewer AND f.state = 'accepted'"
             " AND f.target_account_id IN (SELECT account_id FROM broadcast_accounts)"
             f" AND s.visibility <> 'direct' AND (s.reblog_of_id IS NULL OR f.show_reblogs = 1) AND {broadcast_where}"
-            f" AND {visible} ORDER BY s.id {direction} LIMIT :limit)"
+            f" AND {visible} ORDER BY s.id {direction} LIMIT :limit) AS broadcast"
             f" ORDER BY id {direction} LIMIT :limit"
         )
         rows = await self._db.fetch_all(merged, params)

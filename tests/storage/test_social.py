@@ -143,6 +143,27 @@ async def test_home_feed_pages_without_gaps_or_repeats(storage: Storage) -> None
     assert await storage.timelines.home(bob.id, Page()) == []
 
 
+async def test_home_merges_a_broadcast_accounts_posts_read_time_without_gaps(storage: Storage) -> None:
+    alice, bob, ceo = [await employee(storage, name) for name in ("alice", "bob", "ceo")]
+    await storage.follows.follow(bob.id, ceo.id, FollowState.ACCEPTED)
+    await storage.timelines.mark_broadcast(ceo.id)
+    mine = [await post(storage, alice, f"a{i}") for i in range(15)]
+    for status_id in mine:
+        await storage.timelines.add_to_home(status_id, [bob.id])
+    # The broadcaster's posts reach no feed rows: they are merged in when the home timeline is read
+    broadcast = [await post(storage, ceo, f"c{i}") for i in range(15)]
+    seen: list[int] = []
+    max_id = None
+    while page := await storage.timelines.home(bob.id, Page(limit=7, max_id=max_id)):
+        seen.extend(page)
+        max_id = page[-1]
+    assert seen == sorted(mine + broadcast, reverse=True)
+    newer = await storage.timelines.home(bob.id, Page(limit=4, min_id=mine[-1]))
+    assert newer == list(reversed(sorted(broadcast)[:4]))
+    # Someone who doesn't follow the broadcaster gets none of it
+    assert await storage.timelines.home(alice.id, Page()) == []
+
+
 async def test_inside_visibility_rules(storage: Storage) -> None:
     alice, bob, carol = [await employee(storage, name) for name in ("alice", "bob", "carol")]
     dept = await storage.accounts.create_local(new_account("eng", AccountKind.DEPARTMENT))
