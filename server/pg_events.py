@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
 
 import psycopg
@@ -106,8 +106,8 @@ class PostgresEventBus:
                     await connection.execute(f"LISTEN {self._channel}")
                     self._listening.set()
                     attempt = 0
-                    async for notification in _notifications(connection):
-                        await self._dispatch(notification)
+                    async for notification in connection.notifies():
+                        await self._dispatch(notification.payload)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -125,7 +125,3 @@ class PostgresEventBus:
             return
         await self._local.publish(events)
 
-
-async def _notifications(connection: psycopg.AsyncConnection[object]) -> AsyncIterator[str]:
-    async for notification in connection.notifies():
-        yield notification.payload

@@ -10,10 +10,10 @@ concurrently; row locks and constraints keep them apart.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Generator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
@@ -44,14 +44,19 @@ class Row(tuple[Any, ...]):
 
 
 def _row_factory(cursor: Any) -> RowMaker[Row]:
-    description = cursor.description or []
-    columns = {column.name: index for index, column in reversed(list(enumerate(description)))}
-    row_class = type("Row", (Row,), {"_columns": columns, "__slots__": ()})
+    row_class = _row_class(tuple(column.name for column in cursor.description or ()))
 
     def make(values: Sequence[Any]) -> Row:
-        return row_class(values)  # type: ignore[no-any-return]
+        return row_class(values)
 
     return make
+
+
+@lru_cache(maxsize=1024)
+def _row_class(names: tuple[str, ...]) -> type[Row]:
+    """One class per result shape, made once: every query runs this, so it must not build a class each time."""
+    columns = {name: index for index, name in reversed(list(enumerate(names)))}
+    return type("Row", (Row,), {"_columns": columns, "__slots__": ()})
 
 
 def _bind(params: Params) -> tuple[Any, ...] | Mapping[str, Any]:
@@ -150,7 +155,6 @@ class PostgresDatabase:
         self._max_size = max_size
         self._pool: AsyncConnectionPool[AsyncConnection[Row]] | None = None
         self._current: ContextVar[PgConnection | None] = ContextVar(f"pg-tx-{id(self)}", default=None)
-        self._write_lock = asyncio.Lock()
 
     async def open(self) -> None:
         pool: AsyncConnectionPool[AsyncConnection[Row]] = AsyncConnectionPool(
@@ -191,9 +195,6 @@ class PostgresDatabase:
                     yield connection
                 finally:
                     self._current.reset(token)
-
-    def write_lock(self) -> asyncio.Lock:
-        return self._write_lock
 
     def in_transaction(self) -> bool:
         return self._current.get() is not None
