@@ -81,13 +81,6 @@ def free_port() -> int:
         return port
 
 
-def worker_command_available() -> bool:
-    # TODO(lead): drop this fallback once `insideout worker` (server/cli/worker.py) has landed for good.
-    probe = subprocess.run([sys.executable, "-m", "server.cli", "worker", "--help"], cwd=ROOT,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True)
-    return probe.returncode == 0
-
-
 # --- the remote inboxes: the deliveries bench's keep-alive server on several loopback addresses ---
 
 
@@ -266,7 +259,7 @@ async def _drive(env: dict[str, str], ports: Sequence[int], processes: Sequence[
     return Outcome(created / elapsed, done / drained if args.deliveries else 0.0, failed, args.deliveries - done)
 
 
-def run_shape(shape: Shape, args: argparse.Namespace, inbox_port: int, split_workers: bool) -> Outcome:
+def run_shape(shape: Shape, args: argparse.Namespace, inbox_port: int) -> Outcome:
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder) / "data"
         data_dir.mkdir()
@@ -277,9 +270,8 @@ def run_shape(shape: Shape, args: argparse.Namespace, inbox_port: int, split_wor
         serve = [sys.executable, "-m", "server.cli", "serve"]
         processes: list[subprocess.Popen[bytes]] = []
         try:
-            commands = [[*serve, "--port", str(port), *(["--no-workers"] if split_workers else [])] for port in ports]
-            if split_workers:
-                commands.extend([sys.executable, "-m", "server.cli", "worker"] for _ in range(shape.workers))
+            commands = [[*serve, "--port", str(port), "--no-workers"] for port in ports]
+            commands.extend([sys.executable, "-m", "server.cli", "worker"] for _ in range(shape.workers))
             for number, command in enumerate(commands):
                 with open(Path(folder) / f"server-{number}.log", "wb") as log:
                     processes.append(subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.DEVNULL,
@@ -320,10 +312,6 @@ def main() -> None:
     add_database_option(parser)
     args = parser.parse_args()
     shapes = parse_shapes(args.shapes)
-    split_workers = worker_command_available()
-    if not split_workers:
-        print("note: no `worker` command here; each server runs its own workers (serve without --no-workers)",
-              file=sys.stderr)
     inbox_port = free_port()
     ready = multiprocessing.Event()
     inboxes = multiprocessing.Process(target=_serve_inboxes, args=(inbox_port, args.hosts, ready), daemon=True)
@@ -331,14 +319,14 @@ def main() -> None:
     try:
         if not ready.wait(10):
             raise SystemExit("the inbox server did not start")
-        outcomes = {shape: run_shape(shape, args, inbox_port, split_workers) for shape in shapes}
+        outcomes = {shape: run_shape(shape, args, inbox_port) for shape in shapes}
     finally:
         inboxes.terminate()
         inboxes.join()
-    report(outcomes, args, split_workers)
+    report(outcomes, args)
 
 
-def report(outcomes: dict[Shape, Outcome], args: argparse.Namespace, split_workers: bool) -> None:
+def report(outcomes: dict[Shape, Outcome], args: argparse.Namespace) -> None:
     backend = backend_of(args.database)
     baseline_shape = next(iter(outcomes))
     baseline = outcomes[baseline_shape]
@@ -350,8 +338,6 @@ def report(outcomes: dict[Shape, Outcome], args: argparse.Namespace, split_worke
               f"({ratio:.2f}x of {baseline_shape.name}), {outcome.deliveries_per_second:8.1f} deliveries/s"
               f"{f', {outcome.failed_posts} failed posts' if outcome.failed_posts else ''}"
               f"{f', {outcome.undelivered} undelivered' if outcome.undelivered else ''}")
-    if not split_workers:
-        print("  (workers ran inside each server: the `worker` command was not available)")
     print(f"command: {COMMAND} --shapes {args.shapes} --seconds {args.seconds:g} --lanes {args.lanes} "
           f"--followers {args.followers} --deliveries {args.deliveries}"
           + (f" --database {args.database}" if args.database else ""))
