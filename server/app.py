@@ -19,6 +19,7 @@ from server.bootstrap import prepare_instance
 from server.config import Settings
 from server.errors import exception_handlers
 from server.mastodon.cors import CorsMiddleware
+from server.mastodon.oauth.csrf import CsrfKey
 from server.mastodon.oauth.throttle import SignInThrottle
 from server.mastodon.ratelimit import RateLimitMiddleware
 from server.mastodon.routes import routes as mastodon_routes
@@ -51,6 +52,8 @@ class AppState:
     workers: Sequence[Worker] = ()
     # One per process for every sign-in form (OAuth and admin); its buckets are in storage, shared by all.
     sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
+    # The browser forms' CSRF secret: kept in the database, read into every process when the app starts.
+    csrf_key: CsrfKey = field(default_factory=CsrfKey)
     events: EventBus = field(init=False)
     services: Services = field(init=False)
 
@@ -80,6 +83,7 @@ def create_app(
         runner = WorkerRunner(chosen)
         try:
             await prepare_instance(settings, storage)
+            await state.csrf_key.load(storage)
             await state.events.start()
             runner.start()
             log.info("ready", extra={"base_url": settings.base_url, "workers": len(chosen)})

@@ -1,14 +1,14 @@
 """Who may use the admin pages, and the page plumbing every view shares: session, CSRF, rendering, errors.
 
 The pages reuse the browser session of the OAuth sign-in (an HttpOnly,
-SameSite=Lax cookie, a digest stored server-side) and its double-submit
-CSRF token; every POST must carry the token, or it is refused with 403
-before anything is read. Only people who decide about publication get in:
-publishers and admins, and a department's own publishers (who see only
-their departments' posts). The one exception is ``/admin/mine`` (gated by
-``signed_in_person``), where every enabled employee nominates their own
-posts. Roles are re-read on every request, so a demoted or disabled
-person loses the pages at once.
+SameSite=Lax cookie, a digest stored server-side) and its CSRF token,
+bound to that session (server/mastodon/oauth/csrf.py); every POST must
+carry the token, or it is refused with 403 before anything is read.
+Only people who decide about publication get in: publishers and admins,
+and a department's own publishers (who see only their departments' posts).
+The one exception is ``/admin/mine`` (gated by ``signed_in_person``), where
+every enabled employee nominates their own posts. Roles are re-read on
+every request, so a demoted or disabled person loses the pages at once.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from server.admin.templates import render
 from server.mastodon.common import state
-from server.mastodon.oauth.web_session import CSRF_FIELD, csrf_token, csrf_valid, current_session, set_csrf_cookie
+from server.mastodon.oauth.csrf import csrf_token, csrf_valid, set_csrf_cookie
+from server.mastodon.oauth.web_session import CSRF_FIELD, current_session
 from server.mastodon.params import Params, read_params
 from server.services.review_roles import Reviewer, reviewer_for
 from storage.errors import BadRequest, Forbidden, InsideoutError
@@ -114,13 +115,12 @@ def require_admin(admin: Admin) -> None:
 
 def page(request: Request, template: str, *, status: int = 200, admin: Admin | None = None,
          **context: Any) -> Response:
-    token, new = csrf_token(request)
+    token = csrf_token(request)
     notice = NOTICES.get(request.query_params.get("notice", ""))
-    html = render(template, csrf_field=CSRF_FIELD, csrf=token, admin=admin, notice=notice,
+    html = render(template, csrf_field=CSRF_FIELD, csrf=token.value, admin=admin, notice=notice,
                   path=request.url.path, **context)
     response = HTMLResponse(html, status_code=status, headers=HEADERS)
-    if new:
-        set_csrf_cookie(request, response, token)
+    set_csrf_cookie(request, response, token)
     return response
 
 

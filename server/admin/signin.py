@@ -15,10 +15,10 @@ from starlette.responses import Response
 from server.admin.gate import MINE_PATH, SignInNeeded, page, redirect, signed_in_person
 from server.mastodon.auth import digest_token
 from server.mastodon.common import state
-from server.mastodon.oauth.signin import Outcome, check_sign_in
-from server.mastodon.oauth.web_session import (
-    CSRF_FIELD, csrf_valid, session_cookie_name, start_session,
-)
+from server.mastodon.oauth.csrf import csrf_valid
+from server.mastodon.oauth.signin import Outcome, throttled_sign_in
+from server.mastodon.oauth.throttle import Verdict
+from server.mastodon.oauth.web_session import CSRF_FIELD, secure_cookies, session_cookie_name, start_session
 from server.mastodon.params import Params, read_params
 from server.services.review_roles import reviewer_for
 from storage.errors import BadRequest
@@ -58,17 +58,15 @@ class SignInPages:
         login, password = form.get_str("login") or "", form.get_str("password") or ""
         client = request.client.host if request.client else "-"
         app = state(request)
-        verdict = await app.sign_in_throttle.attempt(app.storage.throttle, client, login)
-        if not verdict.allowed:
+        result = await throttled_sign_in(app, client, login, password)
+        if isinstance(result, Verdict):
             response = self._form(request, next_path=next_path, status=429,
                                   error="Too many sign-in attempts; wait a few minutes.")
-            response.headers["Retry-After"] = str(int(verdict.retry_after) + 1)
+            response.headers["Retry-After"] = str(int(result.retry_after) + 1)
             return response
-        result = await check_sign_in(app.storage, app.passwords, login, password)
         if result.outcome is Outcome.DISABLED:
             return self._form(request, next_path=next_path, status=403, error="Your login is currently disabled.")
         if result.outcome is not Outcome.OK or result.account is None or result.user is None:
-            await app.sign_in_throttle.failed(app.storage.throttle, login)
             return self._form(request, next_path=next_path, status=422, error="Invalid email, username or password.")
         reviews = (await reviewer_for(app.storage, result.account, result.user.role)).reviews
         response = redirect(_landing(reviews, next_path))
@@ -89,7 +87,7 @@ async def sign_out(request: Request) -> Response:
     if raw and len(raw) <= 256:
         await app.storage.tokens.revoke_session(digest_token(raw))
     response = redirect("/admin/sign_in", "signed_out")
-    response.delete_cookie(cookie, path="/", secure=app.settings.base_url.startswith("https://"), httponly=True,
+    response.delete_cookie(cookie, path="/", secure=secure_cookies(app.settings), httponly=True,
                            samesite="lax")
     return response
 

@@ -20,18 +20,11 @@ from starlette.responses import RedirectResponse, Response
 from server.mastodon.auth import digest_token, new_token
 from server.mastodon.errors import OAUTH_DESCRIPTIONS, rate_limit_headers
 from server.mastodon.oauth import pages
+from server.mastodon.oauth.csrf import CsrfToken, csrf_token, csrf_valid, set_csrf_cookie
 from server.mastodon.oauth.redirects import OOB, with_query
-from server.mastodon.oauth.signin import Outcome, check_sign_in
-from server.mastodon.oauth.throttle import utc_now
-from server.mastodon.oauth.web_session import (
-    CSRF_FIELD,
-    SignedIn,
-    csrf_token,
-    csrf_valid,
-    current_session,
-    set_csrf_cookie,
-    start_session,
-)
+from server.mastodon.oauth.signin import Outcome, throttled_sign_in
+from server.mastodon.oauth.throttle import Verdict, utc_now
+from server.mastodon.oauth.web_session import CSRF_FIELD, SignedIn, current_session, start_session
 from server.mastodon.params import Params, read_params
 from server.mastodon.scopes import InvalidScope, narrow
 from server.services.identities import identities_for, may_act_as
@@ -125,9 +118,8 @@ def error_redirect(exc: RedirectError, state: str | None) -> Response:
     return RedirectResponse(target, status_code=302, headers=pages.SECURITY_HEADERS)
 
 
-def _with_csrf(request: Request, response: Response, token: str, new: bool) -> Response:
-    if new:
-        set_csrf_cookie(request, response, token)
+def _with_csrf(request: Request, response: Response, token: CsrfToken) -> Response:
+    set_csrf_cookie(request, response, token)
     return response
 
 
@@ -177,14 +169,14 @@ class AuthorizeEndpoints:
             return pages.error_page(str(exc))
         except RedirectError as exc:
             return error_redirect(exc, auth.state)
-        csrf, new = csrf_token(request)
+        csrf = csrf_token(request)
         signed_in = await current_session(request)
         page: Response
         if signed_in is None or params.get_bool("force_login", False):
-            page = pages.sign_in_page(checked.application.name, auth.fields(), csrf)
+            page = pages.sign_in_page(checked.application.name, auth.fields(), csrf.value)
         else:
-            page = await _consent(request, auth, checked, signed_in, csrf)
-        return _with_csrf(request, page, csrf, new)
+            page = await _consent(request, auth, checked, signed_in, csrf.value)
+        return _with_csrf(request, page, csrf)
 
     async def sign_in(self, request: Request) -> Response:
         posted = await _posted_request(request)
@@ -197,20 +189,17 @@ class AuthorizeEndpoints:
         login, password = form.get_str("login") or "", form.get_str("password") or ""
         csrf = form.get_str(CSRF_FIELD) or ""
         client = request.client.host if request.client else "-"
-        state = _state(request)
-        verdict = await state.sign_in_throttle.attempt(state.storage.throttle, client, login)
-        if not verdict.allowed:
+        result = await throttled_sign_in(_state(request), client, login, password)
+        if isinstance(result, Verdict):
             now = utc_now()
-            headers = rate_limit_headers(verdict.limit, 0, verdict.reset_at(now))
-            headers["Retry-After"] = str(int(verdict.retry_after) + 1)
+            headers = rate_limit_headers(result.limit, 0, result.reset_at(now))
+            headers["Retry-After"] = str(int(result.retry_after) + 1)
             return pages.error_page("Too many sign-in attempts; wait a few minutes.", status=429, headers=headers)
-        result = await check_sign_in(state.storage, state.passwords, login, password)
         if result.outcome is Outcome.DISABLED:
             return pages.sign_in_page(
                 checked.application.name, auth.fields(), csrf, error="Your login is currently disabled", status=403
             )
         if result.outcome is not Outcome.OK or result.account is None:
-            await state.sign_in_throttle.failed(state.storage.throttle, login)
             return pages.sign_in_page(
                 checked.application.name, auth.fields(), csrf, error="Invalid email, username or password.", status=422
             )

@@ -20,8 +20,8 @@ from starlette.responses import JSONResponse, Response
 from server.mastodon.auth import digest_token, new_token
 from server.mastodon.errors import OAuthError, rate_limited_response
 from server.mastodon.oauth.clients import authenticate_client
-from server.mastodon.oauth.signin import Outcome, check_sign_in
-from server.mastodon.oauth.throttle import utc_now
+from server.mastodon.oauth.signin import Outcome, throttled_sign_in
+from server.mastodon.oauth.throttle import Verdict, utc_now
 from server.mastodon.params import Params, read_params
 from server.mastodon.scopes import format_scopes, narrow
 from storage.errors import BadRequest
@@ -103,15 +103,11 @@ async def _password(request: Request, params: Params, application: OAuthApplicat
     state = _state(request)
     login, password = _required(params, "username"), _required(params, "password")
     scopes = narrow(params.get_str("scope"), application.scopes)
-    throttle = state.sign_in_throttle
-    verdict = await throttle.attempt(state.storage.throttle, _client_ip(request), login)
-    if not verdict.allowed:
+    result = await throttled_sign_in(state, _client_ip(request), login, password)
+    if isinstance(result, Verdict):
         now = utc_now()
-        return rate_limited_response(verdict.limit, verdict.reset_at(now), now=now)
-    result = await check_sign_in(state.storage, state.passwords, login, password)
+        return rate_limited_response(result.limit, result.reset_at(now), now=now)
     if result.outcome is not Outcome.OK or result.account is None:
-        if result.outcome is Outcome.BAD_CREDENTIALS:
-            await throttle.failed(state.storage.throttle, login)
         raise OAuthError("invalid_grant", detail=f"password grant: {result.outcome.value}")
     raw = new_token()
     token = await state.storage.tokens.create_access_token(

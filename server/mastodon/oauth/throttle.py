@@ -5,6 +5,11 @@ in process memory would give a password guesser one budget per process.
 The buckets are rows of ``storage.throttle`` instead, spent atomically, so
 all processes draw from the same budget (see storage/throttle.py).
 
+An account's bucket is keyed on the account, not on the string typed: the
+caller resolves the login first (server/mastodon/oauth/signin.py), so every
+spelling of one person spends from one budget. A login naming no account
+is keyed on its folded spelling, hashed.
+
 A bucket holds ``capacity`` attempts and refills evenly over ``period``
 seconds. The clock is wall time (epoch seconds), the one all processes share.
 """
@@ -45,9 +50,13 @@ def ip_key(ip: str) -> str:
     return f"ip:{ip}"
 
 
-def account_key(login: str) -> str:
+def account_key(account_id: int) -> str:
+    return f"account:{account_id}"
+
+
+def unknown_login_key(folded: str) -> str:
     # Hashed: a password typed into the login field must not sit in the database in clear.
-    return "account:" + hashlib.sha256(login.strip().lower().encode()).hexdigest()
+    return "login:" + hashlib.sha256(folded.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class SignInThrottle:
@@ -75,18 +84,21 @@ class SignInThrottle:
         self._clock = clock
         self._next_sweep: float | None = None
 
-    async def attempt(self, buckets: ThrottleStore, ip: str, login: str) -> Verdict:
-        """Refuse when either bucket is empty; otherwise spend one IP attempt."""
+    async def attempt(self, buckets: ThrottleStore, ip: str, account: str) -> Verdict:
+        """Refuse when either bucket is empty; otherwise spend one IP attempt.
+
+        ``account`` is the account bucket's key: ``account_key`` or ``unknown_login_key``.
+        """
         now = self._clock()
         await self._sweep(buckets, now)
-        level = await buckets.level(account_key(login), self.account, now)
+        level = await buckets.level(account, self.account, now)
         if level < 1:
             return _verdict(self.account, Spent(False, level))
         return _verdict(self.ip, await buckets.spend(ip_key(ip), self.ip, now))
 
-    async def failed(self, buckets: ThrottleStore, login: str) -> Verdict:
+    async def failed(self, buckets: ThrottleStore, account: str) -> Verdict:
         """Spend one of the account's attempts for a wrong password."""
-        return _verdict(self.account, await buckets.spend(account_key(login), self.account, self._clock()))
+        return _verdict(self.account, await buckets.spend(account, self.account, self._clock()))
 
     async def _sweep(self, buckets: ThrottleStore, now: float) -> None:
         # At most once a period per process: a bucket idle that long is full, and a full bucket is

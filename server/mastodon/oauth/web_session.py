@@ -1,16 +1,13 @@
-"""The browser side of the authorize flow: the sign-in session cookie and CSRF protection.
+"""The browser side of the authorize flow and the admin pages: the sign-in session cookie and its names.
 
 Sessions are random tokens kept as digests by ``TokenStore``; the cookie is
 HttpOnly and SameSite=Lax, and on an https instance it is ``__Host-``
-prefixed and Secure, so no other host or subdomain can set it. CSRF is a
-double-submit token: a random cookie repeated in a hidden form field. With
-the same cookie flags an attacker can neither read nor plant it; on top of
-that a cross-site ``Origin`` is refused.
+prefixed and Secure, so no other host or subdomain can set it. The CSRF
+tokens of the forms are bound to this session (server/mastodon/oauth/csrf.py).
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Final
@@ -42,23 +39,30 @@ def _state(request: Request) -> AppState:
     return state
 
 
-def _secure(settings: Settings) -> bool:
+def secure_cookies(settings: Settings) -> bool:
+    """Whether cookies are Secure and ``__Host-`` prefixed: on an https instance only (see csrf.py for why)."""
     return settings.base_url.startswith("https://")
 
 
 def session_cookie_name(settings: Settings) -> str:
-    return "__Host-insideout_session" if _secure(settings) else "insideout_session"
+    return "__Host-insideout_session" if secure_cookies(settings) else "insideout_session"
 
 
 def csrf_cookie_name(settings: Settings) -> str:
-    return "__Host-insideout_csrf" if _secure(settings) else "insideout_csrf"
+    return "__Host-insideout_csrf" if secure_cookies(settings) else "insideout_csrf"
+
+
+def session_cookie(request: Request) -> str | None:
+    """The session cookie's value if it could be one, live or not (``current_session`` checks that)."""
+    raw = request.cookies.get(session_cookie_name(_state(request).settings))
+    return raw if raw and len(raw) <= 256 else None
 
 
 async def current_session(request: Request) -> SignedIn | None:
     """The signed-in employee, if the cookie names a live session of an enabled user."""
     state = _state(request)
-    raw = request.cookies.get(session_cookie_name(state.settings))
-    if not raw or len(raw) > 256:
+    raw = session_cookie(request)
+    if raw is None:
         return None
     session = await state.storage.tokens.get_session(digest_token(raw))
     if session is None or session.revoked_at is not None or session.created_at + SESSION_MAX_AGE < utc_now():
@@ -79,33 +83,7 @@ async def start_session(request: Request, response: Response, account_id: int) -
         raw,
         max_age=int(SESSION_MAX_AGE.total_seconds()),
         path="/",
-        secure=_secure(state.settings),
+        secure=secure_cookies(state.settings),
         httponly=True,
         samesite="lax",
     )
-
-
-def csrf_token(request: Request) -> tuple[str, bool]:
-    """The request's CSRF token and whether it is new (and so must be set as a cookie)."""
-    existing = request.cookies.get(csrf_cookie_name(_state(request).settings))
-    if existing and 20 <= len(existing) <= 100:
-        return existing, False
-    return new_token(), True
-
-
-def set_csrf_cookie(request: Request, response: Response, token: str) -> None:
-    settings = _state(request).settings
-    response.set_cookie(
-        csrf_cookie_name(settings), token, path="/", secure=_secure(settings), httponly=True, samesite="lax"
-    )
-
-
-def csrf_valid(request: Request, submitted: str | None) -> bool:
-    settings = _state(request).settings
-    origin = request.headers.get("origin")
-    if origin is not None and origin.rstrip("/") != settings.base_url:
-        return False
-    cookie = request.cookies.get(csrf_cookie_name(settings))
-    if not cookie or not submitted:
-        return False
-    return secrets.compare_digest(cookie.encode(), submitted.encode())

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 
+from server.admin.gate import MINE_PATH
 from server.app import AppState
 from server.mastodon.oauth.web_session import CSRF_FIELD
 from storage.models import Account, AccountKind, MemberRole, Status
@@ -72,19 +73,18 @@ class Site:
         assert item is not None
         return item.id
 
-    def csrf(self) -> str:
-        token = self.client.cookies.get("insideout_csrf")
-        assert token, "no CSRF cookie yet: GET a page first"
-        return token
+    async def csrf(self) -> str:
+        """The CSRF token in the forms a browser would be shown now: bound to the session, so read afresh."""
+        page = await self.client.get(MINE_PATH, follow_redirects=True)  # the sign-in form when signed out
+        return form_token(page.text)
 
     async def sign_in(self, login: str, password: str = PASSWORD) -> httpx.Response:
-        await self.client.get("/admin/sign_in")
         return await self.client.post("/admin/sign_in", data={
-            "login": login, "password": password, CSRF_FIELD: self.csrf(), "next": "/admin/queue"})
+            "login": login, "password": password, CSRF_FIELD: await self.csrf(), "next": "/admin/queue"})
 
     async def submit(self, path: str, **fields: str) -> httpx.Response:
         """A form POST carrying the CSRF token, as the pages' forms do."""
-        return await self.client.post(path, data={CSRF_FIELD: self.csrf(), **fields})
+        return await self.client.post(path, data={CSRF_FIELD: await self.csrf(), **fields})
 
     def sign_out_locally(self) -> None:
         self.client.cookies.clear()
@@ -97,6 +97,13 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
         yield Site(app, client)
 
 
+def form_token(html: str) -> str:
+    """The CSRF token of a page's forms, read from its hidden field as a browser submits it."""
+    match = re.search(rf'<input type="hidden" name="{CSRF_FIELD}" value="([^"]+)">', html)
+    assert match is not None, "no CSRF field on the page"
+    return match.group(1)
+
+
 def rows(html: str, table_id: str) -> str:
     """The body of one table of a page, to assert on what it lists."""
     match = re.search(rf'<table id="{table_id}">(.*?)</table>', html, re.S)
@@ -104,4 +111,4 @@ def rows(html: str, table_id: str) -> str:
     return match.group(1)
 
 
-__all__ = ["PASSWORD", "Site", "rows", "site"]
+__all__ = ["PASSWORD", "Site", "form_token", "rows", "site"]

@@ -118,7 +118,7 @@ async def test_missing_or_forged_csrf_tokens_change_nothing(tmp_path: Path) -> N
 
         missing = await s.client.post(f"/admin/queue/{item_id}/approve", data={})
         forged = await s.client.post(f"/admin/statuses/{status_id}/publish", data={CSRF_FIELD: "f" * 43})
-        cross_site = await s.client.post(f"/admin/statuses/{status_id}/publish", data={CSRF_FIELD: s.csrf()},
+        cross_site = await s.client.post(f"/admin/statuses/{status_id}/publish", data={CSRF_FIELD: await s.csrf()},
                                          headers={"Origin": "https://evil.example"})
         signed_out = await s.client.post("/admin/sign_out", data={})
 

@@ -96,7 +96,7 @@ async def test_the_next_page_after_sign_in_is_only_ever_an_admin_path(tmp_path: 
         await s.client.get("/admin/sign_in")
 
         answer = await s.client.post("/admin/sign_in", data={
-            "login": "pia", "password": PASSWORD, CSRF_FIELD: s.csrf(), "next": "//evil.example/admin"})
+            "login": "pia", "password": PASSWORD, CSRF_FIELD: await s.csrf(), "next": "//evil.example/admin"})
 
         assert answer.status_code == 303 and answer.headers["location"] == "/admin"
 

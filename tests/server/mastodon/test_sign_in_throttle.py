@@ -10,7 +10,8 @@ import pytest
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
 
-from server.mastodon.oauth.throttle import SignInThrottle
+from server.mastodon.oauth.signin import resolve_login
+from server.mastodon.oauth.throttle import SignInThrottle, account_key
 from server.passwords import Passwords
 from server.services.accounts import AccountService
 from storage import open_storage
@@ -23,6 +24,7 @@ from tests.server.mastodon.test_oauth_authorize import authorize_path, hidden_fi
 pytestmark = pytest.mark.anyio
 
 START = 1_700_000_000.0
+ALICE, BOB = account_key(1), account_key(2)
 
 
 class FakeClock:
@@ -57,49 +59,51 @@ async def test_failures_spread_over_two_processes_use_one_account_budget(
     throttles = [SignInThrottle(clock=clock), SignInThrottle(clock=clock)]
 
     for n in range(10):
-        assert (await throttles[n % 2].attempt(stores[n % 2].throttle, f"198.51.100.{n}", "Alice")).allowed
-        await throttles[n % 2].failed(stores[n % 2].throttle, "alice ")
+        assert (await throttles[n % 2].attempt(stores[n % 2].throttle, f"198.51.100.{n}", ALICE)).allowed
+        await throttles[n % 2].failed(stores[n % 2].throttle, ALICE)
 
     for throttle, store in zip(throttles, stores):
-        refused = await throttle.attempt(store.throttle, "198.51.100.77", "alice")
+        refused = await throttle.attempt(store.throttle, "198.51.100.77", ALICE)
         assert (refused.allowed, refused.limit, refused.remaining) == (False, 10, 0)
         assert refused.retry_after == pytest.approx(30.0)  # 300 s / 10 attempts
-    assert (await throttles[0].attempt(stores[1].throttle, "198.51.100.77", "bob")).allowed
+    assert (await throttles[0].attempt(stores[1].throttle, "198.51.100.77", BOB)).allowed
 
 
 async def test_an_emptied_bucket_refills_with_the_clock(two_processes: tuple[Storage, Storage]) -> None:
     clock = FakeClock()
     (first, second), throttle = two_processes, SignInThrottle(per_account=3, period=30.0, clock=clock)
     for _ in range(3):
-        await throttle.failed(first.throttle, "alice")
-    assert not (await throttle.attempt(second.throttle, "192.0.2.1", "alice")).allowed
+        await throttle.failed(first.throttle, ALICE)
+    assert not (await throttle.attempt(second.throttle, "192.0.2.1", ALICE)).allowed
 
     clock.now += 9.5
-    assert (await throttle.attempt(second.throttle, "192.0.2.1", "alice")).retry_after == pytest.approx(0.5)
+    assert (await throttle.attempt(second.throttle, "192.0.2.1", ALICE)).retry_after == pytest.approx(0.5)
     clock.now += 0.5
-    assert (await throttle.attempt(second.throttle, "192.0.2.1", "alice")).allowed
+    assert (await throttle.attempt(second.throttle, "192.0.2.1", ALICE)).allowed
 
 
 async def test_the_ip_budget_is_shared_and_counts_every_attempt(two_processes: tuple[Storage, Storage]) -> None:
     clock = FakeClock()
     stores, throttles = two_processes, [SignInThrottle(clock=clock), SignInThrottle(clock=clock)]
 
-    verdicts = [await throttles[n % 2].attempt(stores[n % 2].throttle, "203.0.113.5", f"user{n}") for n in range(26)]
+    verdicts = [
+        await throttles[n % 2].attempt(stores[n % 2].throttle, "203.0.113.5", account_key(n)) for n in range(26)
+    ]
 
     assert [v.allowed for v in verdicts] == [True] * 25 + [False]
     assert [v.remaining for v in verdicts[:3]] == [24, 23, 22] and verdicts[25].limit == 25
-    assert (await throttles[0].attempt(stores[0].throttle, "203.0.113.6", "user0")).allowed
+    assert (await throttles[0].attempt(stores[0].throttle, "203.0.113.6", account_key(0))).allowed
 
 
 async def test_buckets_full_again_are_swept_away(two_processes: tuple[Storage, Storage]) -> None:
     clock = FakeClock()
     store, throttle = two_processes[0], SignInThrottle(clock=clock)
-    await throttle.attempt(store.throttle, "192.0.2.1", "alice")
-    await throttle.failed(store.throttle, "alice")
+    await throttle.attempt(store.throttle, "192.0.2.1", ALICE)
+    await throttle.failed(store.throttle, ALICE)
     assert await bucket_rows(store) == 2
 
     clock.now += 300.0
-    await throttle.attempt(store.throttle, "192.0.2.2", "bob")
+    await throttle.attempt(store.throttle, "192.0.2.2", BOB)
 
     assert await bucket_rows(store) == 1  # only the new attempt's IP bucket is left
 
@@ -111,7 +115,8 @@ async def bucket_rows(storage: Storage) -> int:
 
 async def test_a_login_is_never_stored_in_clear(two_processes: tuple[Storage, Storage]) -> None:
     store, throttle = two_processes[0], SignInThrottle()
-    await throttle.failed(store.throttle, "correct horse battery")  # a password typed into the login field
+    typed = await resolve_login(store, "testserver", "correct horse battery")  # a password in the login field
+    await throttle.failed(store.throttle, typed.throttle_key)
 
     rows = await store.database.fetch_all("SELECT key FROM sign_in_buckets")  # type: ignore[attr-defined]
 
