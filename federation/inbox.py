@@ -18,13 +18,13 @@ handles is marked done with a note saying so.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from activitypub.errors import MalformedActivity
+from activitypub.json_reader import UntrustedJsonError, loads_untrusted
 from activitypub.parse import host_of, parse_activity, same_origin
 from activitypub.vocab import Activity
 from federation.actors import RemoteActors
@@ -228,8 +228,8 @@ class InboxWorker:
 
 def _parse_item(item: InboxItem) -> tuple[Mapping[str, Any], Activity]:
     try:
-        document = json.loads(item.body)
-    except ValueError as exc:
+        document = loads_untrusted(item.body)
+    except UntrustedJsonError as exc:
         raise MalformedActivity(f"stored body is not JSON: {exc}") from None
     activity = parse_activity(document)
     if activity.actor != item.actor_uri:

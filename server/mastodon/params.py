@@ -10,16 +10,17 @@ one nested structure. Form and query keys use Rack's bracket syntax::
     data[alerts][admin.sign_up]=1       {"data": {"alerts": {"admin.sign_up": "1"}}}
     a[][k]=1&a[][k]=2                   {"a": [{"k": "1"}, {"k": "2"}]}
 
-JSON keys are taken literally. As in Rails the body wins over the query
-string and path parameters win over both (a shallow merge). A scalar key
-repeated without brackets keeps its last value. Booleans follow
-``ActiveModel::Type::Boolean``: blank is absent, ``0 f false off`` (any
-case) are false, anything else is true.
+JSON keys are taken literally. A JSON body goes through the one reader of
+untrusted JSON (``activitypub.json_reader``): at most ``MAX_DEPTH`` deep, as
+bracket keys are, and at most ``MAX_JSON_BYTES`` long. As in Rails the body
+wins over the query string and path parameters win over both (a shallow
+merge). A scalar key repeated without brackets keeps its last value.
+Booleans follow ``ActiveModel::Type::Boolean``: blank is absent, ``0 f false
+off`` (any case) are false, anything else is true.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Final, TypeAlias
@@ -28,7 +29,8 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from storage.errors import BadRequest, InvalidInput
+from activitypub.json_reader import Rejection, UntrustedJsonError, loads_untrusted
+from storage.errors import BadRequest, InvalidInput, PayloadTooLarge
 
 ParamValue: TypeAlias = "str | int | float | bool | None | UploadFile | list[ParamValue] | dict[str, ParamValue]"
 ParamDict: TypeAlias = dict[str, ParamValue]
@@ -36,6 +38,7 @@ ParamDict: TypeAlias = dict[str, ParamValue]
 FALSE_VALUES: Final = frozenset({"0", "f", "false", "off"})
 MAX_DEPTH: Final = 32
 MAX_FIELDS: Final = 4096
+MAX_JSON_BYTES: Final = 1_000_000  # a status, a filter, a profile: kilobytes; uploads are multipart
 MAX_ID: Final = (1 << 63) - 1
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
@@ -61,6 +64,9 @@ def nest(pairs: Iterable[tuple[str, str | UploadFile]]) -> ParamDict:
     """Build the nested structure from ``(key, value)`` pairs in request order."""
     root: ParamDict = {}
     for key, value in pairs:
+        if "\x00" in key or (isinstance(value, str) and "\x00" in value):
+            # No text column (PostgreSQL's least of all) holds a NUL, and no client means one.
+            raise BadRequest("Parameters must not contain NUL characters", detail=key)
         _assign(root, split_key(key), value, key)
     return root
 
@@ -320,16 +326,15 @@ def parse_json_body(body: bytes) -> ParamDict:
     if not body.strip():
         return {}
     try:
-        document = json.loads(body, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise BadRequest("Error occurred while parsing request parameters: malformed JSON", detail=str(exc)) from exc
+        document = loads_untrusted(body, max_depth=MAX_DEPTH, max_bytes=MAX_JSON_BYTES)
+    except UntrustedJsonError as exc:
+        if exc.reason is Rejection.TOO_LARGE:
+            raise PayloadTooLarge("Error occurred while parsing request parameters: JSON body too large") from exc
+        problem = "JSON nested too deeply" if exc.reason is Rejection.TOO_DEEP else "malformed JSON"
+        raise BadRequest(f"Error occurred while parsing request parameters: {problem}", detail=str(exc)) from exc
     if isinstance(document, dict):
         return document
     return {"_json": document}
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
 
 
 def media_type(request: Request) -> str:

@@ -21,6 +21,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from activitypub.json_reader import UntrustedJsonError, loads_untrusted
 from server.mastodon.stream_auth import RawToken, StreamViewer, stream_viewer, token_from
 from server.mastodon.stream_channels import SSE_PATHS, channel_name, first_param, resolve_channel
 from server.mastodon.stream_render import render_cache
@@ -178,8 +179,8 @@ async def _read(socket: _Socket, session: StreamSession, viewer: StreamViewer) -
 
 async def _handle(socket: _Socket, session: StreamSession, viewer: StreamViewer, text: str) -> None:
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = loads_untrusted(text)
+    except UntrustedJsonError:
         return  # Mastodon logs and ignores what it cannot parse
     if not isinstance(data, dict):
         return

@@ -104,3 +104,19 @@ async def test_invalid_or_non_object_json_is_refused(body: bytes) -> None:
     async with make_client(lambda request: httpx.Response(200, content=body, headers=JSON_TYPE)) as client:
         with pytest.raises(PermanentFailure):
             await client.get_json("https://remote.example/a")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("body", [b"[" * 3000 + b"]" * 3000, b'{"a":' * 3000 + b"{}" + b"}" * 3000])
+async def test_deeply_nested_json_is_a_permanent_failure(body: bytes) -> None:
+    async with make_client(lambda request: httpx.Response(200, content=body, headers=JSON_TYPE)) as client:
+        with pytest.raises(PermanentFailure, match="nested too deeply"):
+            await client.get_json("https://remote.example/deep")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("body", [b'{"id": NaN}', b'{"id": 1e400}', b'{"id": "\\ud800"}', b'{"id": "\xff"}'])
+async def test_hostile_json_values_are_a_permanent_failure(body: bytes) -> None:
+    async with make_client(lambda request: httpx.Response(200, content=body, headers=JSON_TYPE)) as client:
+        with pytest.raises(PermanentFailure, match="not valid JSON"):
+            await client.get_json("https://remote.example/hostile")

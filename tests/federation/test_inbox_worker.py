@@ -292,6 +292,7 @@ async def test_the_worker_survives_garbage_rows(tmp_path: Path, remote: RemoteSe
         await inbound_for(harness.app).actors.resolve(ACTOR)
         bodies = {
             "not-json": "{{{",
+            "too-deep": "[" * 3000 + "]" * 3000,
             "a-list": "[1, 2]",
             "no-actor": json.dumps({"type": "Follow", "object": COMPANY}),
             "other-actor": json.dumps(activity("Follow", COMPANY, actor="https://x.example/users/y")),
@@ -308,6 +309,7 @@ async def test_the_worker_survives_garbage_rows(tmp_path: Path, remote: RemoteSe
     states = {key: (item.state, item.last_error is not None) for key, item in items.items() if item}
     assert states == {
         "not-json": (InboxState.FAILED, True),
+        "too-deep": (InboxState.FAILED, True),  # a row stored before the depth limit, not a RecursionError
         "a-list": (InboxState.FAILED, True),
         "no-actor": (InboxState.FAILED, True),
         "other-actor": (InboxState.FAILED, True),

@@ -93,6 +93,20 @@ async def test_subscribe_unsubscribe_and_errors(tmp_path: Path) -> None:
             assert payload_of(received["notification"]["payload"])["type"] == "mention"
 
 
+async def test_hostile_json_messages_are_ignored_and_the_socket_keeps_serving(tmp_path: Path) -> None:
+    app = app_for(settings_for(tmp_path))
+    async with live(app) as base:
+        alice = await staff_token(app, "alice")
+        async with connect(ws_url(base), additional_headers=bearer(alice)) as ws:
+            # Given messages that json.loads alone turns into a RecursionError, or takes though they are not JSON
+            hostile = ["[" * 3000 + "]" * 3000, '{"type": "subscribe", "stream": NaN}', '{"stream": "\\u0000"}']
+            for text in hostile:
+                await ws.send(text)
+            # When a well-formed message follows, then it is answered: the socket survived them
+            await ws.send(json.dumps({"type": "subscribe", "stream": "nonsense"}))
+            assert await receive(ws) == {"error": "Unknown stream type", "status": 400}
+
+
 async def test_handshake_refusals_carry_mastodons_status(tmp_path: Path) -> None:
     app = app_for(settings_for(tmp_path))
     async with live(app) as base:

@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 
 from server.mastodon.params import (
+    MAX_DEPTH,
     MAX_ID,
+    MAX_JSON_BYTES,
     Params,
     nest,
     parse_json_body,
@@ -17,7 +19,7 @@ from server.mastodon.params import (
     to_id,
     to_int,
 )
-from storage.errors import BadRequest, InvalidInput
+from storage.errors import BadRequest, InvalidInput, PayloadTooLarge
 
 
 @pytest.mark.parametrize(
@@ -69,6 +71,12 @@ def test_conflicting_shapes_are_bad_requests(query: str) -> None:
 def test_scalar_after_list_replaces_it_like_rack() -> None:
     # Rack assigns a plain key unconditionally; only the nested forms conflict.
     assert nest([("a[]", "1"), ("a", "2")]) == {"a": "2"}
+
+
+@pytest.mark.parametrize("query", ["client_id=%00x", "a%00=1", "status[]=ok&status[]=%00"])
+def test_a_nul_character_in_a_key_or_value_is_a_bad_request(query: str) -> None:
+    with pytest.raises(BadRequest):
+        parse_query(query)
 
 
 def test_too_many_fields() -> None:
@@ -237,3 +245,19 @@ class TestJsonBody:
     def test_absurd_nesting(self) -> None:
         with pytest.raises(BadRequest, match="JSON"):
             parse_json_body(b"[" * 100_000 + b"]" * 100_000)
+
+    def test_nesting_is_limited_like_bracket_keys(self) -> None:
+        at_limit = b'{"a":' * MAX_DEPTH + b"1" + b"}" * MAX_DEPTH
+        assert parse_json_body(at_limit)["a"] is not None
+        with pytest.raises(BadRequest, match="JSON nested too deeply"):
+            parse_json_body(b"[" + at_limit + b"]")
+
+    @pytest.mark.parametrize("body", [rb'{"status": "\u0000"}', rb'{"status": "\ud800"}', b'{"n": 1e400}'])
+    def test_values_no_column_can_hold_are_malformed(self, body: bytes) -> None:
+        with pytest.raises(BadRequest, match="malformed JSON"):
+            parse_json_body(body)
+
+    def test_a_body_over_the_limit_is_too_large(self) -> None:
+        body = b'{"status": "' + b"x" * MAX_JSON_BYTES + b'"}'
+        with pytest.raises(PayloadTooLarge, match="JSON body too large"):
+            parse_json_body(body)

@@ -80,6 +80,18 @@ async def test_malformed_json_is_invalid_request(served: Served) -> None:
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_request"
 
 
+async def test_deeply_nested_json_is_invalid_request(served: Served) -> None:
+    # given a JSON body nested three thousand objects deep
+    body = b'{"grant_type": ' * 3000 + b'"password"' + b"}" * 3000
+
+    # when it is posted for a token
+    answer = await served.client.post("/oauth/token", content=body, headers={"Content-Type": "application/json"})
+
+    # then it is RFC 6749's invalid_request, not a server error
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "invalid_request"
+
+
 async def test_unknown_grant_type(served: Served) -> None:
     answer = await served.token_request(grant_type="refresh_token", refresh_token="x")
     assert answer.status_code == 400 and answer.json()["error"] == "unsupported_grant_type"
