@@ -116,6 +116,30 @@ def same_origin(a: str, b: str) -> bool:
     )
 
 
+def is_own_uri(uri: str, base_url: str) -> bool:
+    """Whether ``uri`` lives on our own server: the host of ``base_url`` and its port.
+
+    The scheme is not compared and the two default ports count as one, so
+    ``http://our.host/users/alice`` is ours as much as the https form: on
+    our host it reaches our own server (or its redirect), never a remote one.
+    Anything ours arriving from outside is answered from our own data or
+    refused, never fetched or stored as remote.
+    """
+    if not (n.is_http_uri(uri) and n.is_http_uri(base_url)) or host_of(uri) != host_of(base_url):
+        return False
+    return _port_or_default(uri) == _port_or_default(base_url)
+
+
+def _port_or_default(uri: str) -> int | None:
+    """The explicit port, or None for the scheme's default (80 and 443 alike)."""
+    try:
+        port = urlsplit(uri).port
+    except ValueError:
+        return -1
+    default = 443 if uri[:6].lower() == "https:" else 80
+    return None if port in (None, default) else port
+
+
 def parse_actor(doc: Any, *, limits: Limits = DEFAULT_LIMITS) -> RemoteActor:
     """A Person/Service/Application/Group/Organization document."""
     d = _start(doc, limits)
@@ -210,7 +234,8 @@ def parse_activity(doc: Any, *, limits: Limits = DEFAULT_LIMITS) -> Activity:
     Unknown activity types are accepted (the handler decides); actors,
     post-like objects and collections are refused so a mis-routed document
     fails here and not deep inside a handler. ``id`` is optional because
-    GoToSocial sends Deletes without one.
+    GoToSocial sends Deletes without one; when present it must be on the
+    host of ``actor``.
     """
     d = _start(doc, limits)
     kind = _require_type(d, None, "activity")
@@ -220,6 +245,10 @@ def parse_activity(doc: Any, *, limits: Limits = DEFAULT_LIMITS) -> Activity:
     actor = n.ref_id(d.get("actor"))
     if not n.is_http_uri(actor):
         raise MalformedActivity("actor is missing or not an http(s) URI")
+    if activity_id is not None and host_of(activity_id) != host_of(actor):
+        # Otherwise a peer could mint ids on another server (ours included) and squat them. The host
+        # alone is compared, as Mastodon does: some servers mix http and https in one document.
+        raise MalformedActivity(f"activity id {_clip(activity_id)} is not on the host of its actor")
     objects = _limited(d, "object", limits.max_objects)
     if not objects and kind in OBJECT_REQUIRED:
         raise MalformedActivity(f"{kind} has no object")

@@ -9,6 +9,10 @@ CVE-2024-23832): its ``id`` must be the URL it was finally served from. If
 it is not, we fetch once more from the ``id`` (same origin as what we asked
 for) and that second document must be served from exactly its ``id``.
 
+Nothing on our own origin is remote: such a URI (``/users/alice``, its
+``#main-key``, one of our objects) is refused before any lookup, fetch or
+store, whatever path it came by.
+
 One ``asyncio.Lock`` per URL keeps concurrent deliveries from one new actor
 down to one fetch; correctness never depends on it, since the store upserts
 by URI.
@@ -38,7 +42,7 @@ from federation.http import FetchedJson, OutboundClient
 from federation.instance_actor import load_or_create_instance_actor
 from federation.signing import HttpSignatureAuth
 from storage.clock import utcnow
-from storage.errors import Gone, PermanentFailure
+from storage.errors import Gone, OwnOrigin, PermanentFailure
 from storage.models import Account, RemoteProfile
 from storage.protocols import Storage
 
@@ -144,7 +148,7 @@ class RemoteActors:
         Raises ``Gone`` for an actor that deleted itself (unless a refresh
         finds it again), ``RetryLater`` or ``PermanentFailure`` otherwise.
         """
-        uri = urldefrag(uri).url
+        uri = self._remote(urldefrag(uri).url)
         started = self._clock()
         stored = await self._storage.accounts.get_by_uri(uri)
         if stored is not None and not refresh and self._usable(stored):
@@ -160,6 +164,7 @@ class RemoteActors:
 
     async def key_for(self, key_id: str, *, refresh: bool = False) -> Account:
         """The actor that owns ``key_id``, fetching the key (or its actor) when unknown or on ``refresh``."""
+        self._remote(key_id)
         cached = None if refresh else self._cached_key(key_id)
         if cached is not None:
             return cached
@@ -184,16 +189,22 @@ class RemoteActors:
 
     async def fetch_actor(self, uri: str) -> RemoteActor:
         """A checked actor document, not stored (e.g. to read a Move target's ``alsoKnownAs``)."""
-        document = await self._authoritative(urldefrag(uri).url)
+        document = await self._authoritative(self._remote(urldefrag(uri).url))
         return self._parse(document)
 
     async def store(self, actor: RemoteActor) -> Account:
+        self._remote(actor.id)
         check_actor_key(actor)
         account = await self._storage.accounts.upsert_remote(profile_from_actor(actor, self._sanitize))
         self.forget(account)
         return account
 
     # -- internals ---------------------------------------------------------
+
+    def _remote(self, uri: str) -> str:
+        if self._http.is_own(uri):
+            raise OwnOrigin(detail=f"{uri} is on our own origin")
+        return uri
 
     def _cached_key(self, key_id: str) -> Account | None:
         entry = self._keys.get(key_id)
@@ -255,7 +266,7 @@ class RemoteActors:
 
     async def fetch_object(self, url: str) -> dict[str, Any]:
         """Any remote document (a Note to be boosted, say), served at its own id, signed as the instance actor."""
-        async with self._locked(url):
+        async with self._locked(self._remote(url)):
             return await self._authoritative(url)
 
     async def _authoritative(self, url: str) -> dict[str, Any]:

@@ -7,7 +7,9 @@ world may have changed in between (a post retracted, an actor hidden).
 ``ExposureGuard`` fails closed. It refuses an activity when:
 
 * the signer is not a local, exposed account (the company is always exposed),
-  or ``actor`` in the document is not the signer;
+  unless it retracts an object of ours that went out (retraction is always
+  possible, see ``_retracts_what_went_out``), or ``actor`` in the document
+  is not the signer;
 * it carries ``bto``/``bcc`` anywhere (the spec says strip them before
   delivery; ``fanout`` does, so finding them here means a bug);
 * any string anywhere in it (ids, addressing, ``inReplyTo``, tags,
@@ -151,7 +153,7 @@ class ExposureGuard:
         self._handle = re.compile(r"(?i)(?<![\w/])@([A-Za-z0-9_][A-Za-z0-9_.-]*)@" + re.escape(self._domain) + r"(?![\w-]|\.[\w-])")
 
     async def check(self, activity: dict[str, Any], actor: Account) -> None:
-        if not is_exposed(actor):
+        if not is_exposed(actor) and not await self._retracts_what_went_out(activity, actor):
             raise LeakPrevented(detail=f"signer {actor.acct} is not an exposed local actor")
         actor_uri = local_actor_uri(self._base, actor.username)
         if activity.get("actor") != actor_uri:
@@ -176,6 +178,26 @@ class ExposureGuard:
             for username in self._handle.findall(text):
                 if not await self._username_exposed(username, exposure):
                     raise LeakPrevented(detail=f"{'.'.join(path)} mentions hidden @{username}")
+
+    async def _retracts_what_went_out(self, activity: dict[str, Any], actor: Account) -> bool:
+        """A ``Delete`` of, or ``Undo{Announce}`` of, our object that was public: retraction is always possible.
+
+        Partners already know the signer (they hold its key from the activity
+        being withdrawn), so it signs even when hidden since; the rest of the
+        activity is still checked by the normal rules.
+        """
+        if not actor.is_local or activity.get("type") not in RETRACTING_TYPES:
+            return False
+        target = activity.get("object")
+        if isinstance(target, dict) and activity.get("type") == "Undo":
+            if target.get("type") != "Announce" or target.get("actor") != activity.get("actor"):
+                return False
+            target = target.get("object")
+        elif isinstance(target, dict):
+            target = target.get("id")
+        if not isinstance(target, str) or not self._local_url.fullmatch(target):
+            return False
+        return await self._is_public_object(target) or await self._was_public_object(target)
 
     def _local_urls(self, text: str) -> Iterator[str]:
         """Local URLs in ``text``, with our scheme and authority spelled the canonical way."""

@@ -3,6 +3,8 @@
 ``build_http_client`` assembles it from ``OutboundSettings``. Every request
 goes through, in order:
 
+* never our own origin (``OwnOrigin``): our objects are answered from our
+  own data, so a URI of ours reaching this client is a forgery or a bug;
 * the federation policy (``BlockedDestination`` for a refused domain),
   skipped only for ``exempt_from_federation_policy=True`` (Web Push);
 * the SSRF guard of ``federation.addresses``: http/https only, no userinfo,
@@ -20,7 +22,6 @@ Transport failures come out as ``RetryLater``; ``classify_response`` and
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -30,11 +31,13 @@ from typing import Any, Literal, Protocol
 import anyio
 import httpx
 
+from activitypub.json_reader import Rejection, UntrustedJsonError, loads_untrusted
+from activitypub.parse import is_own_uri
 from federation.addresses import AddressVetter, GuardTransport, PinnedTransport, Resolver, system_resolver
 from federation.live_policy import refresh_if_stale
 from federation.policy import DomainPolicy, FederationMode
 from federation.pools import HostPools
-from storage.errors import BlockedDestination, Gone, PermanentFailure, RetryLater
+from storage.errors import BlockedDestination, Gone, OwnOrigin, PermanentFailure, RetryLater
 
 VERSION = "0.1.0"
 JSON_MEDIA_TYPES = frozenset(
@@ -66,6 +69,8 @@ class OutboundSettings:
     # In total, as one pool of max_connections_per_host per remote origin (see federation.pools).
     max_connections: int = 1024
     max_connections_per_host: int = 4
+    # Our own base URL: nothing on its origin is ever requested as if it were remote.
+    own_base_url: str | None = None
 
 
 class ResponseTooLarge(PermanentFailure):
@@ -248,9 +253,10 @@ class OutboundClient:
             finally:
                 await response.aclose()
         try:
-            document = json.loads(body)
-        except ValueError as exc:
-            raise PermanentFailure("The remote document is not valid JSON", detail=str(response.url)) from exc
+            document = loads_untrusted(body)
+        except UntrustedJsonError as exc:
+            problem = "nested too deeply" if exc.reason is Rejection.TOO_DEEP else "not valid JSON"
+            raise PermanentFailure(f"The remote document is {problem}", detail=f"{response.url}: {exc}") from exc
         if not isinstance(document, dict):
             raise PermanentFailure("The remote document is not a JSON object", detail=str(response.url))
         return FetchedJson(document, str(response.url), response.status_code)
@@ -299,8 +305,15 @@ class OutboundClient:
         text = bytes(head[:LOGGED_BODY_BYTES]).decode("utf-8", errors="replace")
         return PostResult(response.status_code, response.headers, text, str(response.url))
 
+    def is_own(self, uri: str) -> bool:
+        """Whether ``uri`` is on our own origin (see ``activitypub.parse.is_own_uri``)."""
+        own = self._settings.own_base_url
+        return own is not None and is_own_uri(uri, own)
+
     def check_destination(self, url: httpx.URL, *, exempt_from_federation_policy: bool = False) -> None:
-        """The policy check applied to every request and redirect hop."""
+        """The checks applied to every request and redirect hop: never our own origin, then the policy."""
+        if self.is_own(str(url)):
+            raise OwnOrigin(detail=f"{url} is on our own origin")
         if not exempt_from_federation_policy and not self.policy.is_allowed(url.host):
             raise BlockedDestination(detail=f"{url.host} is not allowed by the federation policy")
 

@@ -17,8 +17,15 @@ from activitypub.follow_replies import accept_follow_activity, reject_follow_act
 from federation.sender import Sender
 from server.services.publication import PublicationService
 from storage.clock import utcnow
-from storage.models import Account, Follow, ProfileChanges, PublicationState, Status
+from storage.errors import InvalidInput
+from storage.models import Account, AccountKind, Follow, ProfileChanges, PublicationState, Status
 from storage.protocols import Storage
+
+
+class HiddenActor(InvalidInput):
+    """A hidden company or department was about to act outside."""
+
+    default_message = "This account is hidden from outside servers; an admin must expose it before it acts outside"
 
 
 class FederationOutbound:
@@ -36,8 +43,17 @@ class FederationOutbound:
         return activities.follow(follow_id, self._uri(follower), target.uri or "")
 
     async def _expose(self, account: Account) -> Account:
-        if account.exposed or not account.is_local:
+        """The acting account, exposed now if it is an employee acting for themselves.
+
+        Exposure is automatic for employees only: whether the company or a
+        department is seen outside is an admin's decision, so a hidden one
+        is refused before anything leaves (callers write in a transaction,
+        so nothing of the refused action is kept either).
+        """
+        if is_exposed(account) or not account.is_local:
             return account
+        if account.kind is not AccountKind.EMPLOYEE:
+            raise HiddenActor()
         return await self._storage.accounts.update_profile(account.id, ProfileChanges(exposed=True))
 
     async def follow(self, follower: Account, target: Account, follow: Follow) -> None:

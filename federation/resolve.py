@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from activitypub.parse import parse_object, same_origin
+from activitypub.parse import is_own_uri, parse_object, same_origin
 from activitypub.vocab import ACTOR_TYPES
 from federation.actors import RemoteActors
 from federation.http import OutboundClient
@@ -49,7 +49,7 @@ class FederationResolver:
             return None
 
     async def resolve(self, url: str, viewer: Account) -> Account | Status | None:
-        if url.startswith(self._base + "/"):
+        if is_own_uri(url, self._base):
             return None  # our own objects are found by search itself, with the viewer's visibility
         try:
             document = await self._actors.fetch_object(url)

@@ -16,6 +16,7 @@ def outbound_settings(settings: Settings) -> OutboundSettings:
         federation_mode=federation.mode,
         allowed_domains=frozenset(federation.allowed_domains),
         blocked_domains=frozenset(federation.blocked_domains),
+        own_base_url=settings.base_url,
     )
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final, Protocol
 
-from storage.models import Account, Page, Tag
+from storage.models import Account, Page, Reader, Tag
 
 
 class RepliesPolicy(StrEnum):
@@ -167,8 +167,10 @@ class ListStore(Protocol):
         """The lists of ``account_id`` that hold ``member_id``."""
         ...
 
-    async def timeline(self, list_id: int, page: Page) -> Sequence[int]:
-        """Statuses of the members the owner may see, after the list's replies policy and the owner's mutes."""
+    async def timeline(self, list_id: int, page: Page, *, reader: Reader | None = None) -> Sequence[int]:
+        """Statuses of the members the owner may see, after the list's replies policy and the owner's mutes.
+
+        ``reader``: the owner as a token acting as it reads it, which may see less direct mail."""
         ...
 
     async def lists_for_status(self, status_id: int) -> Sequence[AccountList]:
@@ -241,11 +243,11 @@ class StaffReportStore(Protocol):
 
 
 class ConversationStore(Protocol):
-    async def listed(self, account_id: int, page: Page) -> Sequence[Conversation]:
+    async def listed(self, viewer: Reader | int, page: Page) -> Sequence[Conversation]:
         """Conversations newest last-status first; the page bounds the last status id."""
         ...
 
-    async def get(self, account_id: int, thread_id: int) -> Conversation | None: ...
+    async def get(self, viewer: Reader | int, thread_id: int) -> Conversation | None: ...
 
     async def mark_read(self, account_id: int, thread_id: int, up_to: int) -> None: ...
 
@@ -256,7 +258,7 @@ class ConversationStore(Protocol):
 
 class SearchStore(Protocol):
     async def statuses(
-        self, viewer_id: int, terms: Sequence[str], page: Page, *, offset: int, account_id: int | None = None,
+        self, viewer: Reader | int, terms: Sequence[str], page: Page, *, offset: int, account_id: int | None = None,
     ) -> Sequence[int]:
         """Statuses holding every term that the viewer may see, newest first."""
         ...

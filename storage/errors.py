@@ -21,6 +21,7 @@ status the server answers with::
         ├── RetryLater              try the same thing again later
         ├── PermanentFailure        never retry
         └── BlockedDestination      SSRF guard or federation policy said no
+            └── OwnOrigin           a URI of our own server treated as remote
 """
 
 from __future__ import annotations
@@ -115,3 +116,13 @@ class BlockedDestination(PermanentFailure):
 
     status_code = 403
     default_message = "Destination not allowed"
+
+
+class OwnOrigin(BlockedDestination):
+    """A URI on our own origin reached a path for remote things: never fetched, never stored as remote.
+
+    Our own objects are answered from our own data; one arriving from
+    outside as an actor, key, object or inbox is a forgery or a mistake.
+    """
+
+    default_message = "This server's own URIs are never treated as remote"

@@ -290,6 +290,35 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class Reader:
+    """Whose eyes a read uses: the account spoken as, and whose direct mail it may read.
+
+    An account reads its own mail (``mail_of == account_id``). A token acting
+    as the company or a department for a human who is not an admin reads that
+    identity's direct statuses only where they are the human's own mail too
+    (``mail_of`` is the human): see ``server.services.identities``.
+    """
+
+    account_id: int
+    mail_of: int
+
+    @classmethod
+    def own(cls, account_id: int) -> Reader:
+        return cls(account_id, account_id)
+
+    @property
+    def restricted(self) -> bool:
+        return self.mail_of != self.account_id
+
+
+def reader_of(viewer: Reader | Account | int) -> Reader:
+    """An account (or its id) reads with its own eyes; a Reader is taken as it is."""
+    if isinstance(viewer, Reader):
+        return viewer
+    return Reader.own(viewer.id if isinstance(viewer, Account) else viewer)
+
+
+@dataclass(frozen=True, slots=True)
 class StatusFilter:
     """Options of the public, tag, account and department timelines."""
 
@@ -344,7 +373,7 @@ __all__ = [
     "AccessToken", "Account", "AccountKind", "AccountStats", "AuthorizationCode", "Follow", "FollowState",
     "InboxItem", "InboxState", "Membership", "MemberRole", "NewAccount", "NewApplication", "NewAuthorizationCode",
     "NewInboxItem", "NewReport", "NewStatus", "NewUser", "Notification", "OAuthApplication", "Page",
-    "ProfileChanges", "PublicationRecord", "PublicationState", "RemoteBlock", "RemoteProfile", "Report", "Role",
-    "Status", "StatusChanges", "StatusEdit", "StatusFilter", "Tag", "User", "ViewerFlags", "Visibility",
-    "WebSession",
+    "ProfileChanges", "PublicationRecord", "PublicationState", "Reader", "RemoteBlock", "RemoteProfile", "Report",
+    "Role", "Status", "StatusChanges", "StatusEdit", "StatusFilter", "Tag", "User", "ViewerFlags", "Visibility",
+    "WebSession", "reader_of",
 ]

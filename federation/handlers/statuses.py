@@ -12,7 +12,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from activitypub.normalize import PUBLIC_ALIASES
-from activitypub.parse import parse_object, same_origin
+from activitypub.parse import is_own_uri, parse_object, same_origin
 from activitypub.vocab import RemoteNote
 from federation.handlers.attachments import remote_attachments
 from federation.handlers.common import local_username
@@ -143,7 +143,7 @@ class StatusHandlers:
     async def announce(self, ctx: InboxContext) -> str:
         object_uri = _announced_object(ctx)
         original = await _outside_visible(ctx, object_uri)
-        if original is None and object_uri and not _is_ours(object_uri, ctx.base_url):
+        if original is None and object_uri and not is_own_uri(object_uri, ctx.base_url):
             if not await ctx.storage.follows.local_follower_ids(ctx.sender.id):
                 return "ignored: nobody here follows the booster"
             original = await ctx.storage.statuses.get_by_uri(object_uri) or await self._fetch_note(ctx, object_uri)
@@ -223,10 +223,6 @@ def _announced_object(ctx: InboxContext) -> str | None:
         if isinstance(inner, str):
             return inner
     return ctx.activity.object_id
-
-
-def _is_ours(uri: str, base_url: str) -> bool:
-    return uri.startswith(base_url.rstrip("/") + "/")
 
 
 def _visibility(note: RemoteNote, sender: Account) -> Visibility:

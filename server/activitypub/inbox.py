@@ -4,8 +4,11 @@ The order of checks, cheapest and least revealing first:
 
 1. per-actor inbox: an unknown or hidden username is a bare 404, the same
    for both, before anything else is looked at;
-2. media type (415), body size (413), JSON and activity shape (400);
-3. domain policy for the actor's and the key's hosts (403);
+2. media type (415), body size (413), JSON (nesting depth included) and
+   activity shape (400);
+3. an actor or key on our own origin (401: ours never arrive by inbox, and
+   are never fetched or stored as remote), then the domain policy for the
+   actor's and the key's hosts (403);
 4. ``Delete``/``Update`` of itself by an actor we never knew: 202 and
    nothing else, no fetch (Mastodon does the same; account deletions are
    broadcast to every server that ever saw the actor);
@@ -18,7 +21,6 @@ Handlers run later, in ``InboxWorker``.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, Final
 
@@ -27,7 +29,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from activitypub.parse import parse_activity
+from activitypub.json_reader import Rejection, UntrustedJsonError, loads_untrusted
+from activitypub.parse import is_own_uri, parse_activity
 from activitypub.signatures import Reason, SignatureRejected, VerificationResult, parse_signature
 from activitypub.vocab import Activity
 from federation.inbox import store_activity
@@ -65,6 +68,7 @@ async def receive(request: Request, recipient: Account | None) -> Response:
     parsed = parse_signature(signed)
     key_id = None if isinstance(parsed, VerificationResult) else parsed.key_id
     await refresh_if_stale(inbound.policy)
+    refuse_own_origin(state.settings.base_url, activity.actor, key_id)
     check_policy(inbound.policy, activity.actor, key_id)
     if await is_unknown_actor_leaving(state.storage, activity):
         return Response(status_code=202)
@@ -111,9 +115,16 @@ async def read_capped(request: Request, limit: int) -> bytes:
 
 def parse_json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except ValueError as exc:  # UnicodeDecodeError included
-        raise BadRequest("Malformed JSON", detail=str(exc)) from None
+        return loads_untrusted(body)
+    except UntrustedJsonError as exc:
+        message = "JSON nested too deeply" if exc.reason is Rejection.TOO_DEEP else "Malformed JSON"
+        raise BadRequest(message, detail=str(exc)) from None
+
+
+def refuse_own_origin(base_url: str, actor: str, key_id: str | None) -> None:
+    for uri in (actor, key_id):
+        if uri is not None and is_own_uri(uri, base_url):
+            raise SignatureRejected(Reason.KEY_FETCH_FAILED, f"{uri} is on our own origin, not a remote key")
 
 
 def check_policy(policy: UrlPolicy, actor: str, key_id: str | None) -> None:

@@ -78,7 +78,7 @@ async def show_exposure(request: Request, admin: Admin) -> Response:
 
 async def _manager(request: Request, admin: Admin) -> tuple[DepartmentAdmin, Manager]:
     app = state(request)
-    departments = DepartmentAdmin(app.storage, app.services.accounts)
+    departments = DepartmentAdmin(app.storage, app.services.accounts, app.services.profiles)
     return departments, await departments.manager(admin.account, admin.user, admin.label)
 
 

@@ -97,7 +97,7 @@ async def account_statuses(request: Request) -> Response:
         exclude_reblogs=bool(params.get_bool("exclude_reblogs", False)),
         tag_any=(tagged,) if tagged else (),
     )
-    ids = await state(request).storage.timelines.statuses(viewer.account.id, page_of(params), flt,
+    ids = await state(request).storage.timelines.statuses(viewer.reader, page_of(params), flt,
                                                           account_id=account.id)
     return await _statuses(request, viewer, ids)
 
@@ -108,7 +108,7 @@ async def _pinned(request: Request, viewer: Viewer, account: Account, params: Pa
         return JSONResponse([])
     storage = state(request).storage
     pinned = await storage.interactions.pinned_ids(account.id)
-    visible = await storage.timelines.visible_ids(viewer.account.id, pinned)
+    visible = await storage.timelines.visible_ids(viewer.reader, pinned)
     return await _statuses(request, viewer, [i for i in pinned if i in visible], link=False)
 
 

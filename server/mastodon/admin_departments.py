@@ -30,7 +30,7 @@ Entity = dict[str, Any]
 
 def _admin(request: Request) -> DepartmentAdmin:
     app = state(request)
-    return DepartmentAdmin(app.storage, app.services.accounts)
+    return DepartmentAdmin(app.storage, app.services.accounts, app.services.profiles)
 
 
 async def _manager(request: Request, scopes: tuple[str, ...]) -> tuple[DepartmentAdmin, Manager]:

@@ -23,19 +23,19 @@ revoked and refused.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from server.mastodon.params import media_type
+from server.mastodon.params import media_type, parse_json_body
 from server.mastodon.scopes import ScopeSet
-from server.services.identities import acting_identity
-from storage.errors import Forbidden, Unauthorized
-from storage.models import AccessToken, Account, User
+from server.services.identities import Editor, acting_identity, reader_for
+from storage.errors import Forbidden, InsideoutError, Unauthorized
+from storage.models import AccessToken, Account, Reader, User
 from storage.protocols import Storage
 
 INVALID_TOKEN_MESSAGE: Final = "The access token is invalid"
@@ -70,6 +70,16 @@ class Viewer:
     """The organisational account the token acts as; None: the token acts as the human."""
     human: Account
     """The person behind the token, whatever identity it acts as."""
+
+    @property
+    def reader(self) -> Reader:
+        """The eyes reads through this token use: an acting-as token may see less of the identity's mail."""
+        return reader_for(self.account, self.human, self.user)
+
+    @property
+    def editor(self) -> Editor:
+        """Who changes settings through this token, for the one rule and the audit log."""
+        return Editor(self.human, self.user, self.actor)
 
     @property
     def actor(self) -> str:
@@ -110,13 +120,13 @@ async def _token_from_body(request: Request) -> str | None:
     if request.method in ("GET", "HEAD") or kind not in ("application/x-www-form-urlencoded", "application/json"):
         return None
     body = await request.body()  # cached by Starlette, so the handler can still read it
+    values: Mapping[str, object]
     try:
         if kind == "application/json":
-            document = json.loads(body) if body.strip() else {}
-            values = document if isinstance(document, dict) else {}
+            values = parse_json_body(body)
         else:
             values = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    except ValueError:
+    except (InsideoutError, ValueError):
         return None  # the handler reports the malformed body in its own words
     for name in TOKEN_PARAMS:
         value = values.get(name)

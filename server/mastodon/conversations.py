@@ -40,7 +40,7 @@ async def _entities(request: Request, viewer: Viewer, conversations: list[Conver
 
 
 async def _owned(request: Request, viewer: Viewer) -> Conversation:
-    found = await state(request).storage.conversations.get(viewer.account.id, path_id(request))
+    found = await state(request).storage.conversations.get(viewer.reader, path_id(request))
     if found is None:
         raise NotFound()
     return found
@@ -49,7 +49,7 @@ async def _owned(request: Request, viewer: Viewer) -> Conversation:
 async def index(request: Request) -> Response:
     viewer = await require_user(request, "read:statuses")
     page = page_of(await read_params(request))
-    found = list(await state(request).storage.conversations.listed(viewer.account.id, page))
+    found = list(await state(request).storage.conversations.listed(viewer.reader, page))
     return paged(request, await _entities(request, viewer, found), [c.last_status_id for c in found])
 
 

@@ -3,6 +3,11 @@
 ``note`` is the internal bio; ``public_note`` (an Insideout extension, also
 read as ``source[public_note]``) is the only bio outsiders see. The owner
 gets both back in ``source``.
+
+Through a token acting as the company or a department, every change here
+is the organisation's profile and settings: only an admin may make it (403
+for anyone else, before the body is even read), and it is audited. The rule
+and the audit live in ``ProfileService``, which the admin API uses too.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
 from server.mastodon.entities.account import AccountSource
 from server.mastodon.params import Params, read_params
+from server.services.identities import require_settings_right
 from server.services.profiles import IMAGE_LIMIT, OwnProfile, ProfileUpdate
 from storage.errors import InvalidInput, PayloadTooLarge
 from storage.models import Role, Visibility
@@ -55,12 +61,13 @@ async def verify_credentials(request: Request) -> Response:
 
 async def update_credentials(request: Request) -> Response:
     viewer = await require_user(request, "write:accounts")
+    require_settings_right(viewer.account, viewer.editor)  # refused before an upload is read
     params = await read_params(request)
     try:
         update = await _update_from(params)
     finally:
         await params.aclose()
-    own = await state(request).services.profiles.update(viewer.account, update)
+    own = await state(request).services.profiles.update(viewer.account, update, viewer.editor)
     return JSONResponse(await own_entity(request, viewer, own))
 
 
@@ -131,7 +138,7 @@ async def _upload(params: Params, name: str) -> bytes | None:
 def _clear(kind: str) -> Any:
     async def handler(request: Request) -> Response:
         viewer = await require_user(request, "write:accounts")
-        own = await state(request).services.profiles.clear_image(viewer.account, kind)
+        own = await state(request).services.profiles.clear_image(viewer.account, kind, viewer.editor)
         return JSONResponse(await own_entity(request, viewer, own))
 
     return handler

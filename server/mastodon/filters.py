@@ -200,7 +200,7 @@ async def add_status(request: Request) -> Response:
     found = await _owned(request, viewer, "filter_id")
     status_id = (await read_params(request)).get_id("status_id")
     app = state(request)
-    if status_id is None or not await app.storage.timelines.visible_ids(viewer.account.id, [status_id]):
+    if status_id is None or not await app.storage.timelines.visible_ids(viewer.reader, [status_id]):
         raise NotFound()
     try:
         entry = await app.storage.filters.add_status(found.id, status_id)

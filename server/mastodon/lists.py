@@ -148,7 +148,7 @@ async def timeline(request: Request) -> Response:
     viewer = await require_user(request, "read:lists")
     found = await _owned(request, viewer)
     app = state(request)
-    ids = await app.storage.lists.timeline(found.id, page_of(await read_params(request)))
+    ids = await app.storage.lists.timeline(found.id, page_of(await read_params(request)), reader=viewer.reader)
     statuses = await app.storage.statuses.get_many(ids)
     ordered = [statuses[i] for i in ids if i in statuses]
     return paged(request, await app.services.presenter.statuses(ordered, viewer.account, context="home"), ids)

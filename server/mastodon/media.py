@@ -58,7 +58,7 @@ async def upload_media(request: Request) -> Response:
 async def show_media(request: Request) -> Response:
     viewer = await require_user(request, "write:media")
     app = state(request)
-    media = await app.services.media.own(viewer.account, path_id(request))
+    media = await app.services.media.own(viewer.account, path_id(request), reader=viewer.reader)
     return JSONResponse(media_entity(media, base_url=app.settings.base_url))
 
 

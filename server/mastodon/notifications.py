@@ -54,7 +54,7 @@ async def _page(request: Request, viewer: Viewer, params: Params) -> tuple[list[
     scanned: list[int] = []
     cursor = page
     for _ in range(MAX_ROUNDS):
-        rows = await storage.notifications.list(viewer.account.id, cursor, **filters)
+        rows = await storage.notifications.list(viewer.reader, cursor, **filters)
         scanned.extend(n.id for n in rows)
         shown.extend(n for n in rows if n.from_account_id not in hidden)
         if len(rows) < cursor.limit or len(shown) >= page.limit:
@@ -85,7 +85,7 @@ async def list_notifications(request: Request) -> Response:
 
 async def _visible(request: Request, viewer: Viewer, notification_id: int) -> Notification:
     storage = state(request).storage
-    notification = await storage.notifications.get(viewer.account.id, notification_id)
+    notification = await storage.notifications.get(viewer.reader, notification_id)
     if notification is None or notification.from_account_id in await hidden_senders(storage, viewer.account.id):
         raise NotFound()
     return notification
@@ -102,14 +102,14 @@ async def show_notification(request: Request) -> Response:
 
 async def dismiss(request: Request) -> Response:
     viewer = await require_user(request, "write:notifications")
-    if not await state(request).storage.notifications.dismiss(viewer.account.id, path_id(request)):
+    if not await state(request).storage.notifications.dismiss(viewer.reader, path_id(request)):
         raise NotFound()
     return JSONResponse({})
 
 
 async def clear(request: Request) -> Response:
     viewer = await require_user(request, "write:notifications")
-    await state(request).storage.notifications.clear(viewer.account.id)
+    await state(request).storage.notifications.clear(viewer.reader)
     return JSONResponse({})
 
 
@@ -122,7 +122,7 @@ async def unread_count(request: Request) -> Response:
     storage = state(request).storage
     markers = await storage.markers.get(viewer.account.id, [MarkerTimeline.NOTIFICATIONS])
     marker = markers.get(MarkerTimeline.NOTIFICATIONS)
-    count = await storage.notifications.count_after(viewer.account.id, marker.last_read_id if marker else 0,
+    count = await storage.notifications.count_after(viewer.reader, marker.last_read_id if marker else 0,
                                                     limit=limit)
     return JSONResponse({"count": count})
 
@@ -177,7 +177,7 @@ async def group_accounts(request: Request) -> Response:
 
 async def dismiss_group(request: Request) -> Response:
     viewer = await require_user(request, "write:notifications")
-    if not await state(request).storage.notifications.dismiss(viewer.account.id, _group_id(request)):
+    if not await state(request).storage.notifications.dismiss(viewer.reader, _group_id(request)):
         raise NotFound()
     return JSONResponse({})
 
@@ -217,7 +217,7 @@ async def _legacy_dismiss(request: Request) -> Response:
     viewer = await require_user(request, "write:notifications")
     notification_id = (await read_params(request)).get_id("id")
     if notification_id is None or not await state(request).storage.notifications.dismiss(
-        viewer.account.id, notification_id
+        viewer.reader, notification_id
     ):
         raise NotFound()
     return JSONResponse({})

@@ -58,14 +58,15 @@ def choices_of(params: Params) -> list[int]:
 
 async def show_poll(request: Request) -> Response:
     viewer = await require_user(request, "read:statuses")
-    poll, status = await state(request).services.polls.visible(viewer.account, path_id(request))
+    poll, status = await state(request).services.polls.visible(viewer.reader, path_id(request))
     return await _entity(request, poll, status, viewer.account)
 
 
 async def vote(request: Request) -> Response:
     viewer = await require_user(request, "write:statuses")
     params = await read_params(request)
-    poll, status = await state(request).services.polls.vote(viewer.account, path_id(request), choices_of(params))
+    poll, status = await state(request).services.polls.vote(viewer.account, path_id(request), choices_of(params),
+                                                            reader=viewer.reader)
     return await _entity(request, poll, status, viewer.account)
 
 

@@ -2,21 +2,29 @@
 
 Every action answers with the viewer's Relationship to the target, read
 back from storage after the change, as Mastodon does.
+
+Through a token acting as the company or a department, following, muting
+and notes are the identity's own acts, but blocking, unblocking, removing
+a follower and deciding follow requests decide who may follow and reach the
+organisation: its settings, which only an admin changes, audited
+(``identities.settings_change``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, Final
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from server.mastodon.auth import require_user
+from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.pagination import ACCOUNTS_LIMITS
 from server.mastodon.params import Params, read_params
+from server.services.identities import settings_change
 from server.services.relationships import RelationshipService
 from storage.errors import InvalidInput
 from storage.models import Account, FollowState
@@ -100,14 +108,28 @@ ACTIONS: Final[dict[str, tuple[str, Action]]] = {
     "unmute": ("write:mutes", lambda s, v, t, p: s.unmute(v, t)),
     "note": ("write:accounts", _note),
 }
+# Who may follow and reach the account: an organisation's settings (admins only, audited).
+SETTINGS: Final = frozenset({"remove_from_followers", "block", "unblock", "authorize", "reject"})
 
 
-def _account_action(scope: str, action: Action) -> Callable[[Request], Awaitable[Response]]:
+@asynccontextmanager
+async def _as_allowed(storage: Storage, viewer: Viewer, name: str, target: Account) -> AsyncIterator[None]:
+    if name not in SETTINGS:
+        yield
+        return
+    async with settings_change(storage, viewer.account, viewer.editor, f"relationship.{name}",
+                               account_id=str(target.id), acct=target.acct):
+        yield
+
+
+def _account_action(name: str, scope: str, action: Action) -> Callable[[Request], Awaitable[Response]]:
     async def handler(request: Request) -> Response:
         viewer = await require_user(request, scope)
         app = state(request)
         target = await app.services.relationships.target(path_id(request))
-        await action(app.services.relationships, viewer.account, target, await read_params(request))
+        params = await read_params(request)
+        async with _as_allowed(app.storage, viewer, name, target):
+            await action(app.services.relationships, viewer.account, target, params)
         return await _relationship(app.storage, viewer.account, target.id)
 
     return handler
@@ -119,7 +141,8 @@ def _request_action(name: str) -> Callable[[Request], Awaitable[Response]]:
         app = state(request)
         requester = await app.services.relationships.target(path_id(request, "account_id"))
         service = app.services.relationships
-        await (service.authorize if name == "authorize" else service.reject)(viewer.account, requester)
+        async with _as_allowed(app.storage, viewer, name, requester):
+            await (service.authorize if name == "authorize" else service.reject)(viewer.account, requester)
         return await _relationship(app.storage, viewer.account, requester.id)
 
     return handler
@@ -171,7 +194,7 @@ def routes() -> list[BaseRoute]:
     base = "/api/v1/accounts/{id}"
     return [
         Route("/api/v1/accounts/relationships", relationships, methods=["GET"]),
-        *[Route(f"{base}/{name}", _account_action(scope, action), methods=["POST"])
+        *[Route(f"{base}/{name}", _account_action(name, scope, action), methods=["POST"])
           for name, (scope, action) in ACTIONS.items()],
         Route("/api/v1/follow_requests", follow_requests, methods=["GET"]),
         Route("/api/v1/follow_requests/{account_id}/authorize", _request_action("authorize"), methods=["POST"]),

@@ -60,7 +60,7 @@ async def _status_ids(request: Request, viewer: Viewer, target: Account, params:
     ids = params.get_id_list("status_ids")
     storage = state(request).storage
     statuses = await storage.statuses.get_many(ids)
-    visible = await storage.timelines.visible_ids(viewer.account.id, ids)
+    visible = await storage.timelines.visible_ids(viewer.reader, ids)
     for status_id in ids:
         status = statuses.get(status_id)
         if status is None or status.account_id != target.id or status_id not in visible:

@@ -31,7 +31,7 @@ async def search(request: Request) -> Response:
         page=Page(limit=offset.limit, max_id=cursor.max_id, min_id=cursor.min_id),
     )
     app = state(request)
-    results = await app.services.search.search(viewer.account, query)
+    results = await app.services.search.search(viewer.account, query, reader=viewer.reader)
     presenter = app.services.presenter
     followed = await app.storage.tag_follows.following(viewer.account.id, [t.id for t in results.hashtags])
     return JSONResponse({

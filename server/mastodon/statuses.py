@@ -64,7 +64,7 @@ async def create_status(request: Request) -> Response:
     draft = draft_from(params, request, viewer.application_id, defaults)
     if (scheduled := await schedule_if_asked(request, params, viewer, draft)) is not None:
         return scheduled
-    status = await services.statuses.create(viewer.account, draft)
+    status = await services.statuses.create(viewer.account, draft, reader=viewer.reader)
     status = await services.auto_publish.after_post(status, viewer.account, viewer.human)
     return JSONResponse(await services.presenter.status(status, viewer.account))
 
@@ -72,7 +72,7 @@ async def create_status(request: Request) -> Response:
 async def show_status(request: Request) -> Response:
     viewer = await require_user(request, "read:statuses")
     services = state(request).services
-    status = await services.statuses.visible(viewer.account, path_id(request))
+    status = await services.statuses.visible(viewer.reader, path_id(request))
     return JSONResponse(await services.presenter.status(status, viewer.account))
 
 
@@ -80,18 +80,18 @@ async def edit_status(request: Request) -> Response:
     viewer = await require_user(request, "write:statuses")
     params = await read_params(request)
     services = state(request).services
-    current = await services.statuses.visible(viewer.account, path_id(request))
+    current = await services.statuses.visible(viewer.reader, path_id(request))
     # An edit keeps the audience and the thread; clients send only what they may change.
     draft = replace(draft_from(params, request, viewer.application_id), visibility=current.visibility,
                     in_reply_to_id=None)
-    status = await services.statuses.edit(viewer.account, current.id, draft)
+    status = await services.statuses.edit(viewer.account, current.id, draft, reader=viewer.reader)
     return JSONResponse(await services.presenter.status(status, viewer.account))
 
 
 async def delete_status(request: Request) -> Response:
     viewer = await require_user(request, "write:statuses")
     services = state(request).services
-    status = await services.statuses.delete(viewer.account, path_id(request))
+    status = await services.statuses.delete(viewer.account, path_id(request), reader=viewer.reader)
     entity = await services.presenter.status(status, viewer.account)
     entity["text"] = status.text  # for delete-and-redraft
     return JSONResponse(entity)
@@ -101,9 +101,9 @@ async def status_context(request: Request) -> Response:
     viewer = await require_user(request, "read:statuses")
     storage = state(request).storage
     services = state(request).services
-    status = await services.statuses.visible(viewer.account, path_id(request))
+    status = await services.statuses.visible(viewer.reader, path_id(request))
     thread = await storage.statuses.thread(status.thread_id)
-    visible = await storage.timelines.visible_ids(viewer.account.id, [s.id for s in thread])
+    visible = await storage.timelines.visible_ids(viewer.reader, [s.id for s in thread])
     by_id = {s.id: s for s in thread if s.id in visible}
     ancestors: list[Status] = []
     parent_id = status.in_reply_to_id
@@ -136,7 +136,7 @@ async def status_history(request: Request) -> Response:
     viewer = await require_user(request, "read:statuses")
     storage = state(request).storage
     services = state(request).services
-    status = await services.statuses.visible(viewer.account, path_id(request))
+    status = await services.statuses.visible(viewer.reader, path_id(request))
     author = await storage.accounts.get(status.account_id)
     assert author is not None
     account = await services.presenter.account(author)
@@ -145,14 +145,14 @@ async def status_history(request: Request) -> Response:
 
 async def status_source(request: Request) -> Response:
     viewer = await require_user(request, "read:statuses")
-    status = await state(request).services.statuses.visible(viewer.account, path_id(request))
+    status = await state(request).services.statuses.visible(viewer.reader, path_id(request))
     return JSONResponse({"id": str(status.id), "text": status.text, "spoiler_text": status.spoiler_text})
 
 
 async def favourited_by(request: Request) -> Response:
     viewer = await require_user(request, "read:accounts")
     app = state(request)
-    status = await app.services.statuses.visible(viewer.account, path_id(request))
+    status = await app.services.statuses.visible(viewer.reader, path_id(request))
     page = page_of(await read_params(request), ACCOUNTS_LIMITS)
     rows = await app.storage.interactions.favourited_by(status.id, page)
     return paged(request, await app.services.presenter.accounts([a for _, a in rows]), [i for i, _ in rows])
@@ -161,7 +161,7 @@ async def favourited_by(request: Request) -> Response:
 async def reblogged_by(request: Request) -> Response:
     viewer = await require_user(request, "read:accounts")
     app = state(request)
-    status = await app.services.statuses.visible(viewer.account, path_id(request))
+    status = await app.services.statuses.visible(viewer.reader, path_id(request))
     boosts = await app.storage.statuses.reblogs_of(status.id)
     accounts = [a for a in [await app.storage.accounts.get(b.account_id) for b in reversed(boosts)] if a]
     return JSONResponse(await app.services.presenter.accounts(accounts))
@@ -171,18 +171,18 @@ def _action(method: str, scope: str) -> Callable[[Request], Awaitable[Response]]
     async def handler(request: Request) -> Response:
         viewer = await require_user(request, scope)
         app = state(request)
-        status_id = path_id(request)
+        status_id, account, reader = path_id(request), viewer.account, viewer.reader
         interactions, statuses = app.services.interactions, app.services.statuses
         actions = {
-            "favourite": lambda: interactions.favourite(viewer.account, status_id),
-            "unfavourite": lambda: interactions.unfavourite(viewer.account, status_id),
-            "bookmark": lambda: interactions.bookmark(viewer.account, status_id),
-            "unbookmark": lambda: interactions.bookmark(viewer.account, status_id, on=False),
-            "pin": lambda: interactions.pin(viewer.account, status_id),
-            "unpin": lambda: interactions.pin(viewer.account, status_id, on=False),
-            "mute": lambda: interactions.mute_thread(viewer.account, status_id),
-            "unmute": lambda: interactions.mute_thread(viewer.account, status_id, on=False),
-            "unreblog": lambda: statuses.unreblog(viewer.account, status_id),
+            "favourite": lambda: interactions.favourite(account, status_id, reader=reader),
+            "unfavourite": lambda: interactions.unfavourite(account, status_id, reader=reader),
+            "bookmark": lambda: interactions.bookmark(account, status_id, reader=reader),
+            "unbookmark": lambda: interactions.bookmark(account, status_id, on=False, reader=reader),
+            "pin": lambda: interactions.pin(account, status_id, reader=reader),
+            "unpin": lambda: interactions.pin(account, status_id, on=False, reader=reader),
+            "mute": lambda: interactions.mute_thread(account, status_id, reader=reader),
+            "unmute": lambda: interactions.mute_thread(account, status_id, on=False, reader=reader),
+            "unreblog": lambda: statuses.unreblog(account, status_id, reader=reader),
         }
         status = await actions[method]()
         return JSONResponse(await app.services.presenter.status(status, viewer.account))
@@ -194,7 +194,8 @@ async def reblog(request: Request) -> Response:
     viewer = await require_user(request, "write:statuses")
     params = await read_params(request)
     services = state(request).services
-    boost = await services.statuses.reblog(viewer.account, path_id(request), parse_visibility(params))
+    boost = await services.statuses.reblog(viewer.account, path_id(request), parse_visibility(params),
+                                           reader=viewer.reader)
     return JSONResponse(await services.presenter.status(boost, viewer.account))
 
 

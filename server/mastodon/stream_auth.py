@@ -6,7 +6,8 @@ browsers use because they cannot set headers on a WebSocket. App-only
 tokens name no user and are refused like a bad token: no stream is public.
 
 A stream outlives the request that opened it, so ``still_allowed`` is asked
-again while it runs; a revoked token or a disabled user ends the stream.
+again while it runs; a revoked token or a disabled user ends the stream, and
+so does a change of role that changes what an acting-as token may read.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from starlette.datastructures import Headers, QueryParams
 
 from server.mastodon.auth import DISABLED_MESSAGE, digest_token
 from server.mastodon.scopes import ScopeSet
-from server.services.identities import acting_identity
+from server.services.identities import acting_identity, reader_for, reader_for_token
 from storage.errors import Forbidden, Unauthorized
-from storage.models import AccessToken, Account
+from storage.models import AccessToken, Account, Reader
 from storage.protocols import Storage
 
 MISSING_TOKEN: Final = "Missing access token"
@@ -35,6 +36,8 @@ class StreamViewer:
     token: AccessToken
     token_digest: str
     scopes: ScopeSet
+    reader: Reader
+    """Whose eyes the stream reads with; an acting-as token may see less of the identity's mail."""
 
     def require(self, *scopes: str) -> None:
         """Mastodon's streaming server answers a missing scope with 401, not the API's 403."""
@@ -78,22 +81,19 @@ async def stream_viewer(storage: Storage, raw: RawToken | None) -> StreamViewer:
         raise Unauthorized(INVALID_TOKEN, detail="token of an account without sign-in")
     if user.disabled:
         raise Forbidden(DISABLED_MESSAGE, detail=f"account {account.id}")
+    human = account
     if token.acting_as_account_id is not None:
         # An acting-as token streams the organisational account's timelines, while its human may.
         acting = await acting_identity(storage, token, user)
         if acting is None:
             raise Unauthorized(INVALID_TOKEN, detail="no longer allowed to act as that account")
         account = acting
-    return StreamViewer(account, token, digest, ScopeSet(frozenset(token.scopes)))
+    return StreamViewer(account, token, digest, ScopeSet(frozenset(token.scopes)), reader_for(account, human, user))
 
 
 async def still_allowed(storage: Storage, viewer: StreamViewer) -> bool:
+    """The token still lives, its human may still act as its identity, and still reads with the same eyes."""
     token = await storage.tokens.get_access_token(viewer.token_digest)
     if token is None or token.revoked_at is not None:
         return False
-    if token.account_id is None:
-        return False
-    user = await storage.accounts.get_user(token.account_id)
-    if user is None or user.disabled:
-        return False
-    return token.acting_as_account_id is None or await acting_identity(storage, token, user) is not None
+    return await reader_for_token(storage, token) == viewer.reader

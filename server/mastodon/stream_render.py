@@ -36,7 +36,7 @@ from typing import Any, Final, TypeVar
 from server.events import Event
 from server.mastodon.presenters import Presenter
 from server.mastodon.stream_channels import Channel
-from storage.models import Account, Status
+from storage.models import Account, Reader, Status
 from storage.protocols import Storage
 
 STATUS_EVENTS: Final = frozenset({"update", "status.update"})
@@ -133,13 +133,21 @@ def _dump(entity: object) -> str:
 
 
 class StreamRenderer:
-    """One per connection: renders for ``viewer``."""
+    """One per connection: renders for ``viewer``, who reads with ``reader``'s eyes (by default its own).
 
-    def __init__(self, storage: Storage, presenter: Presenter, viewer: Account, cache: RenderCache) -> None:
+    Two connections of one account may see differently (a token acting as the
+    company for a publisher sees less of its mail than one for an admin), so
+    a render of its own is keyed by the reader, not only by the account.
+    """
+
+    def __init__(
+        self, storage: Storage, presenter: Presenter, viewer: Account, cache: RenderCache, reader: Reader | None = None,
+    ) -> None:
         self._storage = storage
         self._presenter = presenter
         self._viewer = viewer
         self._cache = cache
+        self._reader = reader or Reader.own(viewer.id)
 
     async def render(self, event: Event, channel: Channel) -> Rendered | None:
         """None: this viewer gets nothing of ``event`` on ``channel``."""
@@ -151,7 +159,7 @@ class StreamRenderer:
         if event.event in STATUS_EVENTS:
             rendered = await self._status_event(event, subject_id, channel)
         elif event.event == "notification":
-            rendered = await self._cache.get((NOTIFICATION, subject_id, self._viewer.id),
+            rendered = await self._cache.get((NOTIFICATION, subject_id, self._reader),
                                              lambda: self._notification(subject_id))
         else:
             rendered = Rendered(event.payload)
@@ -166,7 +174,7 @@ class StreamRenderer:
             # Whoever asks first renders for all alike: they are indistinguishable, so it is their render too.
             key: CacheKey = (SHARED, *occasion, channel.filtered)
         else:
-            key = (INDIVIDUAL, *occasion, channel.filtered, self._viewer.id)
+            key = (INDIVIDUAL, *occasion, channel.filtered, self._reader)
         return await self._cache.get(key, lambda: self._status(subject_id, channel))
 
     async def _occasion(self, event: Event, subject_id: int) -> tuple[Hashable, ...]:
@@ -194,7 +202,7 @@ class StreamRenderer:
             return None
         original = await self._storage.statuses.get(status.reblog_of_id) if status.reblog_of_id else None
         shown = [status] if original is None else [status, original]
-        if await self._storage.timelines.visible_ids(self._viewer.id, [s.id for s in shown]) != {s.id for s in shown}:
+        if await self._storage.timelines.visible_ids(self._reader, [s.id for s in shown]) != {s.id for s in shown}:
             return None
         if await self._silenced(shown, channel.filtered):
             return None
@@ -218,7 +226,7 @@ class StreamRenderer:
         return bool(involved & await self._storage.relationships.muted_ids(self._viewer.id))
 
     async def _notification(self, notification_id: int) -> Rendered | None:
-        notification = await self._storage.notifications.get(self._viewer.id, notification_id)
+        notification = await self._storage.notifications.get(self._reader, notification_id)
         if notification is None:
             return None
         entities = await self._presenter.notifications([notification], self._viewer)

@@ -62,7 +62,7 @@ class StreamSession:
         self._viewer = viewer
         self._subscription = subscription
         self._options = options
-        self._renderer = StreamRenderer(storage, presenter, viewer.account, cache)
+        self._renderer = StreamRenderer(storage, presenter, viewer.account, cache, viewer.reader)
         self._channels: dict[str, Channel] = {}
         self._listeners: dict[str, list[Channel]] = defaultdict(list)
         self._system = system_streams(viewer)

@@ -28,7 +28,7 @@ async def _respond(request: Request, viewer: Viewer, ids: Sequence[int], context
 async def home(request: Request) -> Response:
     viewer = await require_user(request, "read:statuses")
     page = page_of(await read_params(request))
-    return await _respond(request, viewer, await state(request).storage.timelines.home(viewer.account.id, page), "home")
+    return await _respond(request, viewer, await state(request).storage.timelines.home(viewer.reader, page), "home")
 
 
 async def public(request: Request) -> Response:
@@ -39,7 +39,7 @@ async def public(request: Request) -> Response:
         local_only=bool(params.get_bool("local", False)), remote_only=bool(params.get_bool("remote", False)),
         only_media=bool(params.get_bool("only_media", False)),
     )
-    ids = await state(request).storage.timelines.statuses(viewer.account.id, page_of(params), flt)
+    ids = await state(request).storage.timelines.statuses(viewer.reader, page_of(params), flt)
     return await _respond(request, viewer, ids)
 
 
@@ -56,7 +56,7 @@ async def hashtag(request: Request) -> Response:
         tag_none=_tags(params, "none"), local_only=bool(params.get_bool("local", False)),
         remote_only=bool(params.get_bool("remote", False)), only_media=bool(params.get_bool("only_media", False)),
     )
-    ids = await state(request).storage.timelines.statuses(viewer.account.id, page_of(params), flt)
+    ids = await state(request).storage.timelines.statuses(viewer.reader, page_of(params), flt)
     return await _respond(request, viewer, ids)
 
 
@@ -73,7 +73,7 @@ async def department(request: Request) -> Response:
         raise NotFound()
     mode = await storage.policies.department_timeline(account.id)
     ids = await storage.timelines.statuses(
-        viewer.account.id, page_of(params), StatusFilter(exclude_reblogs=True),
+        viewer.reader, page_of(params), StatusFilter(exclude_reblogs=True),
         mentioning=account.id if mode is not DepartmentTimeline.MEMBERS else None,
         by_members_of=account.id if mode is not DepartmentTimeline.MENTIONS else None,
     )
@@ -85,7 +85,7 @@ async def _listed(request: Request, kind: str, scope: str) -> Response:
     app = state(request)
     rows = await app.storage.interactions.listed(kind, viewer.account.id, page_of(await read_params(request)))
     statuses = await app.storage.statuses.get_many([status_id for _, status_id in rows])
-    visible = await app.storage.timelines.visible_ids(viewer.account.id, list(statuses))
+    visible = await app.storage.timelines.visible_ids(viewer.reader, list(statuses))
     ordered = [statuses[s] for _, s in rows if s in visible]
     return paged(request, await app.services.presenter.statuses(ordered, viewer.account), [i for i, _ in rows])
 

@@ -4,8 +4,8 @@ Roles and offboarding reuse ``AccountService`` (which refuses to remove the
 last admin and revokes every token on ``disable``); this layer adds the
 audit line and the notice to the employee. Exposure is the flag that lets
 an employee or a department be seen outside; setting it needs a reason and
-tells the employee, hiding an employee whose posts are published is refused
-(their published posts would lose their author).
+tells the employee; hiding an employee or a department that a published post
+names is refused (see ``server.services.hiding``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from server.services.accounts import AccountService
 from server.services.admin_log import audit, clean_reason
 from server.services.admin_notices import AccountNotices
+from server.services.hiding import refuse_hiding_if_published
 from storage.admin import AccountQuery
-from storage.errors import Conflict, InvalidInput, NotFound
+from storage.errors import InvalidInput, NotFound
 from storage.models import Account, AccountKind, Page, ProfileChanges, Role, User
 from storage.protocols import Storage
 
@@ -90,11 +91,9 @@ class AdminAccounts:
 
     async def hide(self, actor: str, account_id: int, reason: str | None) -> ManagedAccount:
         account = await self._organisation_member(account_id)
-        if account.kind is AccountKind.EMPLOYEE and await self._storage.statuses.count_by_account(
-            account.id, published_only=True
-        ):
-            raise Conflict("This employee has published posts; unpublish them before hiding the profile")
         async with self._storage.transaction():
+            if account.exposed:
+                await refuse_hiding_if_published(self._storage, account)
             await self._storage.accounts.update_profile(account.id, ProfileChanges(exposed=False))
             await audit(self._storage, actor, "hide", "account", account_id, reason=reason,
                         was_exposed=str(account.exposed).lower())

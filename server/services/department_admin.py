@@ -2,7 +2,10 @@
 
 Member lists are internal: they are shown only through the admin API to these
 people, and never in any ActivityPub collection. Hiding a department
-(``exposed`` false) makes it answer 404 everywhere outside.
+(``exposed`` false) makes it answer 404 everywhere outside. A department's
+name, public bio and exposure change through ``ProfileService``, the one
+writer of profiles, which refuses anyone but an admin and audits the change,
+exactly as for a token acting as the department.
 """
 
 from __future__ import annotations
@@ -11,15 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from server.services.accounts import AccountService
-from server.services.identities import published_department_ids
-from server.services.validation import check_display_name
+from server.services.identities import Editor, published_department_ids
+from server.services.profiles import ProfileService, ProfileUpdate
 from server.services.admin_log import audit
 from storage.errors import Forbidden, InvalidInput, NotFound
 from storage.identities import DepartmentTimeline
-from storage.models import Account, AccountKind, Membership, MemberRole, ProfileChanges, Role, User
+from storage.models import Account, AccountKind, Membership, MemberRole, Role, User
 from storage.protocols import Storage
 
-MAX_PUBLIC_NOTE = 500
 NOT_ALLOWED = "Only admins and the department's publishers can manage it"
 
 
@@ -39,6 +41,10 @@ class Manager:
     def may_manage(self, department: Account) -> bool:
         return self.department_ids is None or department.id in self.department_ids
 
+    @property
+    def editor(self) -> Editor:
+        return Editor(self.human, self.user, self.label)
+
 
 @dataclass(frozen=True, slots=True)
 class DepartmentChanges:
@@ -48,14 +54,18 @@ class DepartmentChanges:
     timeline: DepartmentTimeline | None = None
 
     @property
-    def admin_only(self) -> bool:
-        return self.display_name is not None or self.public_note is not None or self.exposed is not None
+    def profile(self) -> ProfileUpdate | None:
+        """The profile part (admins only, audited), or None when none is asked for."""
+        if self.display_name is None and self.public_note is None and self.exposed is None:
+            return None
+        return ProfileUpdate(display_name=self.display_name, public_note=self.public_note, exposed=self.exposed)
 
 
 class DepartmentAdmin:
-    def __init__(self, storage: Storage, accounts: AccountService) -> None:
+    def __init__(self, storage: Storage, accounts: AccountService, profiles: ProfileService) -> None:
         self._storage = storage
         self._accounts = accounts
+        self._profiles = profiles
 
     async def manager(self, human: Account, user: User, label: str) -> Manager:
         """403 for anyone who is neither an admin nor a publisher of some department."""
@@ -85,15 +95,9 @@ class DepartmentAdmin:
         return await self.update(manager, department, changes)
 
     async def update(self, manager: Manager, department: Account, changes: DepartmentChanges) -> Account:
-        if changes.admin_only:
-            _admin_only(manager)
-        profile = ProfileChanges(
-            display_name=_display_name(changes.display_name), public_note=_public_note(changes.public_note),
-            exposed=changes.exposed,
-        )
         async with self._storage.transaction():
-            if profile != ProfileChanges():
-                await self._storage.accounts.update_profile(department.id, profile)
+            if changes.profile is not None:  # hiding it is refused while published posts name it
+                await self._profiles.update(department, changes.profile, manager.editor)
             if changes.timeline is not None:
                 await self._storage.policies.set_department_timeline(department.id, changes.timeline,
                                                                      actor=manager.label)
@@ -140,17 +144,3 @@ def _admin_only(manager: Manager) -> None:
     if not manager.is_admin:
         raise Forbidden("Only admins can create departments, rename them or change their exposure")
 
-
-def _display_name(value: str | None) -> str | None:
-    if value is None:
-        return None
-    name = check_display_name(value)
-    if not name:
-        raise InvalidInput("A department needs a display name")
-    return name
-
-
-def _public_note(value: str | None) -> str | None:
-    if value is not None and len(value.strip()) > MAX_PUBLIC_NOTE:
-        raise InvalidInput(f"The public note is too long (maximum is {MAX_PUBLIC_NOTE} characters)")
-    return value.strip() if value is not None else None

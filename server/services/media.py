@@ -21,7 +21,7 @@ from server.config import Settings
 from server.media import ProcessedImage, media_meta, parse_focus, process_image
 from storage.errors import InvalidInput, NotFound, PayloadTooLarge
 from storage.media import MediaAttachment, NewMedia
-from storage.models import Account
+from storage.models import Account, Reader
 from storage.protocols import Storage
 
 ROOT: Final = "media"
@@ -86,10 +86,14 @@ class MediaService:
             await self._remove(token)
             raise
 
-    async def own(self, account: Account, media_id: int) -> MediaAttachment:
-        """The account's medium, attached or not; anyone else's is simply not found."""
+    async def own(self, account: Account, media_id: int, *, reader: Reader | None = None) -> MediaAttachment:
+        """The account's medium, attached or not; anyone else's is simply not found, and so is one
+        attached to a status ``reader`` (a token acting as the account) may not see."""
         media = await self._storage.media.get(media_id)
         if media is None or media.account_id != account.id:
+            raise NotFound()
+        if reader is not None and media.status_id is not None \
+                and not await self._storage.timelines.visible_ids(reader, [media.status_id]):
             raise NotFound()
         return media
 

@@ -15,7 +15,7 @@ from server.services.statuses import StatusService
 from storage.clock import utcnow
 from storage.errors import Conflict, InvalidInput, NotFound
 from storage.media import Poll
-from storage.models import Account, Status
+from storage.models import Account, Reader, Status
 from storage.protocols import Storage
 
 Clock = Callable[[], datetime]
@@ -32,7 +32,7 @@ class PollService:
     def now(self) -> datetime:
         return self._clock()
 
-    async def visible(self, viewer: Account, poll_id: int) -> tuple[Poll, Status]:
+    async def visible(self, viewer: Account | Reader, poll_id: int) -> tuple[Poll, Status]:
         """The poll if the viewer may see its status; otherwise NotFound, as for a poll that never existed."""
         poll = await self._storage.polls.get(poll_id)
         if poll is None:
@@ -42,8 +42,11 @@ class PollService:
             raise NotFound()
         return poll, status
 
-    async def vote(self, voter: Account, poll_id: int, choices: Sequence[int]) -> tuple[Poll, Status]:
-        poll, status = await self.visible(voter, poll_id)
+    async def vote(
+        self, voter: Account, poll_id: int, choices: Sequence[int], *, reader: Reader | None = None
+    ) -> tuple[Poll, Status]:
+        """``reader``: whose eyes find the poll (the voter's own by default)."""
+        poll, status = await self.visible(reader or voter, poll_id)
         self._check_vote(voter, poll, status, choices)
         async with self._storage.transaction():
             earlier = (await self._storage.polls.own_votes(voter.id, [poll.id])).get(poll.id, [])

@@ -1,18 +1,30 @@
-"""An account owner's own profile: names, bios, fields, flags, preferences, avatar and header.
+"""A profile: names, bios, fields, flags, preferences, avatar and header; the one place they change.
 
 ``note`` is the internal bio staff see; ``public_note`` is the only bio an
 outsider ever sees (DESIGN.md, "Exposed actors"). Both are plain text.
 Uploaded images are decoded and re-encoded (metadata stripped) before a
 byte is stored.
+
+Every change names its ``Editor`` (the human behind the request) and passes
+one rule (``identities.require_settings_right``): an employee changes their
+own profile; the company's and a department's change only for an admin,
+whether through the admin API or a token acting as them, and each such
+change is written to the admin action log (``profile.update``: who, as
+whom, and each changed field's before and after) in the transaction that
+makes it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from typing import Final
 
 from server.media import process_image
+from server.services.admin_log import audit
+from server.services.hiding import refuse_hiding_if_published
+from server.services.identities import Editor, is_organisational, require_settings_right
 from server.services.profile_media import ProfileMedia
 from storage.errors import InvalidInput, PayloadTooLarge
 from storage.models import Account, ProfileChanges
@@ -38,6 +50,8 @@ class ProfileUpdate:
     settings: SettingsChanges = SettingsChanges()
     avatar: bytes | None = None
     header: bytes | None = None
+    exposed: bool | None = None
+    """Only the admin API sets this (for a department); ``update_credentials`` never does."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +71,13 @@ class ProfileService:
             account, await self._storage.profiles.get(account.id), await self._storage.profiles.preferences(account.id)
         )
 
-    async def update(self, account: Account, update: ProfileUpdate) -> OwnProfile:
-        changes = _checked(update)
+    async def update(self, account: Account, update: ProfileUpdate, editor: Editor) -> OwnProfile:
+        """Apply ``update`` if ``editor`` may (403 otherwise); an organisation's change is audited."""
+        require_settings_right(account, editor)
+        changes = _checked(update, organisational=is_organisational(account))
+        if update.exposed is False and account.exposed:
+            await refuse_hiding_if_published(self._storage, account)
+        before = await self.own(account)
         avatar = header = None
         try:
             avatar = await self._store_image("avatar", update.avatar, AVATAR_PIXELS)
@@ -66,9 +85,10 @@ class ProfileService:
             async with self._storage.transaction():
                 updated = await self._storage.accounts.update_profile(account.id, ProfileChanges(
                     display_name=changes.display_name, note=changes.note, public_note=changes.public_note,
-                    locked=changes.locked, avatar_path=avatar, header_path=header,
+                    locked=changes.locked, avatar_path=avatar, header_path=header, exposed=update.exposed,
                 ))
                 profile, preferences = await self._storage.profiles.update(account.id, update.settings)
+                await self._audit(editor, before, OwnProfile(updated, profile, preferences))
         except BaseException:
             # Nothing half-done: files of a refused or failed update are not kept.
             await self.media.delete(avatar)
@@ -80,13 +100,25 @@ class ProfileService:
             await self.media.delete(account.header_path)
         return OwnProfile(updated, profile, preferences)
 
-    async def clear_image(self, account: Account, kind: str) -> OwnProfile:
-        """``DELETE /api/v1/profile/avatar`` and ``/header``: back to the default image."""
+    async def clear_image(self, account: Account, kind: str, editor: Editor) -> OwnProfile:
+        """``DELETE /api/v1/profile/avatar`` and ``/header``: back to the default image (same rule as ``update``)."""
+        require_settings_right(account, editor)
+        before = await self.own(account)
         old = account.avatar_path if kind == "avatar" else account.header_path
         changes = ProfileChanges(avatar_path="") if kind == "avatar" else ProfileChanges(header_path="")
-        updated = await self._storage.accounts.update_profile(account.id, changes)
+        async with self._storage.transaction():
+            updated = await self._storage.accounts.update_profile(account.id, changes)
+            after = await self.own(updated)
+            await self._audit(editor, before, after)
         await self.media.delete(old)
-        return await self.own(updated)
+        return after
+
+    async def _audit(self, editor: Editor, before: OwnProfile, after: OwnProfile) -> None:
+        """An organisation's changed fields, before and after, in the admin action log; nothing changed, no line."""
+        account = after.account
+        changed = profile_changes(before, after)
+        if is_organisational(account) and changed:
+            await audit(self._storage, editor.label, "profile.update", account.kind.value, account.id, **changed)
 
     async def _store_image(self, kind: str, data: bytes | None, pixels: int) -> str | None:
         if data is None:
@@ -100,10 +132,12 @@ class ProfileService:
         return await self.media.save(kind, image.original, image.original_mime)
 
 
-def _checked(update: ProfileUpdate) -> ProfileUpdate:
+def _checked(update: ProfileUpdate, *, organisational: bool) -> ProfileUpdate:
     display_name = update.display_name.strip() if update.display_name is not None else None
     if display_name is not None and len(display_name) > MAX_DISPLAY_NAME:
         raise InvalidInput(f"Validation failed: Display name is too long (maximum is {MAX_DISPLAY_NAME} characters)")
+    if display_name == "" and organisational:
+        raise InvalidInput("Validation failed: The company and each department need a display name")
     for label, text in (("Bio", update.note), ("Public bio", update.public_note)):
         if text is not None and len(text) > MAX_NOTE:
             raise InvalidInput(f"Validation failed: {label} is too long (maximum is {MAX_NOTE} characters)")
@@ -125,3 +159,35 @@ def _check_fields(fields: tuple[ProfileField, ...]) -> None:
             raise InvalidInput(
                 f"Validation failed: profile field names and values are at most {MAX_FIELD_TEXT} characters"
             )
+
+
+def profile_changes(before: OwnProfile, after: OwnProfile) -> dict[str, str]:
+    """``<field>.before`` and ``<field>.after`` for each field that differs, as the audit log's text."""
+    old, new = _audited(before), _audited(after)
+    changed: dict[str, str] = {}
+    for name, value in new.items():
+        if old[name] != value:
+            changed[f"{name}.before"], changed[f"{name}.after"] = old[name], value
+    return changed
+
+
+def _audited(own: OwnProfile) -> dict[str, str]:
+    account, profile, preferences = own.account, own.profile, own.preferences
+    values: dict[str, object] = {
+        "display_name": account.display_name, "note": account.note, "public_note": account.public_note,
+        "avatar": account.avatar_path, "header": account.header_path, "locked": account.locked,
+        "exposed": account.exposed, "bot": profile.bot, "discoverable": profile.discoverable,
+        "hide_collections": profile.hide_collections, "fields": [[f.name, f.value] for f in profile.fields],
+        "privacy": preferences.visibility.value, "sensitive": preferences.sensitive,
+        "language": preferences.language, "expand_media": preferences.expand_media.value,
+        "expand_spoilers": preferences.expand_spoilers,
+    }
+    return {name: _text(value) for name, value in values.items()}
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

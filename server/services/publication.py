@@ -122,13 +122,22 @@ class PublicationService:
         assert status.uri is not None
         reached = await self._storage.deliveries.inboxes_for_object(status.uri)
         followers = await self._sender.followers_of([author.id, *announcer_ids])
+        for activity, signer in await self.retraction(status, author, announcer_ids):
+            await self._sender.send(activity, signer, followers, object_uri=status.uri, extra_inboxes=reached)
+
+    async def retraction(
+        self, status: Status, author: Account, announcer_ids: Sequence[int]
+    ) -> list[tuple[dict[str, Any], Account]]:
+        """What withdraws ``status`` outside, with who signs each: the author's ``Delete``, each ``Undo{Announce}``."""
+        assert status.uri is not None
         delete = activities.delete_note(f"{status.uri}#delete", actor_id(self._base, author.username), status.uri)
-        await self._sender.send(delete, author, followers, object_uri=status.uri, extra_inboxes=reached)
+        withdrawn = [(delete, author)]
         for announcer_id in announcer_ids:
             announcer = await self._require_account(announcer_id)
             announce = self._announce_activity(status, announcer)
             undo = activities.undo(f"{announce['id']}/undo", actor_id(self._base, announcer.username), announce)
-            await self._sender.send(undo, announcer, followers, object_uri=status.uri, extra_inboxes=reached)
+            withdrawn.append((undo, announcer))
+        return withdrawn
 
     async def send_update(self, status: Status) -> None:
         """``Update{Note}`` of the approved revision to every inbox the status reached and current followers."""

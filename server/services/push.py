@@ -9,7 +9,9 @@ instance's VAPID key (RFC 8292) and POSTs through the one outbound client.
 Push services are not federation peers, so the domain policy does not
 apply to them, but the SSRF guard does. 404 and 410 mean the subscription
 is gone for good and it is deleted, as Mastodon does; 429 and 5xx retry
-with backoff.
+with backoff. A subscription reads with its token's eyes, asked at send time:
+a token acting as an organisation for a human who is not an admin hears
+nothing of the identity's mail that is not the human's own.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from server.config import Settings
 from server.mastodon.presenters import Presenter
 from server.mastodon.vapid_key import instance_vapid_keypair
 from server.push import build_push_request
+from server.services.identities import reader_for_token
 from server.services.push_payload import push_payload
 from storage.clock import utcnow
 from storage.errors import BlockedDestination
@@ -123,7 +126,7 @@ class PushWorker:
             return self._final(row, PushDeliveryState.FAILED, "subscription gone or token revoked")
         body = await self._payload(subscription, row.notification_id)
         if body is None:
-            return self._final(row, PushDeliveryState.FAILED, "notification gone")
+            return self._final(row, PushDeliveryState.FAILED, "notification gone, or not for this token to read")
         outcome = await self._post(subscription, body)
         if outcome.kind == "gone" or outcome.status == 404:
             await self._storage.push.delete(subscription.id)
@@ -131,7 +134,11 @@ class PushWorker:
         return self._after(row, outcome)
 
     async def _payload(self, subscription: PushSubscription, notification_id: int) -> bytes | None:
-        notification = await self._storage.notifications.get(subscription.account_id, notification_id)
+        token = await self._storage.tokens.access_token_by_id(subscription.access_token_id)
+        reader = await reader_for_token(self._storage, token) if token is not None else None
+        if reader is None or reader.account_id != subscription.account_id:
+            return None
+        notification = await self._storage.notifications.get(reader, notification_id)
         if notification is None:
             return None
         sender = await self._storage.accounts.get(notification.from_account_id)

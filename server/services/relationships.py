@@ -48,14 +48,20 @@ class RelationshipService:
         show_reblogs = reblogs if reblogs is not None else (existing.show_reblogs if existing else True)
         wants_notify = notify if notify is not None else (existing.notify if existing else False)
         state = existing.state if existing else self._initial_state(target)
+        if existing is None and not target.is_local:
+            # With its Follow, or not at all: the boundary may refuse the activity (a hidden department).
+            async with self._storage.transaction():
+                follow = await self._storage.follows.follow(
+                    account.id, target.id, state, show_reblogs=show_reblogs, notify=wants_notify
+                )
+                await self._outbound.follow(account, target, follow)
+            return follow
         follow = await self._storage.follows.follow(
             account.id, target.id, state, show_reblogs=show_reblogs, notify=wants_notify
         )
         if existing is not None:
             return follow
-        if not target.is_local:
-            await self._outbound.follow(account, target, follow)
-        elif follow.state is FollowState.ACCEPTED:
+        if follow.state is FollowState.ACCEPTED:
             await self._distribution.notify(target, account, "follow", None)
             await self._backfill_home(account, target)
         else:
@@ -89,17 +95,19 @@ class RelationshipService:
 
     async def authorize(self, account: Account, requester: Account) -> None:
         follow = await self._pending_request(account, requester)
-        await self._storage.follows.accept(follow.id)
+        async with self._storage.transaction():
+            await self._storage.follows.accept(follow.id)
+            if not requester.is_local:
+                await self._outbound.accept_follow(account, requester, follow)
         if requester.is_local:
             await self._backfill_home(requester, account)
-        else:
-            await self._outbound.accept_follow(account, requester, follow)
 
     async def reject(self, account: Account, requester: Account) -> None:
         follow = await self._pending_request(account, requester)
-        await self._storage.follows.remove(requester.id, account.id)
-        if not requester.is_local:
-            await self._outbound.reject_follow(account, requester, follow)
+        async with self._storage.transaction():
+            await self._storage.follows.remove(requester.id, account.id)
+            if not requester.is_local:
+                await self._outbound.reject_follow(account, requester, follow)
 
     async def _pending_request(self, account: Account, requester: Account) -> Follow:
         follow = await self._storage.follows.get(requester.id, account.id)
@@ -109,18 +117,19 @@ class RelationshipService:
 
     async def block(self, account: Account, target: Account) -> None:
         _refuse_self(account, target)
-        mine = await self._storage.follows.remove(account.id, target.id)
-        theirs = await self._storage.follows.remove(target.id, account.id)
-        await self._storage.relationships.block(account.id, target.id)
-        await self._storage.timelines.remove_from_home(account.id, target.id)
-        await self._storage.timelines.remove_from_home(target.id, account.id)
-        if target.is_local:
-            return
-        if mine is not None:
-            await self._outbound.unfollow(account, target, mine)
-        if theirs is not None:
-            await self._outbound.reject_follow(account, target, theirs)
-        await self._outbound.block(account, target)
+        async with self._storage.transaction():
+            mine = await self._storage.follows.remove(account.id, target.id)
+            theirs = await self._storage.follows.remove(target.id, account.id)
+            await self._storage.relationships.block(account.id, target.id)
+            await self._storage.timelines.remove_from_home(account.id, target.id)
+            await self._storage.timelines.remove_from_home(target.id, account.id)
+            if target.is_local:
+                return
+            if mine is not None:
+                await self._outbound.unfollow(account, target, mine)
+            if theirs is not None:
+                await self._outbound.reject_follow(account, target, theirs)
+            await self._outbound.block(account, target)
 
     async def unblock(self, account: Account, target: Account) -> None:
         if await self._storage.relationships.unblock(account.id, target.id) and not target.is_local:

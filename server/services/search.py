@@ -19,7 +19,7 @@ from typing import Protocol
 from server.config import Settings
 from server.content import normalize_hashtag
 from server.services.handles import HandleResolver
-from storage.models import Account, Page, Status, Tag
+from storage.models import Account, Page, Reader, Status, Tag
 from storage.protocols import Storage
 
 SEARCH_TYPES = ("accounts", "statuses", "hashtags")
@@ -65,20 +65,22 @@ class SearchService:
         self._handles = handles
         self.resolver = resolver
 
-    async def search(self, viewer: Account, query: SearchQuery) -> SearchResults:
+    async def search(self, viewer: Account, query: SearchQuery, *, reader: Reader | None = None) -> SearchResults:
+        """``reader``: whose eyes find statuses (the viewer's own by default)."""
+        eyes = reader or Reader.own(viewer.id)
         q = query.q.strip()
         if q.startswith(("https://", "http://")):
-            return await self._by_url(viewer, q, query)
+            return await self._by_url(viewer, eyes, q, query)
         results = SearchResults()
         if query.type in (None, "accounts"):
             results.accounts = await self._accounts(viewer, q, query)
         if query.type in (None, "statuses"):
-            results.statuses = await self._statuses(viewer, q, query)
+            results.statuses = await self._statuses(eyes, q, query)
         if query.type in (None, "hashtags"):
             results.hashtags = list(await self._hashtags(q, query))
         return results
 
-    async def _by_url(self, viewer: Account, url: str, query: SearchQuery) -> SearchResults:
+    async def _by_url(self, viewer: Account, reader: Reader, url: str, query: SearchQuery) -> SearchResults:
         found: Account | Status | None = await self._local_url(url)
         if found is None:
             found = await self._storage.statuses.get_by_uri(url) or await self._storage.accounts.get_by_uri(url)
@@ -86,7 +88,7 @@ class SearchService:
             found = await self.resolver.resolve(url, viewer)
         results = SearchResults()
         if isinstance(found, Status) and query.type in (None, "statuses"):
-            visible = await self._storage.timelines.visible_ids(viewer.id, [found.id])
+            visible = await self._storage.timelines.visible_ids(reader, [found.id])
             results.statuses = [found] if found.id in visible and found.reblog_of_id is None else []
         elif isinstance(found, Account) and query.type in (None, "accounts"):
             results.accounts = [found]
@@ -126,10 +128,10 @@ class SearchService:
                 found = [resolved, *found][: query.limit]
         return found
 
-    async def _statuses(self, viewer: Account, q: str, query: SearchQuery) -> list[Status]:
+    async def _statuses(self, reader: Reader, q: str, query: SearchQuery) -> list[Status]:
         terms = [term for term in q.split() if term]
         ids = await self._storage.search.statuses(
-            viewer.id, terms, Page(limit=query.limit, max_id=query.page.max_id, min_id=query.page.min_id),
+            reader, terms, Page(limit=query.limit, max_id=query.page.max_id, min_id=query.page.min_id),
             offset=query.offset, account_id=query.account_id,
         )
         statuses = await self._storage.statuses.get_many(ids)

@@ -1,4 +1,9 @@
-"""Posting, editing, deleting and boosting inside; publication to the outside is a separate decision."""
+"""Posting, editing, deleting and boosting inside; publication to the outside is a separate decision.
+
+A status is found through ``visible``, for an account or a ``Reader``: what a
+reader may not see is not found, exactly like a missing one, whatever is
+asked of it (a token acting as an organisation passes its ``reader``).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from server.services.attachments import StatusAttachments
 from server.services.distribution import Distribution
 from server.services.outbound import Outbound
 from storage.errors import Forbidden, InvalidInput, NotFound
-from storage.models import Account, AccountKind, NewStatus, Role, Status, StatusChanges, Visibility
+from storage.models import Account, AccountKind, NewStatus, Reader, Role, Status, StatusChanges, Visibility
 from storage.protocols import Storage
 
 MAX_CHARACTERS = 500
@@ -57,19 +62,21 @@ class StatusService:
         self._outbound = outbound
         self._attachments = attachments or StatusAttachments(storage)
 
-    async def visible(self, viewer: Account, status_id: int) -> Status:
+    async def visible(self, viewer: Account | Reader, status_id: int) -> Status:
         """The status if the viewer may see it inside; otherwise NotFound, exactly as for a missing one."""
+        reader = viewer if isinstance(viewer, Reader) else Reader.own(viewer.id)
         status = await self._storage.statuses.get(status_id)
-        if status is None or status_id not in await self._storage.timelines.visible_ids(viewer.id, [status_id]):
+        if status is None or status_id not in await self._storage.timelines.visible_ids(reader, [status_id]):
             raise NotFound()
         return status
 
-    async def create(self, author: Account, draft: StatusDraft) -> Status:
+    async def create(self, author: Account, draft: StatusDraft, *, reader: Reader | None = None) -> Status:
+        """``reader``: whose eyes find the status replied to (the author's own by default)."""
         if draft.idempotency_key:
             earlier = await self._storage.statuses.idempotent(author.id, draft.idempotency_key)
             if earlier is not None and (status := await self._storage.statuses.get(earlier)):
                 return status
-        parent = await self.visible(author, draft.in_reply_to_id) if draft.in_reply_to_id else None
+        parent = await self.visible(reader or author, draft.in_reply_to_id) if draft.in_reply_to_id else None
         composed = await self._compose(author, draft)
         await self._refuse_outside_only_direct(draft.visibility, composed.mention_ids)
         prepared = await self._attachments.prepare(author, draft)
@@ -91,8 +98,10 @@ class StatusService:
                 await self._after_write(status, author, False)
         return status
 
-    async def edit(self, author: Account, status_id: int, draft: StatusDraft) -> Status:
-        status = await self._own(author, status_id)
+    async def edit(
+        self, author: Account, status_id: int, draft: StatusDraft, *, reader: Reader | None = None
+    ) -> Status:
+        status = await self._own(author, status_id, reader)
         if status.reblog_of_id is not None:
             raise InvalidInput("A boost cannot be edited")
         composed = await self._compose(author, draft)
@@ -116,11 +125,11 @@ class StatusService:
             await self._after_write(edited, author, True)
         return edited
 
-    async def check(self, author: Account, draft: StatusDraft) -> None:
+    async def check(self, author: Account, draft: StatusDraft, *, reader: Reader | None = None) -> None:
         """Refuse now what ``create`` would refuse, for a draft that is posted later (scheduled)."""
         self._check_draft(draft.text.strip(), draft)
         if draft.in_reply_to_id:
-            await self.visible(author, draft.in_reply_to_id)
+            await self.visible(reader or author, draft.in_reply_to_id)
         await self._attachments.prepare(author, draft)
 
     async def _publishes_own_edits(self, author: Account) -> bool:
@@ -145,18 +154,21 @@ class StatusService:
                 return True
         return False
 
-    async def delete(self, author: Account, status_id: int) -> Status:
-        status = await self._own(author, status_id)
+    async def delete(self, author: Account, status_id: int, *, reader: Reader | None = None) -> Status:
+        status = await self._own(author, status_id, reader)
         audience = await self._storage.follows.local_follower_ids(author.id)
         await self._storage.statuses.delete(status.id)
         await self._distribution.status_deleted(status, [author.id, *audience])
         await self._outbound.status_deleted(status)
         return status
 
-    async def reblog(self, booster: Account, status_id: int, visibility: Visibility = Visibility.PUBLIC) -> Status:
-        original = await self.visible(booster, status_id)
+    async def reblog(
+        self, booster: Account, status_id: int, visibility: Visibility = Visibility.PUBLIC, *,
+        reader: Reader | None = None,
+    ) -> Status:
+        original = await self.visible(reader or booster, status_id)
         if original.reblog_of_id is not None:
-            original = await self.visible(booster, original.reblog_of_id)
+            original = await self.visible(reader or booster, original.reblog_of_id)
         if original.visibility in (Visibility.PRIVATE, Visibility.DIRECT):
             raise Forbidden("This action is not allowed")
         existing = await self._storage.statuses.find_reblog(booster.id, original.id)
@@ -172,8 +184,8 @@ class StatusService:
                 await self._distribution.notify(author, booster, "reblog", original.id)
         return boost
 
-    async def unreblog(self, booster: Account, status_id: int) -> Status:
-        original = await self.visible(booster, status_id)
+    async def unreblog(self, booster: Account, status_id: int, *, reader: Reader | None = None) -> Status:
+        original = await self.visible(reader or booster, status_id)
         boost = await self._storage.statuses.find_reblog(booster.id, original.id)
         if boost is not None:
             await self._storage.statuses.delete(boost.id)
@@ -181,10 +193,13 @@ class StatusService:
             await self._distribution.status_deleted(boost, [booster.id, *followers])
         return original
 
-    async def _own(self, author: Account, status_id: int) -> Status:
+    async def _own(self, author: Account, status_id: int, reader: Reader | None) -> Status:
+        """The author's status, if the reader (by default the author) may see it; NotFound otherwise."""
         status = await self._storage.statuses.get(status_id)
         if status is None or status.deleted_at is not None or status.account_id != author.id:
             raise NotFound()
+        if reader is not None and reader.restricted:
+            await self.visible(reader, status_id)
         return status
 
     async def _compose(self, author: Account, draft: StatusDraft) -> Composed:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from urllib.parse import SplitResult, urlsplit
 from collections.abc import Mapping, Sequence
 
 from storage.clock import from_db, to_db, utcnow
-from storage.errors import NotFound
+from storage.errors import NotFound, OwnOrigin
 from storage.ids import IdGenerator, time_of
 from storage.models import Account, AccountStats, AccountKind, NewAccount, NewUser, ProfileChanges, RemoteProfile, Role, User
 from storage.sqlite.database import Database, Row, integrity_error
@@ -205,6 +206,7 @@ class SqliteAccountStore:
         return int(row["n"]) if row else 0
 
     async def upsert_remote(self, profile: RemoteProfile) -> Account:
+        await self._refuse_own_origin(profile.uri)
         now = to_db(utcnow())
         values = (profile.username, profile.domain, profile.display_name, profile.note, int(profile.locked),
                   profile.public_key_pem, profile.url, profile.inbox_url, profile.shared_inbox_url, profile.key_id,
@@ -237,6 +239,12 @@ class SqliteAccountStore:
         assert account is not None
         return account
 
+    async def _refuse_own_origin(self, uri: str) -> None:
+        """The last line of defence: a URI on the origin fixed at first start is never stored as remote."""
+        row = await self._db.fetch_one("SELECT value FROM instance_meta WHERE key = 'base_url'")
+        if row is not None and _same_host_and_port(uri, str(row["value"])):
+            raise OwnOrigin(detail=f"{uri} is on our own origin")
+
     async def get_by_uri(self, uri: str) -> Account | None:
         row = await self._db.fetch_one(f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE uri = ?", (uri,))
         return account_from_row(row) if row else None
@@ -267,3 +275,16 @@ class SqliteAccountStore:
     async def _require_changed(self, sql: str, params: tuple[object, ...]) -> None:
         if not await self._db.execute(sql, params):
             raise NotFound()
+
+
+def _same_host_and_port(uri: str, base_url: str) -> bool:
+    """``activitypub.parse.is_own_uri`` in the terms storage may use (it imports no upper layer)."""
+    try:
+        left, right = urlsplit(uri), urlsplit(base_url)
+        return (left.hostname or "").rstrip(".") == (right.hostname or "").rstrip(".") and _port(left) == _port(right)
+    except ValueError:
+        return False
+
+
+def _port(parts: SplitResult) -> int | None:
+    return None if parts.port in (None, 80, 443) else parts.port

@@ -8,12 +8,12 @@ from storage.clock import to_db, utcnow
 from storage.curation import AccountList, RepliesPolicy
 from storage.errors import NotFound
 from storage.ids import IdGenerator
-from storage.models import Account, Page
+from storage.models import Account, Page, Reader
 from storage.sqlite.accounts import QUALIFIED_ACCOUNT_COLUMNS, account_from_row
 from storage.sqlite.database import Database, Row
 from storage.sqlite.paging import named_page_clause, newest_first, page_clause
 from storage.sqlite.statuses import marks
-from storage.sqlite.timelines import NOT_BLOCKED, VISIBLE
+from storage.sqlite.timelines import NOT_BLOCKED, VISIBLE, mail_of
 
 LIST_COLUMNS = "l.id, l.account_id, l.title, l.replies_policy, l.exclusive"
 
@@ -129,13 +129,13 @@ class SqliteListStore:
         )
         return [list_from_row(row) for row in rows]
 
-    async def timeline(self, list_id: int, page: Page) -> Sequence[int]:
+    async def timeline(self, list_id: int, page: Page, *, reader: Reader | None = None) -> Sequence[int]:
         where, params, order = named_page_clause("s.id", page)
         params["list"] = list_id
         rows = await self._db.fetch_all(
             f"SELECT s.id FROM lists l JOIN list_accounts la ON la.list_id = l.id"
             f" JOIN statuses s ON s.account_id = la.account_id"
-            f" WHERE l.id = :list AND {where} AND {SHOWN_IN_LIST} {order}",
+            f" WHERE l.id = :list AND {where} AND {SHOWN_IN_LIST} AND {mail_of(reader, params)} {order}",
             params,
         )
         return newest_first([row[0] for row in rows], page)

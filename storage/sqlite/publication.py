@@ -41,6 +41,18 @@ class SqlitePublicationStore:
         )
         return [row[0] for row in rows]
 
+    async def published_naming(self, account_id: int, *, limit: int = 20) -> Sequence[int]:
+        rows = await self._db.fetch_all(
+            "SELECT s.id FROM statuses s WHERE s.publication_state = 'published' AND s.deleted_at IS NULL AND ("
+            " s.account_id = ?"
+            " OR EXISTS (SELECT 1 FROM status_announcers a WHERE a.status_id = s.id"
+            "  AND a.epoch = s.publication_epoch AND a.account_id = ?)"
+            " OR EXISTS (SELECT 1 FROM status_mentions m WHERE m.status_id = s.id AND m.account_id = ?)"
+            ") ORDER BY s.id DESC LIMIT ?",
+            (account_id, account_id, account_id, limit),
+        )
+        return [int(row[0]) for row in rows]
+
     async def history(self, status_id: int | None = None, *, limit: int = 100) -> Sequence[PublicationRecord]:
         where, params = ("WHERE status_id = ?", (status_id,)) if status_id is not None else ("", ())
         rows = await self._db.fetch_all(

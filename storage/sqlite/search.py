@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from storage.models import Page, Tag
+from storage.models import Page, Reader, Tag
 from storage.sqlite.database import Database
 from storage.sqlite.paging import named_page_clause
-from storage.sqlite.timelines import NOT_BLOCKED, VISIBLE
+from storage.sqlite.timelines import NOT_BLOCKED, visible_to
 
 
 def like_prefix(text: str) -> str:
@@ -35,7 +35,7 @@ class SqliteSearchStore:
         self._db = database
 
     async def statuses(
-        self, viewer_id: int, terms: Sequence[str], page: Page, *, offset: int, account_id: int | None = None,
+        self, viewer: Reader | int, terms: Sequence[str], page: Page, *, offset: int, account_id: int | None = None,
     ) -> Sequence[int]:
         if not terms:
             return []
@@ -43,12 +43,13 @@ class SqliteSearchStore:
         if self._db.dialect.name == "postgresql":
             source = "status_search JOIN statuses s ON s.id = status_search.status_id"
             matches = "status_search.document @@ to_tsquery('simple', :match)"
-            params.update(viewer=viewer_id, match=tsquery(terms))
+            params.update(match=tsquery(terms))
         else:
             source = "status_search JOIN statuses s ON s.id = status_search.rowid"
             matches = "status_search MATCH :match"
-            params.update(viewer=viewer_id, match=fts_query(terms))
-        conditions = [matches, "s.deleted_at IS NULL", "s.reblog_of_id IS NULL", VISIBLE, NOT_BLOCKED, where]
+            params.update(match=fts_query(terms))
+        visible = visible_to(viewer, params)
+        conditions = [matches, "s.deleted_at IS NULL", "s.reblog_of_id IS NULL", visible, NOT_BLOCKED, where]
         if account_id is not None:
             conditions.append("s.account_id = :account")
             params["account"] = account_id

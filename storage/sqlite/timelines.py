@@ -1,11 +1,19 @@
-"""Timelines: the home feed written at post time, and the filtered views read on demand."""
+"""Timelines: the home feed written at post time, and the filtered views read on demand.
+
+Which statuses a viewer may see is decided here, once, for every read:
+``VISIBLE`` for an account reading as itself, and ``visible_to(reader)`` for
+a ``Reader`` (a token acting as the company or a department for a human who
+is not an admin), which adds ``MAIL``: a direct status shows only if it is
+the human's own mail as well. Conversations, search, lists and notifications
+use these same conditions.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from storage.clock import to_db, utcnow
-from storage.models import Page, StatusFilter
+from storage.models import Page, Reader, StatusFilter, reader_of
 from storage.sqlite.database import Database
 from storage.sqlite.paging import named_page_clause, newest_first, page_clause
 
@@ -19,9 +27,32 @@ VISIBLE = """(
     OR EXISTS (SELECT 1 FROM status_mentions m WHERE m.status_id = s.id AND (m.account_id = :viewer
         OR m.account_id IN (SELECT department_id FROM department_members WHERE account_id = :viewer)))
 )"""
+# A direct status is the mail of :mail (its author, mentioned, or a member of a mentioned department).
+# Any other status passes: MAIL narrows only what direct mail a reader sees.
+MAIL = """(
+    s.visibility <> 'direct' OR s.account_id = :mail
+    OR EXISTS (SELECT 1 FROM status_mentions rm WHERE rm.status_id = s.id AND (rm.account_id = :mail
+        OR rm.account_id IN (SELECT department_id FROM department_members WHERE account_id = :mail)))
+)"""
 NOT_BLOCKED = """NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = :viewer AND b.target_account_id = s.account_id)
     OR (b.target_account_id = :viewer AND b.account_id = s.account_id))"""
 HAS_MEDIA = "EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = coalesce(s.reblog_of_id, s.id))"
+
+
+def visible_to(viewer: Reader | int, params: dict[str, object]) -> str:
+    """The condition on ``s`` that ``viewer`` may see it, with its parameters put in ``params``."""
+    reader = reader_of(viewer)
+    params["viewer"] = reader.account_id
+    return f"({VISIBLE} AND {mail_of(reader, params)})" if reader.restricted else VISIBLE
+
+
+def mail_of(viewer: Reader | int | None, params: dict[str, object]) -> str:
+    """``MAIL`` for a restricted reader; for any other (or none), a condition that always holds."""
+    reader = reader_of(viewer) if viewer is not None else None
+    if reader is None or not reader.restricted:
+        return "1 = 1"
+    params["mail"] = reader.mail_of
+    return MAIL
 
 
 class SqliteTimelineStore:
@@ -55,13 +86,15 @@ class SqliteTimelineStore:
             "SELECT 1 FROM broadcast_accounts WHERE account_id = ?", (account_id,)
         ) is not None
 
-    async def home(self, account_id: int, page: Page) -> Sequence[int]:
+    async def home(self, viewer: Reader | int, page: Page) -> Sequence[int]:
         """Written feed entries, merged with the posts of followed broadcast accounts (read at query time).
 
         Each source is filtered and limited on its own index, newest (or, with
         ``min_id``, oldest) first, so a page costs an index range scan whether
         or not the viewer follows a broadcast account.
         """
+        reader = reader_of(viewer)
+        account_id = reader.account_id
         feed_where, params, order = named_page_clause("h.status_id", page)
         params.update({"viewer": account_id, "now": to_db(utcnow()), "limit": page.limit})
         direction = "ASC" if page.min_id is not None else "DESC"
@@ -70,6 +103,7 @@ class SqliteTimelineStore:
             " AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = :viewer AND mu.target_account_id = s.account_id"
             " AND (mu.expires_at IS NULL OR mu.expires_at > :now))"
             " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = :viewer AND b.target_account_id = s.account_id)"
+            f" AND {mail_of(reader, params)}"
         )
         feed = (
             f"SELECT h.status_id AS id FROM home_feed h JOIN statuses s ON s.id = h.status_id"
@@ -97,13 +131,13 @@ class SqliteTimelineStore:
         return newest_first([row[0] for row in rows], page)
 
     async def statuses(
-        self, viewer_id: int, page: Page, flt: StatusFilter, *, account_id: int | None = None,
+        self, viewer: Reader | int, page: Page, flt: StatusFilter, *, account_id: int | None = None,
         mentioning: int | None = None, by_members_of: int | None = None,
     ) -> Sequence[int]:
         """The public, tag, account and department timelines: one query, composed from ``flt``."""
         where, params, order = named_page_clause("s.id", page)
-        conditions = ["s.deleted_at IS NULL", VISIBLE, NOT_BLOCKED, where, *_filter_conditions(flt, params)]
-        params["viewer"] = viewer_id
+        conditions = ["s.deleted_at IS NULL", visible_to(viewer, params), NOT_BLOCKED, where,
+                      *_filter_conditions(flt, params)]
         if account_id is not None:
             conditions.append("s.account_id = :account")
             params["account"] = account_id
@@ -112,18 +146,19 @@ class SqliteTimelineStore:
         rows = await self._db.fetch_all(f"SELECT s.id FROM statuses s WHERE {' AND '.join(conditions)} {order}", params)
         return newest_first([row[0] for row in rows], page)
 
-    async def visible_ids(self, viewer_id: int, status_ids: Sequence[int]) -> frozenset[int]:
+    async def visible_ids(self, viewer: Reader | int, status_ids: Sequence[int]) -> frozenset[int]:
         """Which of ``status_ids`` the viewer may see inside (not deleted, not blocked)."""
         if not status_ids:
             return frozenset()
-        params: dict[str, object] = {"viewer": viewer_id}
+        params: dict[str, object] = {}
+        visible = visible_to(viewer, params)
         keys = []
         for index, status_id in enumerate(status_ids):
             params[f"s{index}"] = status_id
             keys.append(f":s{index}")
         rows = await self._db.fetch_all(
             f"SELECT s.id FROM statuses s WHERE s.id IN ({', '.join(keys)}) AND s.deleted_at IS NULL"
-            f" AND {VISIBLE} AND {NOT_BLOCKED}",
+            f" AND {visible} AND {NOT_BLOCKED}",
             params,
         )
         return frozenset(row[0] for row in rows)

@@ -64,6 +64,10 @@ class SqliteTokenStore:
         )
         return token_from_row(row) if row else None
 
+    async def access_token_by_id(self, token_id: int) -> AccessToken | None:
+        row = await self._db.fetch_one(f"SELECT {TOKEN_COLUMNS} FROM oauth_access_tokens WHERE id = ?", (token_id,))
+        return token_from_row(row) if row else None
+
     async def revoke_access_token(self, token_digest: str) -> bool:
         changed = await self._db.execute(
             "UPDATE oauth_access_tokens SET revoked_at = ? WHERE token_digest = ? AND revoked_at IS NULL",

@@ -152,6 +152,25 @@ async def test_malformed_json_is_a_bad_request(tmp_path: Path, remote: RemoteSer
     assert response.status_code == 400 and shapeless.status_code == 400 and remote.requests == []
 
 
+@pytest.mark.parametrize("path", ["/inbox", "/users/company/inbox"])
+@pytest.mark.parametrize(
+    "body", [b"[" * 3000 + b"]" * 3000, b'{"a":' * 3000 + b"1" + b"}" * 3000], ids=["arrays", "objects"]
+)
+async def test_deeply_nested_json_is_a_bad_request_and_nothing_is_stored(
+    tmp_path: Path, remote: RemoteServer, path: str, body: bytes
+) -> None:
+    # given six kilobytes of nesting, signed, which json.loads alone turns into a RecursionError
+    async with inbox_app(tmp_path, remote) as harness:
+        # when it is delivered
+        response = await harness.post(path, body, KEY_ID)
+        stored = await stored_count(harness)
+    # then it is refused as a bad request, before any fetch, and nothing is stored
+    assert response.status_code == 400
+    assert response.json() == {"error": "JSON nested too deeply"}
+    assert stored == 0
+    assert remote.requests == []
+
+
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain", "application/ld+json"])
 async def test_other_media_types_are_unsupported(tmp_path: Path, remote: RemoteServer, content_type: str) -> None:
     async with inbox_app(tmp_path, remote) as harness:

@@ -38,7 +38,10 @@ from tests.federation.interop_corpus import with_our_key
 pytestmark = pytest.mark.anyio
 
 # Documents the parser refuses, and why; the corpus has none today: every one is well-formed enough.
-EXPECTED_REFUSALS: dict[str, tuple[int, str]] = {}
+EXPECTED_REFUSALS: dict[str, tuple[int, str]] = {
+    # Its source rewrote the actor's domain but not the id's: an activity id on another host is refused.
+    "misskey/like-emoji-reaction": (400, "activity id on another host than its actor"),
+}
 # Rows that end failed, and how their reason starts:
 # - Lemmy's community boost is Announce{Create{Page}}: the handler unwraps it and fetches the Page from
 #   its own id, which this corpus does not serve;
@@ -234,6 +237,8 @@ async def test_activities_aimed_at_an_internal_post_are_dropped_like_ones_aimed_
         internal_uri = f"{BASE_URL}/users/alice/statuses/{internal.id}"
         variants: dict[str, dict[str, dict[str, Any]]] = {}
         for name, activity in deliveries(server).items():
+            if name in EXPECTED_REFUSALS:
+                continue
             aimed = {label: aimed_at(activity, uri, label) for label, uri in (
                 ("internal", internal_uri), ("missing", MISSING_POST), ("published", published.uri or ""),
                 ("retracted", retracted.uri or ""))}

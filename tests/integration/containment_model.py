@@ -15,10 +15,21 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+import json
+from datetime import timedelta
+
+import httpx
+
+from activitypub.signatures import load_private_key_pem, sign_cavage
+from server.activitypub.inbound import inbound_for
+from server.mastodon.admin_auth import AdminAccounts
+from server.mastodon.auth import digest_token, new_token
+from server.services.admin_notices import AccountNotices
 from server.services.review_roles import Reviewer
 from server.services.statuses import StatusDraft
+from storage.clock import utcnow
 from storage.errors import InsideoutError
-from storage.models import Account, Role, Status, Visibility
+from storage.models import Account, NewApplication, NewAuthorizationCode, Role, Status, Visibility
 from tests.integration.containment_world import employee, follow_remote
 from tests.integration.federation_pair import Instance, Router, settle
 
@@ -26,6 +37,13 @@ CANARY = re.compile(r"CANARY-\d+")
 AUTHORS = ("alice", "frank", "carol", "company")
 ACTORS = ("alice", "frank", "carol")
 LOCAL = ("alice", "frank", "carol", "company", "eng")
+HIDEABLE = ("alice", "frank", "carol", "eng")
+# Acting as the company or a department through a token, as alice (a publisher, not an admin) would.
+IDENTITIES = ("company", "eng")
+OUTSIDE_OPS = ("follow", "profile")
+INBOUND_KINDS = ("Announce", "Like", "Follow")
+# Whose id an inbound activity carries: ours, a third server's, or ours as the actor too.
+FORGED_ORIGINS = ("own", "third", "own_actor")
 MENTIONS = ("", "@frank", "@carol", "@eng", "@bob@b.example")
 PUBLISHES_OWN_EDITS = frozenset({"alice", "company"})
 PostState = Literal["internal", "published", "retracted"]
@@ -95,7 +113,7 @@ class Model:
     def hidden_named(self, text: str) -> list[str]:
         """Employees not exposed (yet) whom ``text`` names by actor URI, profile URL or handle."""
         host = re.escape(self.a.host)
-        return [name for name in ACTORS if name not in self.exposed and re.search(
+        return [name for name in (*ACTORS, "eng") if name not in self.exposed and re.search(
             rf"(?:{host}/users/|{host}/@|acct:){name}\b|@{name}@{host}", text)]
 
 
@@ -115,6 +133,10 @@ async def setup(a: Instance, b: Instance, router: Router) -> Model:
 
 class NoTarget(Exception):
     """The action names a post and there is none (yet), or none it applies to."""
+
+
+class Refused(InsideoutError):
+    """The server answered an HTTP action with a refusal (4xx); the model does not change."""
 
 
 class Driver:
@@ -233,3 +255,67 @@ class Driver:
 
     async def _partner_follow(self, username: str) -> None:
         await follow_remote(self.model.b, "bob", f"http://{self.model.a.host}/users/{username}")
+
+
+    async def _hide(self, name: str) -> None:
+        await self._admin_accounts().hide("test", self.model.accounts[name].id, "reorganised")
+        self.model.exposed.discard(name)
+
+    async def _expose(self, name: str) -> None:
+        await self._admin_accounts().expose("test", self.model.accounts[name].id, "speaks for us")
+        self.model.exposed.add(name)
+
+    def _admin_accounts(self) -> AdminAccounts:
+        state = self.model.a.state
+        notices = AccountNotices(state.storage, state.settings.base_url, self.services.distribution)
+        return AdminAccounts(state.storage, self.services.accounts, notices)
+
+    async def _act_as(self, identity: str, op: str) -> None:
+        """alice, through a token acting as ``identity``, follows bob or rewrites its public profile."""
+        headers = {"Authorization": f"Bearer {await self._acting_token(identity)}"}
+        client = self.model.a.client
+        if op == "follow":
+            bob = await inbound_for(self.model.a.app).actors.resolve(f"http://{self.model.b.host}/users/bob")
+            response = await client.post(f"/api/v1/accounts/{bob.id}/follow", headers=headers)
+        else:  # a canary in the profile: if this ever succeeds for a publisher, the crawl sees it outside
+            canary = self.model.canary()
+            response = await client.patch("/api/v1/accounts/update_credentials", headers=headers,
+                                          data={"display_name": canary, "note": canary})
+        if response.status_code >= 400:
+            raise Refused(f"{response.status_code} {response.text[:80]}")
+        if op == "follow" and identity != "company":
+            self.model.exposed.add(identity)
+
+    async def _acting_token(self, identity: str) -> str:
+        storage = self.model.a.state.storage
+        application = await storage.oauth.create_application(NewApplication(
+            "Tusky", None, ("urn:ietf:wg:oauth:2.0:oob",), ("read", "write", "follow"), new_token(),
+            digest_token("secret")))
+        code = await storage.oauth.create_authorization_code(NewAuthorizationCode(
+            code_digest=digest_token(new_token()), application_id=application.id,
+            account_id=self.model.accounts["alice"].id, redirect_uri="urn:ietf:wg:oauth:2.0:oob",
+            scopes=("read", "write", "follow"), expires_at=utcnow() + timedelta(minutes=5),
+            acting_as_account_id=self.model.accounts[identity].id))
+        token = new_token()
+        assert await storage.oauth.redeem_authorization_code(code.id, digest_token(token)) is not None
+        return token
+
+    async def _inbound(self, kind: str, origin: str, target: object) -> None:
+        """bob sends ``a`` an activity whose id is not his to mint: it must be refused and change nothing."""
+        a_base, b_base = f"http://{self.model.a.host}", f"http://{self.model.b.host}"
+        post = self.model.pick(target, shareable=True)
+        status = await self.model.a.state.storage.statuses.get(post.id) if post else None
+        aimed = status.uri if status and status.uri and kind != "Follow" else f"{a_base}/users/company"
+        actor = f"{a_base}/users/alice" if origin == "own_actor" else f"{b_base}/users/bob"
+        activity_id = f"http://third.example/{kind.lower()}s/1" if origin == "third" else f"{aimed}-{kind.lower()}"
+        bob = await self.model.b.state.storage.accounts.get_local("bob")
+        assert bob is not None and bob.private_key_pem is not None
+        body = json.dumps({"@context": "https://www.w3.org/ns/activitystreams", "id": activity_id, "type": kind,
+                           "actor": actor, "object": aimed}).encode()
+        headers = {"Host": self.model.a.host, "Content-Type": "application/activity+json"}
+        headers |= sign_cavage("POST", f"{a_base}/inbox", headers, body, f"{b_base}/users/bob#main-key",
+                               load_private_key_pem(bob.private_key_pem))
+        async with httpx.AsyncClient(transport=self.model.router) as client:
+            response = await client.post(f"{a_base}/inbox", content=body, headers=headers)
+        assert response.status_code in (400, 401), f"{kind} with a forged id answered {response.status_code}"
+        raise Refused(f"{response.status_code}")

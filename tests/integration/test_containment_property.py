@@ -30,10 +30,12 @@ from starlette.routing import Route
 
 from server.mastodon.auth import digest_token, new_token
 from storage.models import NewApplication, Visibility
+from federation.guard import LeakPrevented
 from tests.integration.containment_model import (
-    ACTORS, AUTHORS, LOCAL, MENTIONS, Action, Driver, Model, setup,
+    ACTORS, AUTHORS, FORGED_ORIGINS, HIDEABLE, IDENTITIES, INBOUND_KINDS, LOCAL, MENTIONS, OUTSIDE_OPS, Action,
+    Driver, Model, setup,
 )
-from tests.integration.federation_pair import federation_pair
+from tests.integration.federation_pair import federation_pair, settle
 from tests.integration.test_containment import ANONYMOUS_API
 
 pytestmark = pytest.mark.anyio
@@ -64,6 +66,10 @@ actions: st.SearchStrategy[Action] = st.one_of(
     st.tuples(st.just("follow"), st.sampled_from(ACTORS), st.sampled_from(("alice", "eng", "company", "bob"))),
     *[st.tuples(st.just("partner"), targets)] * 2,
     st.tuples(st.just("partner_follow"), st.sampled_from(("alice", "frank", "carol", "eng"))),
+    st.tuples(st.just("hide"), st.sampled_from(HIDEABLE)),
+    st.tuples(st.just("expose"), st.sampled_from(HIDEABLE)),
+    st.tuples(st.just("act_as"), st.sampled_from(IDENTITIES), st.sampled_from(OUTSIDE_OPS)),
+    st.tuples(st.just("inbound"), st.sampled_from(INBOUND_KINDS), st.sampled_from(FORGED_ORIGINS), targets),
 )
 
 
@@ -153,6 +159,7 @@ async def check(model: Model, start: int, api: list[str]) -> None:
     problems = outbound_leaks(model, start) + partner_leaks(model) + await crawl_leaks(model)
     problems += await api_leaks(model, api)
     problems += await approved_revisions_differ(model)
+    problems += await retractions_refused(model)
     assert not problems, "\n".join(["steps:", *model.log, "problems:", *problems[:30]])
 
 
@@ -169,6 +176,41 @@ async def approved_revisions_differ(model: Model) -> list[str]:
             if not status.is_published or (post.approved or "?") not in text:
                 wrong.append(f"post {post.id}: model approved {post.approved}, server shows {text!r}")
     return wrong
+
+
+async def retractions_refused(model: Model) -> list[str]:
+    """Retraction is always possible: the boundary lets every published post's Delete and Undo leave."""
+    state = model.a.state
+    refused = []
+    for post in model.posts:
+        status = await state.storage.statuses.get(post.id)
+        if status is None or not status.is_published or status.deleted_at is not None:
+            continue
+        author = await state.storage.accounts.get(status.account_id)
+        assert author is not None
+        announcers = await state.storage.publication.announcer_ids(status.id, status.publication_epoch)
+        for activity, signer in await state.services.publication.retraction(status, author, announcers):
+            try:
+                await state.services.guard.check(activity, signer)
+            except LeakPrevented as exc:
+                refused.append(f"post {post.id}: {activity['type']} by {signer.username} refused: {exc}")
+    return refused
+
+
+async def retract_everything(model: Model, driver: Driver) -> None:
+    """At the end, every published post is unpublished, and its Delete reaches the partner."""
+    published = [post for post in model.posts if post.state == "published" and not post.deleted]
+    uris = []
+    for post in published:
+        status = await model.a.state.storage.statuses.get(post.id)
+        assert status is not None and status.uri is not None
+        uris.append(status.uri)
+        await driver.services.review.unpublish(driver.reviewer, post.id)
+        post.state = "retracted"
+    await settle(model.a, model.b)
+    to_b = [body for method, url, body in model.router.requests if url.startswith(f"http://{model.b.host}/")]
+    missing = [uri for uri in uris if not any(b'"Delete"' in body and uri.encode() in body for body in to_b)]
+    assert not missing, "\n".join(["steps:", *model.log, "no Delete reached b for:", *missing])
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -188,3 +230,4 @@ async def test_no_sequence_of_staff_actions_lets_internal_content_out(
                 event(f"{step[0]} {await driver.run(step)}")
                 # /api refuses app-only tokens route by route, whatever the ids: every id at the end is enough
                 await check(model, start, api_paths(model, every_id=number == len(steps)))
+            await retract_everything(model, driver)

@@ -128,3 +128,25 @@ async def test_bad_input_gets_mastodon_errors(tmp_path: Path) -> None:
         for response, status in cases:
             assert response.status_code == status, response.text
             assert set(response.json()) >= {"error"}
+
+
+@pytest.mark.parametrize(
+    "body", [b"[" * 3000 + b"]" * 3000, b'{"status": ' * 3000 + b'"x"' + b"}" * 3000], ids=["arrays", "objects"]
+)
+async def test_a_deeply_nested_json_body_is_a_bad_request_and_posts_nothing(tmp_path: Path, body: bytes) -> None:
+    app = app_for(settings_for(tmp_path))
+    async with serving(app) as client:
+        # given a staff member, and a body json.loads alone cannot read without a RecursionError
+        alice = bearer(await staff_token(app, "alice"))
+        json_type = {"Content-Type": "application/json"}
+
+        # when it is posted with a token, and without one (the token is then looked for in the body)
+        signed_in = await client.post("/api/v1/statuses", headers={**alice, **json_type}, content=body)
+        anonymous = await client.post("/api/v1/statuses", headers=json_type, content=body)
+        posted = await client.get("/api/v1/timelines/home", headers=alice)
+
+    # then it is a 400 in Mastodon's shape, an anonymous caller is told to sign in, and nothing is posted
+    assert signed_in.status_code == 400
+    assert signed_in.json() == {"error": "Error occurred while parsing request parameters: JSON nested too deeply"}
+    assert anonymous.status_code == 401
+    assert posted.json() == []

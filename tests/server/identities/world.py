@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from server.app import AppState
 from server.mastodon.auth import digest_token, new_token
 from storage.models import Account, AccountKind, FollowState, MemberRole, RemoteProfile, Role
+from tests.server.api.live import live
 from tests.server.helpers import app_for, serving, settings_for
 
 PASSWORD = "long enough password"
@@ -56,23 +57,44 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+async def populated(app: Starlette, client: httpx.AsyncClient) -> World:
+    state: AppState = app.state.insideout
+    services = state.services
+    company = (await state.storage.accounts.list_local(AccountKind.COMPANY))[0]
+    sales = await services.departments.create("sales", "Sales")
+    legal = await services.departments.create("legal", "Legal")
+    accounts = {}
+    for name, role in (("ada", Role.ADMIN), ("pat", Role.PUBLISHER), ("sam", Role.STAFF), ("stu", Role.STAFF)):
+        accounts[name] = (await services.accounts.create_employee(
+            name, f"{name}@example.com", PASSWORD, role=role)).account
+    await state.storage.departments.set_member(sales.id, accounts["sam"].id, MemberRole.PUBLISHER)
+    await state.storage.departments.set_member(sales.id, accounts["stu"].id, MemberRole.MEMBER)
+    return World(app, client, company, sales, legal, accounts)
+
+
+def _app(tmp_path: Path) -> Starlette:
+    return app_for(settings_for(tmp_path, INSIDEOUT_SERVER_BASE_URL="http://testserver"))
+
+
 @asynccontextmanager
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     """Given: admin ``ada``, publisher ``pat``, ``sam`` who publishes for sales only, and staff ``stu``."""
-    app = app_for(settings_for(tmp_path, INSIDEOUT_SERVER_BASE_URL="http://testserver"))
+    app = _app(tmp_path)
     async with serving(app) as client:
-        state: AppState = app.state.insideout
-        services = state.services
-        company = (await state.storage.accounts.list_local(AccountKind.COMPANY))[0]
-        sales = await services.departments.create("sales", "Sales")
-        legal = await services.departments.create("legal", "Legal")
-        accounts = {}
-        for name, role in (("ada", Role.ADMIN), ("pat", Role.PUBLISHER), ("sam", Role.STAFF), ("stu", Role.STAFF)):
-            accounts[name] = (await services.accounts.create_employee(
-                name, f"{name}@example.com", PASSWORD, role=role)).account
-        await state.storage.departments.set_member(sales.id, accounts["sam"].id, MemberRole.PUBLISHER)
-        await state.storage.departments.set_member(sales.id, accounts["stu"].id, MemberRole.MEMBER)
-        yield World(app, client, company, sales, legal, accounts)
+        yield await populated(app, client)
+
+
+@asynccontextmanager
+async def live_world(tmp_path: Path) -> AsyncIterator[tuple[World, str]]:
+    """The same world, also served on loopback (for streams, which ASGITransport would buffer whole).
+
+    Yields the world, whose client still talks to the app in-process, and the live server's base URL.
+    """
+    app = _app(tmp_path)
+    async with live(app) as base:
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield await populated(app, client), base
 
 
 def hidden_fields(page: str) -> dict[str, str]:
