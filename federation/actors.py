@@ -42,7 +42,7 @@ from federation.http import FetchedJson, OutboundClient
 from federation.instance_actor import load_or_create_instance_actor
 from federation.signing import HttpSignatureAuth
 from storage.clock import utcnow
-from storage.errors import Gone, OwnOrigin, PermanentFailure
+from activitypub.errors import Gone, OwnOrigin, PermanentFailure
 from storage.models import Account, RemoteProfile
 from storage.protocols import Storage
 

@@ -24,7 +24,7 @@ import anyio
 import httpcore
 import httpx
 
-from storage.errors import BlockedDestination, RetryLater
+from activitypub.errors import BlockedDestination, RetryLater
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[Sequence[IPAddress]]]

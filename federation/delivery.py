@@ -32,7 +32,7 @@ from federation.keycache import PrivateKeyCache
 from federation.signing import HttpSignatureAuth, ThreadedSignatureAuth
 from storage.clock import utcnow
 from storage.deliveries import Delivery, DeliveryState, DeliveryUpdate, DomainHealth
-from storage.errors import BlockedDestination, ConfigError
+from activitypub.errors import BlockedDestination, ConfigError
 from storage.models import Account
 from storage.protocols import Storage
 

@@ -24,7 +24,7 @@ from federation.http import HostPolicy
 from federation.policy import normalise_host
 from storage.clock import utcnow
 from storage.deliveries import NewDelivery
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.models import Account
 from storage.protocols import Storage
 

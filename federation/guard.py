@@ -40,7 +40,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from storage.errors import Forbidden
+from activitypub.errors import Forbidden
 from storage.models import Account, AccountKind
 from storage.protocols import Storage
 

@@ -37,7 +37,7 @@ from federation.addresses import AddressVetter, GuardTransport, PinnedTransport,
 from federation.live_policy import refresh_if_stale
 from federation.policy import DomainPolicy, FederationMode
 from federation.pools import HostPools
-from storage.errors import BlockedDestination, Gone, OwnOrigin, PermanentFailure, RetryLater
+from activitypub.errors import BlockedDestination, Gone, OwnOrigin, PermanentFailure, RetryLater
 
 VERSION = "0.1.0"
 JSON_MEDIA_TYPES = frozenset(

@@ -29,7 +29,7 @@ from activitypub.parse import host_of, parse_activity, same_origin
 from activitypub.vocab import Activity
 from federation.actors import RemoteActors
 from federation.backoff import RetryPolicy
-from storage.errors import Forbidden, InsideoutError, RetryLater
+from activitypub.errors import Forbidden, InsideoutError, RetryLater
 from storage.models import Account, InboxItem, NewInboxItem
 from storage.protocols import Storage
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from activitypub.signatures import generate_rsa_key, load_private_key_pem, private_key_pem, public_key_pem
-from storage.errors import StorageError
+from activitypub.errors import StorageError
 from storage.protocols import Storage
 
 PRIVATE_KEY_META = "instance_actor_private_key"

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from activitypub.signatures import load_private_key_pem
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 
 SignerKey = rsa.RSAPrivateKey | Ed25519PrivateKey
 

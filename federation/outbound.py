@@ -17,7 +17,7 @@ from activitypub.follow_replies import accept_follow_activity, reject_follow_act
 from federation.sender import Sender
 from server.services.publication import PublicationService
 from storage.clock import utcnow
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.models import Account, AccountKind, Follow, ProfileChanges, PublicationState, Status
 from storage.protocols import Storage
 

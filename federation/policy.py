@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import idna
 
-from storage.errors import ConfigError
+from activitypub.errors import ConfigError
 
 FederationMode = Literal["open", "allowlist"]
 

@@ -35,7 +35,7 @@ from activitypub.signatures import (
 )
 from federation.actors import RemoteActors
 from storage.clock import utcnow
-from storage.errors import Gone, RemoteError
+from activitypub.errors import Gone, RemoteError
 from storage.models import Account
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from server.services.remote_media import RemoteMediaWorker
 from server.services.review_worker import ScheduledPublicationWorker
 from server.services.scheduled import ScheduledStatusWorker
 from server.workers import Worker
-from storage.errors import ConfigError
+from activitypub.errors import ConfigError
 
 QueueWorkers = Callable[[Starlette], list[Worker]]
 

@@ -8,7 +8,7 @@ from federation.instance_actor import load_or_create_instance_actor
 from server.config import Settings
 from server.passwords import Passwords, generate_password
 from server.services.accounts import AccountService
-from storage.errors import ConfigError, StorageError
+from activitypub.errors import ConfigError, StorageError
 from storage.models import AccountKind, Role
 from storage.protocols import Storage
 

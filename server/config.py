@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from storage.errors import ConfigError
+from activitypub.errors import ConfigError
 
 ENV_PREFIX = "INSIDEOUT_"
 CONFIG_ENV = "INSIDEOUT_CONFIG"

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.mastodon.errors import error_response as mastodon_error_response
-from storage.errors import InsideoutError, RateLimited
+from activitypub.errors import InsideoutError, RateLimited
 
 log = logging.getLogger(__name__)
 

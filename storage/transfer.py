@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from storage.errors import InvalidInput, StorageError
+from activitypub.errors import InvalidInput, StorageError
 from storage.protocols import Storage
 from storage.sqlite.database import Database
 

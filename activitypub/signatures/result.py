@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-from storage.errors import Unauthorized
+from activitypub.errors import Unauthorized
 
 Scheme = Literal["cavage", "rfc9421"]
 

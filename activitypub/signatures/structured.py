@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Union
 
-from storage.errors import BadRequest
+from activitypub.errors import BadRequest
 
 
 class StructuredFieldError(BadRequest):

@@ -17,7 +17,7 @@ from activitypub.follow_replies import accept_follow_activity, reject_follow_act
 from activitypub.vocab import Activity
 from federation.handlers.common import exposed_local_actor, local_actor
 from federation.inbox import InboxContext, NotMine
-from storage.errors import Forbidden
+from activitypub.errors import Forbidden
 from storage.models import Account, AccountKind, Follow, FollowState
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from activitypub.errors import MalformedActivity
 from activitypub.parse import parse_actor
 from activitypub.vocab import ACTOR_TYPES, Activity
 from federation.inbox import InboxContext, object_type_is
-from storage.errors import Forbidden
+from activitypub.errors import Forbidden
 
 is_actor_update = object_type_is(*ACTOR_TYPES)
 

@@ -17,7 +17,7 @@ from activitypub.vocab import RemoteNote
 from federation.handlers.attachments import remote_attachments
 from federation.handlers.common import local_username
 from federation.inbox import InboxContext, InboxHandlers, NotMine, object_type_is
-from server.content import normalize_hashtag, sanitize_remote_html
+from activitypub.content import normalize_hashtag, sanitize_remote_html
 from server.services.cards import queue_card
 from server.services.distribution import Distribution
 from server.services.remote_media import new_token as new_media_token

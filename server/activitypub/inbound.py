@@ -23,7 +23,7 @@ from federation.inbox import Deliver, InboxWorker
 from federation.policy import DomainPolicy, UrlPolicy
 from federation.verify import signed_request
 from server.config import Settings
-from server.content import sanitize_plain, sanitize_remote_html
+from activitypub.content import sanitize_plain, sanitize_remote_html
 from storage.models import Account
 from storage.protocols import Storage
 

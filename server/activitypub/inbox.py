@@ -39,7 +39,7 @@ from federation.policy import UrlPolicy
 from federation.verify import verify_inbound
 from server.activitypub.inbound import inbound_for, request_as_signed
 from server.activitypub.lookup import exposed_actor
-from storage.errors import BadRequest, Forbidden, PayloadTooLarge
+from activitypub.errors import BadRequest, Forbidden, PayloadTooLarge
 from storage.models import Account
 from storage.protocols import Storage
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from activitypub.actors import is_exposed
 from server.services.validation import USERNAME
-from storage.errors import NotFound
+from activitypub.errors import NotFound
 from storage.models import Account
 from storage.protocols import Storage
 

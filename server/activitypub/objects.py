@@ -17,7 +17,7 @@ from activitypub.notes import note_document
 from server.activitypub.responses import activity_response, wants_activity_json
 from server.web.pages import post_page
 from server.web.public_posts import PUBLIC_REPLY_VISIBILITIES
-from storage.errors import Gone, NotFound
+from activitypub.errors import Gone, NotFound
 from storage.models import Account, PublicationState, Status
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from activitypub.actors import actor_id, profile_url
 from server.activitypub.lookup import exposed_actor
 from server.activitypub.responses import JRD_JSON_UTF8
 from server.config import Settings
-from storage.errors import BadRequest, NotFound
+from activitypub.errors import BadRequest, NotFound
 
 if TYPE_CHECKING:
     from server.app import AppState

@@ -12,7 +12,7 @@ from server.mastodon.admin_auth import admin_services
 from server.mastodon.common import path_id
 from server.mastodon.params import Params
 from storage.admin import DomainRuleKind
-from storage.errors import InvalidInput, NotFound
+from activitypub.errors import InvalidInput, NotFound
 
 PATH = "/admin/federation"
 

@@ -27,7 +27,7 @@ from server.mastodon.oauth.csrf import csrf_token, csrf_valid, set_csrf_cookie
 from server.mastodon.oauth.web_session import CSRF_FIELD, current_session
 from server.mastodon.params import Params, read_params
 from server.services.review_roles import Reviewer, reviewer_for
-from storage.errors import BadRequest, Forbidden, InsideoutError
+from activitypub.errors import BadRequest, Forbidden, InsideoutError
 from storage.models import Account, Role, User
 
 SIGN_IN_PATH: Final = "/admin/sign_in"

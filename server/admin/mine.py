@@ -19,7 +19,7 @@ from server.admin.gate import MINE_PATH, Admin, page, redirect
 from server.mastodon.common import path_id, state
 from server.mastodon.params import Params
 from server.services.review import SHAREABLE
-from storage.errors import NotFound
+from activitypub.errors import NotFound
 from storage.models import Page, PublicationState, Status
 from storage.protocols import Storage
 from storage.review import AdminStatusFilter, ReviewItem, ReviewKind

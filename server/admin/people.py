@@ -18,7 +18,7 @@ from server.mastodon.params import Params
 from server.services.department_admin import DepartmentAdmin, Manager
 from server.services.exposure import exposed_accounts
 from storage.admin import AccountQuery
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.models import MemberRole, Page, Role
 
 ACCOUNTS_PAGE = Page(limit=200)

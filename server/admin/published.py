@@ -16,7 +16,7 @@ from server.admin.gate import HEADERS, Admin, page, require_admin
 from server.mastodon.admin_engagement import _header as csv_header, _rows as csv_rows
 from server.mastodon.common import state
 from server.services.engagement import Grouping, csv_text, engagement
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 
 
 async def show_published(request: Request, admin: Admin) -> Response:

@@ -15,7 +15,7 @@ from server.admin.gate import Admin, page, redirect, require_admin
 from server.mastodon.admin_auth import admin_services
 from server.mastodon.common import path_id, state
 from server.mastodon.params import Params
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 
 PATH = "/admin/reports"
 ACTIONS = ("dismiss", "delete_statuses", "disable_account", "block_domain")

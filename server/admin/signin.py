@@ -21,7 +21,7 @@ from server.mastodon.oauth.throttle import Verdict
 from server.mastodon.oauth.web_session import CSRF_FIELD, secure_cookies, session_cookie_name, start_session
 from server.mastodon.params import Params, read_params
 from server.services.review_roles import reviewer_for
-from storage.errors import BadRequest
+from activitypub.errors import BadRequest
 
 LANDING = "/admin"
 

@@ -14,7 +14,7 @@ from typing import Any
 from server.config import Settings, load_settings
 from server.logs import configure_logging
 from storage import open_storage
-from storage.errors import InsideoutError
+from activitypub.errors import InsideoutError
 from storage.protocols import Storage
 
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]

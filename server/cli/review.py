@@ -17,7 +17,7 @@ from server.mastodon.dates import format_datetime, parse_datetime
 from server.passwords import Passwords
 from server.services.container import Services, build_services
 from server.services.review_roles import Reviewer
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.ids import parse_id
 from storage.models import Page
 from storage.protocols import Storage

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from server.content import normalize_hashtag
+from activitypub.content import normalize_hashtag
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.pagination import ACCOUNTS_LIMITS, OffsetPage
@@ -22,7 +22,7 @@ from server.mastodon.params import Params, read_params
 from server.mastodon.credentials import routes as credential_routes
 from server.mastodon.relationships import routes as relationship_routes
 from server.services.profile_media import media_type
-from storage.errors import NotFound
+from activitypub.errors import NotFound
 from storage.models import Account, StatusFilter
 
 async def _account(request: Request) -> Account:

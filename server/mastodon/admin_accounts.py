@@ -33,7 +33,7 @@ from server.mastodon.params import Params, read_params
 from server.services.admin_accounts import ManagedAccount
 from server.services.exposure import exposed_accounts
 from storage.admin import AccountQuery
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.models import Role
 
 Entity = dict[str, Any]

@@ -22,7 +22,7 @@ from server.services.admin_accounts import AdminAccounts
 from server.services.admin_notices import AccountNotices
 from server.services.admin_reports import AdminReports
 from server.services.federation_admin import FederationAdmin
-from storage.errors import Forbidden
+from activitypub.errors import Forbidden
 from storage.models import Role
 
 ADMIN_ONLY_MESSAGE = "This action is only available to admins"

@@ -18,7 +18,7 @@ from server.mastodon.common import path_id, state
 from server.mastodon.dates import format_datetime
 from server.mastodon.params import Params, read_params
 from server.services.department_admin import DepartmentAdmin, DepartmentChanges, Manager
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.identities import DepartmentTimeline
 from storage.models import Account, MemberRole
 

@@ -21,7 +21,7 @@ from server.mastodon.common import state
 from server.mastodon.dates import format_optional_datetime
 from server.mastodon.params import read_params
 from server.services.engagement import CSV_COUNTS, Engagement, Group, Grouping, Tally, csv_text, engagement, tally_cells
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.models import Account
 
 PATH = "/api/v1/admin/insideout/engagement"

@@ -28,7 +28,7 @@ from server.mastodon.entities.admin import (
 )
 from server.mastodon.params import read_params
 from storage.admin import DomainRuleKind
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 
 ADMIN = "/api/v1/admin"
 FEDERATION = "/api/v1/admin/insideout/federation"

@@ -20,7 +20,7 @@ from server.mastodon.common import path_id, state
 from server.mastodon.dates import format_datetime
 from server.mastodon.params import read_params
 from server.services.auto_publish import Trust
-from storage.errors import Forbidden, InvalidInput, NotFound
+from activitypub.errors import Forbidden, InvalidInput, NotFound
 from storage.models import Account, AccountKind, Role
 
 PREFIX = "/api/v1/admin/insideout/policies"

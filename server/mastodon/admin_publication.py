@@ -26,7 +26,7 @@ from server.mastodon.pagination import STATUSES_LIMITS
 from server.mastodon.params import Params, read_params
 from server.services.review_roles import Reviewer, reviewer_for
 from server.services.review_views import QueueEntry
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.models import AccountKind, PublicationState
 from storage.review import OPEN_STATES, AdminStatusFilter, AuditFilter, ReviewState
 

@@ -28,7 +28,7 @@ from server.mastodon.entities.admin import admin_account_entity, admin_report_en
 from server.mastodon.params import read_params
 from server.services.admin_accounts import ManagedAccount
 from server.services.admin_reports import ReportView
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.models import Account
 
 REPORTS = "/api/v1/admin/reports"

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse
 
 from server.mastodon.pagination import STATUSES_LIMITS, PageRequest, link_header
 from server.mastodon.params import Params
-from storage.errors import NotFound
+from activitypub.errors import NotFound
 from storage.ids import parse_id
 from storage.models import Page
 

@@ -17,7 +17,7 @@ from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.params import read_params
 from storage.curation import Conversation
-from storage.errors import NotFound
+from activitypub.errors import NotFound
 
 
 async def _entities(request: Request, viewer: Viewer, conversations: list[Conversation]) -> list[dict[str, Any]]:

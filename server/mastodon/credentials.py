@@ -25,7 +25,7 @@ from server.mastodon.entities.account import AccountSource
 from server.mastodon.params import Params, read_params
 from server.services.identities import require_settings_right
 from server.services.profiles import IMAGE_LIMIT, OwnProfile, ProfileUpdate
-from storage.errors import InvalidInput, PayloadTooLarge
+from activitypub.errors import InvalidInput, PayloadTooLarge
 from storage.models import Role, Visibility
 from storage.profiles import ProfileField, SettingsChanges
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 
 
 def _utc(moment: datetime) -> datetime:

@@ -15,7 +15,7 @@ from typing import Final
 
 from starlette.responses import JSONResponse
 
-from storage.errors import BadRequest, InsideoutError, Unauthorized
+from activitypub.errors import BadRequest, InsideoutError, Unauthorized
 
 # Doorkeeper's stock descriptions (RFC 6749 section 5.2 wording).
 OAUTH_DESCRIPTIONS: Final[dict[str, str]] = {

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from server.content import plain_text_from_html
+from activitypub.content import plain_text_from_html
 from server.mastodon.entities.filter import filter_entity, filter_result_entity
 from storage.curation import Filter, FilterAction
 from storage.models import Status

@@ -21,7 +21,7 @@ from server.mastodon.entities.filter import filter_entity, filter_keyword_entity
 from server.mastodon.params import Params, read_params
 from storage.clock import utcnow
 from storage.curation import FILTER_CONTEXTS, Filter, FilterAction, FilterFields, KeywordEdit
-from storage.errors import Conflict, InvalidInput, NotFound
+from activitypub.errors import Conflict, InvalidInput, NotFound
 
 
 async def changed(request: Request, viewer: Viewer) -> None:

@@ -17,7 +17,7 @@ from server.mastodon.entities.filter import v1_filter_entities
 from server.mastodon.filters import changed, parse_context, parse_expiry
 from server.mastodon.params import Params, read_params
 from storage.curation import Filter, FilterAction, FilterFields, FilterKeyword, KeywordEdit
-from storage.errors import InvalidInput, NotFound
+from activitypub.errors import InvalidInput, NotFound
 
 
 def _phrase(params: Params, default: str | None = None) -> str:

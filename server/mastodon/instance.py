@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 from server.mastodon.entities.account import AccountCounts, account_entity, default_header_url
 from server.mastodon.vapid_key import instance_vapid_keypair
 from server.mastodon.version import VERSION, api_versions
-from storage.errors import NotFound
+from activitypub.errors import NotFound
 from storage.models import AccountKind
 
 if TYPE_CHECKING:

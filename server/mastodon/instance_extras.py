@@ -14,7 +14,7 @@ from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
 from server.mastodon.pagination import ACCOUNTS_LIMITS
 from server.mastodon.params import read_params
-from storage.errors import NotFound
+from activitypub.errors import NotFound
 from storage.models import Account, AccountKind
 
 

@@ -18,7 +18,7 @@ from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.pagination import ACCOUNTS_LIMITS
 from server.mastodon.params import Params, read_params
 from storage.curation import AccountList, RepliesPolicy
-from storage.errors import InvalidInput, NotFound
+from activitypub.errors import InvalidInput, NotFound
 
 NOT_FOLLOWED_MESSAGE = "Validation failed: You must follow an account to add it to a list"
 

@@ -17,7 +17,7 @@ from server.mastodon.auth import require_user
 from server.mastodon.common import state
 from server.mastodon.dates import format_datetime
 from server.mastodon.params import read_params
-from storage.errors import BadRequest
+from activitypub.errors import BadRequest
 from storage.profiles import Marker, MarkerTimeline
 
 

@@ -18,7 +18,7 @@ from server.mastodon.common import path_id, state
 from server.mastodon.entities.media import media_entity
 from server.mastodon.params import read_params
 from server.services.media import too_large
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 
 MULTIPART_SLACK = 1024 * 1024  # the other fields of an upload form
 FILE_HEADERS = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}

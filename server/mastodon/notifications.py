@@ -21,7 +21,7 @@ from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import page_of, paged, path_id, public_url, state
 from server.mastodon.pagination import NOTIFICATIONS_LIMITS, link_header
 from server.mastodon.params import Params, read_params
-from storage.errors import NotFound
+from activitypub.errors import NotFound
 from storage.models import Notification, Page
 from storage.profiles import MarkerTimeline
 from storage.protocols import Storage

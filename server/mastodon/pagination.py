@@ -38,7 +38,7 @@ from typing import Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from server.mastodon.params import Params, to_int
-from storage.errors import BadRequest
+from activitypub.errors import BadRequest
 
 CURSOR_PARAMS: Final = frozenset({"max_id", "since_id", "min_id"})
 OFFSET_PARAMS: Final = frozenset({"offset"})

@@ -30,7 +30,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from activitypub.json_reader import Rejection, UntrustedJsonError, loads_untrusted
-from storage.errors import BadRequest, InvalidInput, PayloadTooLarge
+from activitypub.errors import BadRequest, InvalidInput, PayloadTooLarge
 
 ParamValue: TypeAlias = "str | int | float | bool | None | UploadFile | list[ParamValue] | dict[str, ParamValue]"
 ParamDict: TypeAlias = dict[str, ParamValue]

@@ -11,7 +11,7 @@ from server.mastodon.auth import require_user
 from server.mastodon.common import path_id, state
 from server.mastodon.params import Params, read_params, to_int
 from server.services.poll_spec import PollSpec
-from storage.errors import BadRequest, InvalidInput
+from activitypub.errors import BadRequest, InvalidInput
 from storage.media import Poll
 from storage.models import Account, Status
 

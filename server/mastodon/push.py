@@ -24,7 +24,7 @@ from server.mastodon.params import Params, read_params
 from server.mastodon.vapid_key import instance_vapid_keypair
 from server.push.encryption import load_auth_secret, load_public_key
 from storage.clock import utcnow
-from storage.errors import BadRequest, InvalidInput, NotFound
+from activitypub.errors import BadRequest, InvalidInput, NotFound
 from storage.push import ALERT_TYPES, NewPushSubscription, PushPolicy, PushSubscription
 
 PATH: Final = "/api/v1/push/subscription"

@@ -26,7 +26,7 @@ from server.mastodon.pagination import ACCOUNTS_LIMITS
 from server.mastodon.params import Params, read_params
 from server.services.identities import settings_change
 from server.services.relationships import RelationshipService
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.models import Account, FollowState
 from storage.profiles import RelationshipFacts
 from storage.protocols import Storage

@@ -18,7 +18,7 @@ from server.mastodon.common import state
 from server.mastodon.dates import format_datetime, format_optional_datetime
 from server.mastodon.params import Params, read_params
 from storage.curation import NewStaffReport, ReportCategory, StaffReport
-from storage.errors import InvalidInput, NotFound
+from activitypub.errors import InvalidInput, NotFound
 from storage.models import Account
 
 MAX_COMMENT = 1000

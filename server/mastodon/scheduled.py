@@ -15,7 +15,7 @@ from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.dates import format_datetime, parse_datetime
 from server.mastodon.params import Params, read_params
 from server.services.statuses import StatusDraft
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.media import ScheduledStatus
 
 Entity = dict[str, Any]

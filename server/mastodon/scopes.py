@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from server.mastodon.errors import OUTSIDE_SCOPES_MESSAGE, OAuthError
-from storage.errors import Forbidden
+from activitypub.errors import Forbidden
 
 READ_SCOPES: Final = frozenset(
     f"read:{term}"

@@ -12,7 +12,7 @@ from server.mastodon.entities.tag import tag_entity
 from server.mastodon.pagination import OffsetPage, PageRequest, SEARCH_LIMITS
 from server.mastodon.params import read_params
 from server.services.search import SEARCH_TYPES, SearchQuery
-from storage.errors import InvalidInput, NotFound
+from activitypub.errors import InvalidInput, NotFound
 from storage.models import Page
 
 

@@ -17,7 +17,7 @@ from server.mastodon.params import Params, read_params
 from server.mastodon.polls import attachment_extra
 from server.mastodon.scheduled import schedule_if_asked
 from server.services.statuses import StatusDraft
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.models import Status, Visibility
 from storage.profiles import Preferences
 

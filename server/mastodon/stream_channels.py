@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from server.content import normalize_hashtag
+from activitypub.content import normalize_hashtag
 from server.mastodon.stream_auth import StreamViewer
-from storage.errors import BadRequest, Unauthorized
+from activitypub.errors import BadRequest, Unauthorized
 from storage.ids import parse_id
 from storage.protocols import Storage
 

@@ -26,7 +26,7 @@ from server.mastodon.stream_auth import RawToken, StreamViewer, stream_viewer, t
 from server.mastodon.stream_channels import SSE_PATHS, channel_name, first_param, resolve_channel
 from server.mastodon.stream_render import render_cache
 from server.mastodon.stream_session import Outgoing, StreamSession, streaming_options
-from storage.errors import BadRequest, InsideoutError
+from activitypub.errors import BadRequest, InsideoutError
 
 if TYPE_CHECKING:
     from server.app import AppState

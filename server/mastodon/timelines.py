@@ -8,11 +8,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from server.content import normalize_hashtag
+from activitypub.content import normalize_hashtag
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.params import Params, read_params
-from storage.errors import NotFound
+from activitypub.errors import NotFound
 from storage.identities import DepartmentTimeline
 from storage.models import AccountKind, StatusFilter
 

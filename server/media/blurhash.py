@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from PIL import Image
 
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~"
 _INDEX = {char: i for i, char in enumerate(ALPHABET)}

@@ -24,7 +24,7 @@ from typing import TypedDict
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from server.media.blurhash import encode_image
-from storage.errors import InvalidInput, PayloadTooLarge
+from activitypub.errors import InvalidInput, PayloadTooLarge
 
 SUPPORTED_FORMATS = {
     "JPEG": "image/jpeg",

@@ -10,7 +10,7 @@ from typing import Literal, TypedDict
 
 from server.push.encryption import MAX_PLAINTEXT, decrypt, encrypt
 from server.push.vapid import VapidKeyPair, endpoint_origin, vapid_authorization
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 
 __all__ = [
     "DEFAULT_TTL",

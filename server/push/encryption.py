@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from storage.errors import InvalidInput, PayloadTooLarge
+from activitypub.errors import InvalidInput, PayloadTooLarge
 
 RECORD_SIZE = 4096
 SALT_LENGTH = 16

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from server.passwords import Passwords
 from server.services.keys import new_key_pair
 from server.services.validation import check_display_name, check_email, check_username
-from storage.errors import Conflict, InvalidInput, NotFound
+from activitypub.errors import Conflict, InvalidInput, NotFound
 from storage.models import (
     Account,
     AccountKind,

@@ -18,7 +18,7 @@ from server.services.admin_log import audit, clean_reason
 from server.services.admin_notices import AccountNotices
 from server.services.hiding import refuse_hiding_if_published
 from storage.admin import AccountQuery
-from storage.errors import InvalidInput, NotFound
+from activitypub.errors import InvalidInput, NotFound
 from storage.models import Account, AccountKind, Page, ProfileChanges, Role, User
 from storage.protocols import Storage
 

@@ -29,7 +29,7 @@ from server.services.federation_admin import FederationAdmin
 from server.services.statuses import StatusService
 from storage.admin import DomainRuleKind, ReportClosure
 from storage.curation import StaffReport
-from storage.errors import Conflict, InvalidInput, NotFound
+from activitypub.errors import Conflict, InvalidInput, NotFound
 from storage.models import Account, AccountKind, Report, Status, Visibility
 from storage.protocols import Storage
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 from server.services.poll_spec import PollSpec, validate_poll
 from storage.clock import utcnow
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.media import NewPoll
 from storage.models import Account, Status
 from storage.protocols import Storage

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from server.services.publication import PublicationService
-from storage.errors import Conflict, InvalidInput
+from activitypub.errors import Conflict, InvalidInput
 from storage.identities import AutoPublishPolicy, PostedAs
 from storage.models import Account, AccountKind, Status, Visibility
 from storage.protocols import Storage

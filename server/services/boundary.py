@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 
 from activitypub.actors import actor_id, is_exposed
 from activitypub.notes import OutsideMention, PublishedNote
-from server.content import display_hashtag, normalize_hashtag
+from activitypub.content import display_hashtag, normalize_hashtag
 from server.services.nomination_tag import strip_hashtag
 from server.services.public_media import outside_attachments, public_media
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.models import Account, PublicationState, Status, Visibility
 from storage.protocols import Storage
 

@@ -22,7 +22,7 @@ from federation.http import OutboundClient, RemoteHTTPError
 from server.services.link_preview import PageMeta, first_link, parse_page
 from server.services.remote_media import LEASE, RemoteMediaCache, new_token, retry_delay
 from storage.clock import utcnow
-from storage.errors import InsideoutError, RetryLater
+from activitypub.errors import InsideoutError, RetryLater
 from storage.models import PublicationState, Status, Visibility
 from storage.protocols import Storage
 from storage.remote_media import CardFetch, NewPreviewCard, PreviewCard, RemoteFileState

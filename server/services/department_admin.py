@@ -17,7 +17,7 @@ from server.services.accounts import AccountService
 from server.services.identities import Editor, published_department_ids
 from server.services.profiles import ProfileService, ProfileUpdate
 from server.services.admin_log import audit
-from storage.errors import Forbidden, InvalidInput, NotFound
+from activitypub.errors import Forbidden, InvalidInput, NotFound
 from storage.identities import DepartmentTimeline
 from storage.models import Account, AccountKind, Membership, MemberRole, Role, User
 from storage.protocols import Storage

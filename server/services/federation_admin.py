@@ -19,7 +19,7 @@ from federation.policy import normalise_host
 from server.services.admin_log import audit, clean_reason
 from storage.admin import DomainRule, DomainRuleKind
 from storage.deliveries import DomainHealth, HostDeliveryCounts
-from storage.errors import Conflict, InvalidInput, NotFound
+from activitypub.errors import Conflict, InvalidInput, NotFound
 from storage.models import AccountKind
 from storage.protocols import Storage
 

@@ -11,7 +11,7 @@ first.
 
 from __future__ import annotations
 
-from storage.errors import Conflict
+from activitypub.errors import Conflict
 from storage.models import Account
 from storage.protocols import Storage
 

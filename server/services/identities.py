@@ -35,7 +35,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from server.services.admin_log import audit
-from storage.errors import Forbidden
+from activitypub.errors import Forbidden
 from storage.models import AccessToken, Account, AccountKind, MemberRole, Reader, Role, User
 from storage.protocols import Storage
 

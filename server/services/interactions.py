@@ -9,7 +9,7 @@ from __future__ import annotations
 from server.services.distribution import Distribution
 from server.services.outbound import Outbound
 from server.services.statuses import StatusService
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.models import Account, Reader, Status, Visibility
 from storage.protocols import Storage
 

@@ -19,7 +19,7 @@ from typing import Final
 
 from server.config import Settings
 from server.media import ProcessedImage, media_meta, parse_focus, process_image
-from storage.errors import InvalidInput, NotFound, PayloadTooLarge
+from activitypub.errors import InvalidInput, NotFound, PayloadTooLarge
 from storage.media import MediaAttachment, NewMedia
 from storage.models import Account, Reader
 from storage.protocols import Storage

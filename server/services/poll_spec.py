@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 
 MAX_OPTIONS: Final = 4
 MAX_OPTION_CHARS: Final = 50

@@ -13,7 +13,7 @@ from server.services.distribution import Distribution
 from server.services.outbound import Outbound
 from server.services.statuses import StatusService
 from storage.clock import utcnow
-from storage.errors import Conflict, InvalidInput, NotFound
+from activitypub.errors import Conflict, InvalidInput, NotFound
 from storage.media import Poll
 from storage.models import Account, Reader, Status
 from storage.protocols import Storage

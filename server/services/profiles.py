@@ -26,7 +26,7 @@ from server.services.admin_log import audit
 from server.services.hiding import refuse_hiding_if_published
 from server.services.identities import Editor, is_organisational, require_settings_right
 from server.services.profile_media import ProfileMedia
-from storage.errors import InvalidInput, PayloadTooLarge
+from activitypub.errors import InvalidInput, PayloadTooLarge
 from storage.models import Account, ProfileChanges
 from storage.profiles import MAX_FIELDS, AccountProfile, Preferences, ProfileField, SettingsChanges
 from storage.protocols import Storage

@@ -17,7 +17,7 @@ from typing import Final, Literal
 
 from activitypub.notes import OutsideAttachment
 from server.services.media import MEDIA_TYPES, ROOT, StoredFile
-from storage.errors import Gone, NotFound
+from activitypub.errors import Gone, NotFound
 from storage.media import MediaAttachment
 from storage.models import PublicationState, Status
 from storage.protocols import Storage

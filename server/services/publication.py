@@ -24,7 +24,7 @@ from server.services.distribution import Distribution
 from server.services.cards import queue_card
 from server.services.public_media import assign_public_tokens
 from server.services.review_notices import AuthorNotices
-from storage.errors import Conflict, InvalidInput, NotFound
+from activitypub.errors import Conflict, InvalidInput, NotFound
 from storage.models import Account, AccountKind, ProfileChanges, PublicationState, Status
 from storage.protocols import Storage
 

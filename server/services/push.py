@@ -31,7 +31,7 @@ from server.push import build_push_request
 from server.services.identities import reader_for_token
 from server.services.push_payload import push_payload
 from storage.clock import utcnow
-from storage.errors import BlockedDestination
+from activitypub.errors import BlockedDestination
 from storage.models import FollowState, Notification
 from storage.protocols import Storage
 from storage.push import PushDelivery, PushDeliveryState, PushDeliveryUpdate, PushPolicy, PushSubscription

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from server.content import plain_text_from_html
+from activitypub.content import plain_text_from_html
 from server.push import NotificationPayload, notification_payload
 from storage.models import Account, Notification, Status
 

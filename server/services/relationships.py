@@ -14,7 +14,7 @@ from typing import Final
 from server.services.distribution import Distribution
 from server.services.outbound import Outbound
 from storage.clock import utcnow
-from storage.errors import Forbidden, InvalidInput, NotFound
+from activitypub.errors import Forbidden, InvalidInput, NotFound
 from storage.models import Account, AccountKind, Follow, FollowState, Page, StatusFilter
 from storage.protocols import Storage
 

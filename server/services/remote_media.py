@@ -32,7 +32,7 @@ from server.config import Settings
 from server.media import ProcessedImage, process_image
 from server.services.media import EXTENSIONS, MEDIA_TYPES, StoredFile
 from storage.clock import utcnow
-from storage.errors import InsideoutError, NotFound, RetryLater
+from activitypub.errors import InsideoutError, NotFound, RetryLater
 from storage.protocols import Storage
 from storage.remote_media import CachedFile, RemoteFile, RemoteFileState
 

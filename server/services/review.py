@@ -18,7 +18,7 @@ from server.services.publication import PublicationService
 from server.services.review_notices import AuthorNotices
 from server.services.review_roles import DECIDE_MESSAGE, Reviewer
 from storage.clock import utcnow
-from storage.errors import Conflict, Forbidden, InvalidInput, NotFound
+from activitypub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from storage.models import Account, AccountKind, Status, Visibility
 from storage.protocols import Storage
 from storage.review import (

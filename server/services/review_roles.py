@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from storage.errors import Forbidden
+from activitypub.errors import Forbidden
 from storage.models import Account, MemberRole, Role
 from storage.protocols import Storage
 

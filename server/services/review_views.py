@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from server.services.review import SHAREABLE, default_announcer_ids
 from server.services.review_roles import Reviewer, require_admin, require_reviewer
-from storage.errors import NotFound
+from activitypub.errors import NotFound
 from storage.models import Account, Page, Status, StatusEdit
 from storage.protocols import Storage
 from storage.review import OPEN_STATES, AdminStatusFilter, AuditEntry, AuditFilter, ReviewItem, ReviewKind, ReviewState

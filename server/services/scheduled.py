@@ -19,7 +19,7 @@ from server.services.poll_spec import PollSpec
 from server.services.statuses import StatusDraft, StatusService
 from server.workers import LeasingWorker
 from storage.clock import utcnow
-from storage.errors import InsideoutError, InvalidInput, NotFound
+from activitypub.errors import InsideoutError, InvalidInput, NotFound
 from storage.media import NewScheduledStatus, ScheduledState, ScheduledStatus
 from storage.models import Account, Page, Visibility
 from storage.protocols import Storage

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from server.config import Settings
-from server.content import normalize_hashtag
+from activitypub.content import normalize_hashtag
 from server.services.handles import HandleResolver
 from storage.models import Account, Page, Reader, Status, Tag
 from storage.protocols import Storage

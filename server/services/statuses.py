@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from activitypub.actors import is_exposed
 from server.config import Settings
-from server.content import MentionedAccount, RenderedContent, render_status_async
+from activitypub.content import MentionedAccount, RenderedContent, render_status_async
 from server.services.attachments import StatusAttachments
 from server.services.distribution import Distribution
 from server.services.outbound import Outbound
-from storage.errors import Forbidden, InvalidInput, NotFound
+from activitypub.errors import Forbidden, InvalidInput, NotFound
 from storage.models import Account, AccountKind, NewStatus, Reader, Role, Status, StatusChanges, Visibility
 from storage.protocols import Storage
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 
 # Mastodon's rule for local usernames: letters, digits and underscores, at most 30.
 USERNAME = re.compile(r"\A[A-Za-z0-9_]{1,30}\Z")

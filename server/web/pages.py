@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from activitypub.actors import actor_id, profile_url, summary_html
-from server.content import plain_text_from_html
+from activitypub.content import plain_text_from_html
 from server.web.public_posts import PublicPost, PublicPosts, avatar_url
 from server.web.templates import render
 from storage.models import Account, Status

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from activitypub.actors import is_exposed, profile_url
 from activitypub.notes import OutsideAttachment, PublishedNote, as_time
-from server.content import plain_text_from_html, sanitize_remote_html
+from activitypub.content import plain_text_from_html, sanitize_remote_html
 from server.services.boundary import Boundary
 from storage.models import Account, PublicationState, Status, Visibility
 from storage.protocols import Storage

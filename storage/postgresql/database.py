@@ -22,7 +22,7 @@ from psycopg import AsyncClientCursor, AsyncConnection
 from psycopg.rows import RowMaker
 from psycopg_pool import AsyncConnectionPool
 
-from storage.errors import Conflict, StorageError
+from activitypub.errors import Conflict, StorageError
 from storage.postgresql.sql import translate
 from storage.sqlite.dialect import POSTGRESQL, Dialect
 

@@ -13,7 +13,7 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from storage.clock import to_db, utcnow
-from storage.errors import StorageError
+from activitypub.errors import StorageError
 from storage.postgresql.database import PostgresDatabase
 from storage.sqlite.migrator import Migration, available_migrations, still_to_apply
 

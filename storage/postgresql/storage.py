@@ -14,7 +14,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from storage.errors import StorageError
+from activitypub.errors import StorageError
 from storage.ids import NODE_COUNT, IdGenerator
 from storage.postgresql import migrator
 from storage.postgresql.database import PostgresDatabase

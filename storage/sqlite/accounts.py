@@ -7,7 +7,7 @@ from urllib.parse import SplitResult, urlsplit
 from collections.abc import Mapping, Sequence
 
 from storage.clock import from_db, to_db, utcnow
-from storage.errors import NotFound, OwnOrigin
+from activitypub.errors import NotFound, OwnOrigin
 from storage.ids import IdGenerator, time_of
 from storage.models import Account, AccountStats, AccountKind, NewAccount, NewUser, ProfileChanges, RemoteProfile, Role, User
 from storage.sqlite.database import Database, Row, integrity_error

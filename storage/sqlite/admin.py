@@ -21,7 +21,7 @@ from storage.admin import (
     ReportClosure,
 )
 from storage.clock import from_db, to_db, utcnow
-from storage.errors import Conflict
+from activitypub.errors import Conflict
 from storage.ids import IdGenerator
 from storage.models import Page
 from storage.sqlite.database import Database, Row

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import aiosqlite
 
-from storage.errors import Conflict, StorageError
+from activitypub.errors import Conflict, StorageError
 from storage.sqlite.dialect import SQLITE, Dialect
 
 Params = Iterable[Any] | Mapping[str, Any]

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from storage.clock import from_db, to_db, utcnow
 from storage.curation import Filter, FilterAction, FilterFields, FilterKeyword, FilterStatus, KeywordEdit
-from storage.errors import NotFound
+from activitypub.errors import NotFound
 from storage.ids import IdGenerator
 from storage.sqlite.database import Database, Row
 from storage.sqlite.statuses import marks

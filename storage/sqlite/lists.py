@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from storage.clock import to_db, utcnow
 from storage.curation import AccountList, RepliesPolicy
-from storage.errors import NotFound
+from activitypub.errors import NotFound
 from storage.ids import IdGenerator
 from storage.models import Account, Page, Reader
 from storage.sqlite.accounts import QUALIFIED_ACCOUNT_COLUMNS, account_from_row

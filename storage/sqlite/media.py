@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 from storage.clock import from_db, to_db, utcnow
-from storage.errors import NotFound
+from activitypub.errors import NotFound
 from storage.ids import IdGenerator
 from storage.media import MediaAttachment, NewMedia
 from storage.sqlite.database import Database, Row

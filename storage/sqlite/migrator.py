@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from storage.clock import to_db, utcnow
-from storage.errors import StorageError
+from activitypub.errors import StorageError
 from storage.sqlite.database import SqliteDatabase
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from storage.clock import from_db, to_db, utcnow
-from storage.errors import Conflict
+from activitypub.errors import Conflict
 from storage.ids import IdGenerator
 from storage.media import NewPoll, Poll, PollTally
 from storage.sqlite.database import Database, Row

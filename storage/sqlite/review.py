@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.clock import from_db, to_db, utcnow
-from storage.errors import Conflict
+from activitypub.errors import Conflict
 from storage.ids import IdGenerator
 from storage.models import Page
 from storage.review import (

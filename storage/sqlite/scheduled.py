@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from storage.clock import from_db, to_db, utcnow
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.ids import IdGenerator
 from storage.media import NewScheduledStatus, ScheduledState, ScheduledStatus
 from storage.models import Page

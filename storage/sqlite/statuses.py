@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from storage.clock import from_db, to_db, utcnow
-from storage.errors import NotFound
+from activitypub.errors import NotFound
 from storage.ids import IdGenerator
 from storage.models import (
     NewStatus,

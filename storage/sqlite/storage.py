@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from storage.errors import StorageError
+from activitypub.errors import StorageError
 from storage.ids import IdGenerator
 from storage.sqlite import migrator as migrations
 from storage.sqlite.accounts import SqliteAccountStore

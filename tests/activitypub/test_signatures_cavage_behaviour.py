@@ -25,7 +25,7 @@ from activitypub.signatures import (
     verify_signature,
 )
 from activitypub.signatures.cavage import parse_signature_params
-from storage.errors import Unauthorized
+from activitypub.errors import Unauthorized
 
 NOW = 1_700_000_000.0
 KEY_ID = "https://a.example/users/alice#main-key"

@@ -22,7 +22,7 @@ from activitypub.signatures import (
     private_key_pem,
     public_key_pem,
 )
-from storage.errors import BadRequest
+from activitypub.errors import BadRequest
 
 ACTOR_FILES = [
     "remote/akkoma/actor-person.json",

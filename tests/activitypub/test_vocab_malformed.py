@@ -24,7 +24,7 @@ from activitypub.parse import (
     same_origin,
 )
 from activitypub.vocab import Activity
-from storage.errors import BadRequest
+from activitypub.errors import BadRequest
 
 ACTOR: dict[str, Any] = {
     "id": "https://remote.example/users/alice",

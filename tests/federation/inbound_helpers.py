@@ -35,7 +35,7 @@ from federation.inbox import InboxWorker
 from server.activitypub.inbound import fanout_deliver, inbound_for, inbox_worker
 from server.app import create_app
 from server.config import Settings
-from server.content import sanitize_plain, sanitize_remote_html
+from activitypub.content import sanitize_plain, sanitize_remote_html
 from server.outbound import outbound_settings
 from storage import open_storage
 from storage.protocols import Storage

@@ -12,7 +12,7 @@ import pytest
 from federation.actors import RemoteActors, UnusableActor
 from server.config import Settings
 from storage import open_storage
-from storage.errors import BlockedDestination, Gone
+from activitypub.errors import BlockedDestination, Gone
 from storage.models import AccountKind
 from storage.protocols import Storage
 from tests.federation.inbound_helpers import (

@@ -13,7 +13,7 @@ import pytest
 from federation.delivery import DeliveryWorker
 from federation.fanout import enqueue
 from storage.deliveries import DeliveryState
-from storage.errors import ConfigError
+from activitypub.errors import ConfigError
 from storage.protocols import Storage
 from storage.sqlite import SqliteStorage
 from tests.federation.delivery_helpers import (

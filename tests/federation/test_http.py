@@ -17,7 +17,7 @@ import pytest
 
 from federation.addresses import IPAddress
 from federation.http import OutboundClient, OutboundSettings, RemoteHTTPError, build_http_client
-from storage.errors import BlockedDestination, Gone, PermanentFailure, RetryLater
+from activitypub.errors import BlockedDestination, Gone, PermanentFailure, RetryLater
 
 UA = "Insideout/0.1.0 (+https://local.example/)"
 DNS = {

@@ -15,7 +15,7 @@ from federation.addresses import (
     is_public_address,
     parse_literal_address,
 )
-from storage.errors import BlockedDestination, RetryLater
+from activitypub.errors import BlockedDestination, RetryLater
 
 REFUSED = [
     # IPv4

@@ -11,7 +11,7 @@ import pytest
 
 from federation.addresses import IPAddress
 from federation.http import OutboundClient, OutboundSettings, ResponseTooLarge, build_http_client
-from storage.errors import PermanentFailure
+from activitypub.errors import PermanentFailure
 
 ACTOR = {"id": "https://remote.example/users/alice", "type": "Person"}
 JSON_TYPE = {"content-type": "application/activity+json"}

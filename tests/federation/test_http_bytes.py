@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from federation.http import RemoteHTTPError, ResponseTooLarge
-from storage.errors import BlockedDestination, PermanentFailure, RetryLater
+from activitypub.errors import BlockedDestination, PermanentFailure, RetryLater
 from tests.federation.test_http import Recorder, make_client
 
 pytestmark = pytest.mark.anyio

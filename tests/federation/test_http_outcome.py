@@ -16,7 +16,7 @@ from federation.http import (
     parse_retry_after,
     user_agent,
 )
-from storage.errors import BlockedDestination, Gone, PermanentFailure, RetryLater
+from activitypub.errors import BlockedDestination, Gone, PermanentFailure, RetryLater
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
 

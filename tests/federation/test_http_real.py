@@ -15,7 +15,7 @@ import pytest
 
 from federation.addresses import IPAddress
 from federation.http import OutboundClient, OutboundSettings, build_http_client
-from storage.errors import BlockedDestination, RetryLater
+from activitypub.errors import BlockedDestination, RetryLater
 
 UA = "Insideout/0.1.0 (+https://local.example/)"
 ACTOR = {"id": "https://remote.example/users/alice", "type": "Person"}

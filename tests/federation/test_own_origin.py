@@ -21,7 +21,7 @@ from federation.http import build_http_client
 from federation.resolve import FederationResolver
 from server.outbound import outbound_settings
 from server.services.statuses import StatusDraft
-from storage.errors import OwnOrigin
+from activitypub.errors import OwnOrigin
 from storage.models import Role
 from tests.federation.inbound_helpers import (
     ACTIVITY_JSON,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from federation.policy import DomainPolicy, normalise_host
-from storage.errors import ConfigError
+from activitypub.errors import ConfigError
 
 
 @pytest.mark.parametrize(

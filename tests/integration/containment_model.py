@@ -28,7 +28,7 @@ from server.services.admin_notices import AccountNotices
 from server.services.review_roles import Reviewer
 from server.services.statuses import StatusDraft
 from storage.clock import utcnow
-from storage.errors import InsideoutError
+from activitypub.errors import InsideoutError
 from storage.models import Account, NewApplication, NewAuthorizationCode, Role, Status, Visibility
 from tests.integration.containment_world import employee, follow_remote
 from tests.integration.federation_pair import Instance, Router, settle

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from server.config import Settings, load_settings
-from storage.errors import ConfigError
+from activitypub.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
 

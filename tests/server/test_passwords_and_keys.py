@@ -16,7 +16,7 @@ from activitypub.signatures import (
 from server.passwords import Passwords
 from server.services.accounts import AccountService
 from storage import open_storage
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 
 pytestmark = pytest.mark.anyio
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage.errors import Conflict, NotFound
+from activitypub.errors import Conflict, NotFound
 from storage.models import AccountKind, ProfileChanges, Role
 from storage.protocols import Storage
 from tests.storage.factories import new_account, new_user

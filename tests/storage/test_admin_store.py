@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storage.admin import AccountQuery, DomainRuleKind, FederationRules, NewAdminAction
-from storage.errors import Conflict
+from activitypub.errors import Conflict
 from storage.models import NewReport, Page
 from storage.protocols import Storage
 

@@ -15,7 +15,7 @@ from storage.curation import (
     ReportCategory,
     RepliesPolicy,
 )
-from storage.errors import Conflict
+from activitypub.errors import Conflict
 from storage.models import FollowState, NewStatus, Page, Visibility
 from storage.protocols import Storage
 from tests.storage.test_social import employee, post

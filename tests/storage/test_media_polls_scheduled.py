@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from storage.errors import Conflict, InvalidInput
+from activitypub.errors import Conflict, InvalidInput
 from storage.media import NewMedia, NewPoll, NewScheduledStatus, ScheduledState
 from storage.models import Account, AccountKind, NewAccount, NewStatus, Page, Visibility
 from storage.protocols import Storage

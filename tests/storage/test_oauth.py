@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from storage.clock import utcnow
-from storage.errors import Conflict
+from activitypub.errors import Conflict
 from storage.models import Account, NewApplication, NewAuthorizationCode, OAuthApplication
 from storage.protocols import Storage
 from tests.storage.factories import new_account, new_user

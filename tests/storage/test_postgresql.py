@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from storage.clock import utcnow
-from storage.errors import StorageError
+from activitypub.errors import StorageError
 from storage.deliveries import NewDelivery
 from storage.postgresql.migrator import postgres_migrations
 from storage.postgresql.sql import translate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage.errors import NotFound
+from activitypub.errors import NotFound
 from storage.models import AccountKind, RemoteProfile
 from storage.protocols import Storage
 from tests.storage.factories import new_account

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from storage.clock import utcnow
-from storage.errors import NotFound
+from activitypub.errors import NotFound
 from storage.models import (
     Account,
     AccountKind,

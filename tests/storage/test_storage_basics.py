@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.errors import Conflict
+from activitypub.errors import Conflict
 from storage.protocols import Storage
 from tests.backends import only_on_sqlite
 from tests.storage.factories import new_account, new_user

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from typing import Any, Final
 
-from server.content import render_status
-from server.content.render import MentionedAccount
+from activitypub.content import render_status
+from activitypub.content.render import MentionedAccount
 from server.mastodon.dates import format_date, format_datetime
 from storage.models import Account, AccountKind
 from storage.profiles import AccountProfile, ProfileField

@@ -28,7 +28,7 @@ from server.mastodon.oauth.web_session import CSRF_FIELD, SignedIn, current_sess
 from server.mastodon.params import Params, read_params
 from server.mastodon.scopes import InvalidScope, narrow
 from server.services.identities import identities_for, may_act_as
-from storage.errors import BadRequest
+from activitypub.errors import BadRequest
 from storage.models import NewAuthorizationCode, OAuthApplication
 
 if TYPE_CHECKING:

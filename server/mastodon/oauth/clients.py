@@ -18,7 +18,7 @@ from server.mastodon.oauth.redirects import check_redirect_uri, split_redirect_u
 from server.mastodon.params import Params, read_params
 from server.mastodon.scopes import InvalidScope, parse_scopes
 from server.mastodon.vapid_key import instance_vapid_keypair
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 from storage.models import NewApplication, OAuthApplication
 from storage.protocols import Storage
 

@@ -24,7 +24,7 @@ from server.mastodon.oauth.signin import Outcome, throttled_sign_in
 from server.mastodon.oauth.throttle import Verdict, utc_now
 from server.mastodon.params import Params, read_params
 from server.mastodon.scopes import format_scopes, narrow
-from storage.errors import BadRequest
+from activitypub.errors import BadRequest
 from storage.models import AccessToken, AuthorizationCode, OAuthApplication
 
 if TYPE_CHECKING:

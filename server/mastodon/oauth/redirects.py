@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 
 OOB: Final = "urn:ietf:wg:oauth:2.0:oob"
 MAX_LENGTH: Final = 2000

@@ -10,7 +10,7 @@ import pytest
 
 from federation.instance_actor import InstanceActor, load_or_create_instance_actor
 from storage import open_storage
-from storage.errors import StorageError
+from activitypub.errors import StorageError
 from storage.protocols import Storage
 
 pytestmark = pytest.mark.anyio

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.errors import BlockedDestination
+from activitypub.errors import BlockedDestination
 from storage.models import FollowState
 from tests.server.api.admin_world import A, IO, AdminWorld, admin_world
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from server.mastodon.dates import format_date, format_datetime, format_optional_datetime, parse_datetime
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 
 UTC = timezone.utc
 PLUS_TWO = timezone(timedelta(hours=2))

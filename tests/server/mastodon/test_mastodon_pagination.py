@@ -17,7 +17,7 @@ from server.mastodon.pagination import (
     replace_query,
 )
 from server.mastodon.params import Params, parse_query
-from storage.errors import BadRequest
+from activitypub.errors import BadRequest
 
 # Mastodon.py's parser of Link headers, in substance: next/prev URL and their ids.
 _LINK = re.compile(r'<([^>]+)>; rel="([^"]+)"')

@@ -19,7 +19,7 @@ from server.mastodon.params import (
     to_id,
     to_int,
 )
-from storage.errors import BadRequest, InvalidInput, PayloadTooLarge
+from activitypub.errors import BadRequest, InvalidInput, PayloadTooLarge
 
 
 @pytest.mark.parametrize(

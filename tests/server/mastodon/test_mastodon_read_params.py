@@ -20,7 +20,7 @@ from server.mastodon.errors import error_response
 from server.mastodon.pagination import PageRequest, link_header
 from server.mastodon.params import ParamValue, read_params
 from server.mastodon.version import VERSION, api_versions
-from storage.errors import InsideoutError
+from activitypub.errors import InsideoutError
 
 BASE = "https://insideout.test"
 

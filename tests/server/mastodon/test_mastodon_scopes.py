@@ -19,7 +19,7 @@ from server.mastodon.scopes import (
     narrow,
     parse_scopes,
 )
-from storage.errors import BadRequest, Forbidden
+from activitypub.errors import BadRequest, Forbidden
 
 # Mastodon 4.3's config/initializers/doorkeeper.rb, default + optional scopes.
 MASTODON_43 = """

@@ -19,7 +19,7 @@ from server.mastodon.errors import (
     rate_limited_response,
 )
 from server.mastodon.version import MASTODON_API_VERSION, VERSION, api_versions, version_string
-from storage.errors import (
+from activitypub.errors import (
     BadRequest,
     Forbidden,
     Gone,

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from server.media.blurhash import components, decode, encode_image, encode_pixels
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 
 Rgb = tuple[int, int, int]
 SAMPLE = "LEHV6nWB2yk8pyo0adR*.7kCMdnj"  # the README's example hash

@@ -13,7 +13,7 @@ from PIL import ExifTags, Image, ImageCms
 
 from server.media import media_meta, parse_focus, process_image
 from server.media.images import ORIGINAL_PIXELS, SMALL_PIXELS
-from storage.errors import InvalidInput, PayloadTooLarge
+from activitypub.errors import InvalidInput, PayloadTooLarge
 
 
 def _save(image: Image.Image, fmt: str, **params: object) -> bytes:

@@ -13,7 +13,7 @@ from server.push.encryption import (
     encrypt,
     load_public_key,
 )
-from storage.errors import InvalidInput, PayloadTooLarge
+from activitypub.errors import InvalidInput, PayloadTooLarge
 
 PLAINTEXT = b"When I grow up, I want to be a watermelon"
 AS_PRIVATE = "yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw"

@@ -20,7 +20,7 @@ from server.push import (
     vapid_authorization,
 )
 from server.push.encryption import b64url_decode, b64url_encode, public_key_bytes
-from storage.errors import InvalidInput
+from activitypub.errors import InvalidInput
 
 NOW = 1_700_000_000
 ENDPOINT = "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABc"

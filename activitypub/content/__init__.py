@@ -5,7 +5,7 @@ Nothing here does I/O; mention lookups come in as a callback.
 
 from __future__ import annotations
 
-from server.content.extract import (
+from activitypub.content.extract import (
     Entity,
     HashtagSpan,
     MentionSpan,
@@ -15,9 +15,9 @@ from server.content.extract import (
     extract_mentions,
     extract_urls,
 )
-from server.content.hashtags import display_hashtag, normalize_hashtag
-from server.content.plain import plain_text_from_html
-from server.content.render import (
+from activitypub.content.hashtags import display_hashtag, normalize_hashtag
+from activitypub.content.plain import plain_text_from_html
+from activitypub.content.render import (
     AsyncMentionResolver,
     Hashtag,
     MentionedAccount,
@@ -27,7 +27,7 @@ from server.content.render import (
     render_status,
     render_status_async,
 )
-from server.content.sanitize import sanitize_plain, sanitize_remote_html
+from activitypub.content.sanitize import sanitize_plain, sanitize_remote_html
 
 __all__ = [
     "AsyncMentionResolver",

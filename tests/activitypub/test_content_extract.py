@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.content import (
+from activitypub.content import (
     HashtagSpan,
     MentionSpan,
     UrlSpan,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.content._patterns import END_MENTION_RE, hashtag_re, mention_re, url_re
+from activitypub.content._patterns import END_MENTION_RE, hashtag_re, mention_re, url_re
 
 # twitter-text refuses URLs longer than this once the host is punycoded.
 MAX_URL_LENGTH = 4096

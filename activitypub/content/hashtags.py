@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from server.content._patterns import invalid_hashtag_chars_re
+from activitypub.content._patterns import invalid_hashtag_chars_re
 
 _NON_ASCII = (
     "ÀÁÂÃÄÅàáâãäåĀāĂăĄąÇçĆćĈĉĊċČčÐðĎďĐđÈÉÊËèéêëĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĦħÌÍÎÏìíîïĨĩĪīĬĭĮįİıĴĵĶķĸ"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from server.content import plain_text_from_html, sanitize_remote_html
+from activitypub.content import plain_text_from_html, sanitize_remote_html
 
 _ON_ATTRIBUTE = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
 _STYLE_ATTRIBUTE = re.compile(r"<[^>]*\sstyle\s*=", re.IGNORECASE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from server.content import (
+from activitypub.content import (
     Hashtag,
     MentionedAccount,
     RenderedContent,

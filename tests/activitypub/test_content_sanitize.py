@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.content import plain_text_from_html, sanitize_plain, sanitize_remote_html
+from activitypub.content import plain_text_from_html, sanitize_plain, sanitize_remote_html
 
 REL = 'rel="nofollow noopener" target="_blank"'
 

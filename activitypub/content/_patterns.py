@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from server.content._unicode import alpha, marks, word
+from activitypub.content._unicode import alpha, marks, word
 
 # twitter-text's DOMAIN_VALID_CHARS: anything but ASCII punctuation, spaces
 # and controls. Its punctuation list omits the backslash, so a backslash is a

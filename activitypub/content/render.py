@@ -13,14 +13,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from server.content._patterns import URL_PREFIX_RE
-from server.content.extract import (
+from activitypub.content._patterns import URL_PREFIX_RE
+from activitypub.content.extract import (
     HashtagSpan,
     MentionSpan,
     UrlSpan,
     extract_entities,
 )
-from server.content.hashtags import display_hashtag, normalize_hashtag
+from activitypub.content.hashtags import display_hashtag, normalize_hashtag
 
 # Ruby's String#strip set; Mastodon strips status text before saving it.
 _RUBY_WHITESPACE = " \t\n\v\f\r\x00"
