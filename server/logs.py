@@ -1,15 +1,47 @@
-"""Structured logs: one JSON object (or one key=value line) per event, with the request id."""
+"""Structured logs: one JSON object (or one key=value line) per event, with the request id.
+
+Credentials never reach a log line: every message, field and traceback is
+passed through ``redact`` when it is formatted, whoever logged it. uvicorn,
+for one, logs a WebSocket handshake with its query string, and Mastodon
+clients put ``access_token`` there.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+REDACTED = "[redacted]"
+# A query or form parameter that carries a secret, in any log text (URLs, bodies, messages).
+_SECRET_PARAMS = re.compile(
+    r"(?i)\b(access_token|refresh_token|client_secret|code|password|token|code_verifier|id_token)=([^&\s\"'<>]+)"
+)
+# "Authorization: Bearer x", "Bearer x", and the token a WebSocket client offers as its subprotocol.
+_SECRET_HEADERS = re.compile(r"(?i)\b(authorization|proxy-authorization|cookie|sec-websocket-protocol)(\W{1,4})([^\n'\"]+)")
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
+_SECRET_FIELDS = frozenset({"authorization", "cookie", "access_token", "client_secret", "password", "code",
+                            "sec-websocket-protocol", "token"})
+
+
+def redact(text: str) -> str:
+    """``text`` with every credential it carries replaced by ``[redacted]``."""
+    text = _SECRET_PARAMS.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    text = _SECRET_HEADERS.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+
+
+def _redacted_field(key: str, value: Any) -> Any:
+    if key.lower() in _SECRET_FIELDS:
+        return REDACTED
+    return redact(value) if isinstance(value, str) else value
+
 
 # Attributes every LogRecord has; anything else was passed through ``extra=`` and is logged as a field.
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName", "color_message"}
@@ -20,16 +52,17 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
         "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
         "level": record.levelname.lower(),
         "logger": record.name,
-        "message": record.getMessage(),
+        "message": redact(record.getMessage()),
     }
     request_id = getattr(record, "request_id", None) or request_id_var.get()
     if request_id:
         fields["request_id"] = request_id
     fields.update(
-        {k: v for k, v in record.__dict__.items() if k not in _STANDARD and k != "request_id" and not k.startswith("_")}
+        {k: _redacted_field(k, v) for k, v in record.__dict__.items()
+         if k not in _STANDARD and k != "request_id" and not k.startswith("_")}
     )
     if record.exc_info:
-        fields["exception"] = logging.Formatter().formatException(record.exc_info)
+        fields["exception"] = redact(logging.Formatter().formatException(record.exc_info))
     return fields
 
 
