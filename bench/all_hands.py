@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -30,7 +30,6 @@ from bench.dataset import build  # noqa: E402
 from server.mastodon.auth import digest_token, new_token  # noqa: E402
 from storage.models import Page  # noqa: E402
 from tests.server.helpers import app_for, serving, settings_for  # noqa: E402
-
 
 FOLLOW_ALL = (
     "INSERT INTO follows (id, account_id, target_account_id, state, created_at)"

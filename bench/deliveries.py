@@ -33,17 +33,17 @@ from typing import cast
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from activitypub.signatures import generate_rsa_key, private_key_pem, public_key_pem, sign_cavage  # noqa: E402
+from bench.common import add_database_option, backend_of, drop_database, emit, fresh_database, is_postgresql  # noqa: E402
 from federation.addresses import IPAddress  # noqa: E402
 from federation.delivery import DeliveryWorker  # noqa: E402
 from federation.fanout import serialise  # noqa: E402
 from federation.guard import ExposureGuard  # noqa: E402
 from federation.http import OutboundClient, OutboundSettings, build_http_client  # noqa: E402
+from storage import open_storage  # noqa: E402
 from storage.clock import utcnow  # noqa: E402
 from storage.deliveries import NewDelivery  # noqa: E402
 from storage.models import AccountKind, NewAccount  # noqa: E402
-from storage import open_storage  # noqa: E402
 from storage.protocols import Storage  # noqa: E402
-from bench.common import add_database_option, backend_of, drop_database, emit, fresh_database, is_postgresql  # noqa: E402
 
 BASE = "https://insideout.example"
 COMMAND = "/tmp/probe/bin/python bench/deliveries.py"

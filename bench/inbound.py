@@ -43,13 +43,13 @@ from activitypub.signatures import (  # noqa: E402
     sign_cavage,
     verify_request,
 )
+from bench.common import add_database_option, backend_of, emit, fresh_database  # noqa: E402
 from federation.addresses import IPAddress  # noqa: E402
 from federation.http import build_http_client  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.config import load_settings  # noqa: E402
-from server.outbound import outbound_settings  # noqa: E402
+from server.http_client import outbound_settings  # noqa: E402
 from storage import open_storage  # noqa: E402
-from bench.common import add_database_option, backend_of, emit, fresh_database  # noqa: E402
 
 BASE = "https://local.example"
 COMMAND = "/tmp/probe/bin/python bench/inbound.py"

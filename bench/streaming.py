@@ -31,9 +31,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
+from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 
 from bench.common import add_database_option, backend_of, emit, fresh_database  # noqa: E402
-from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 
 COMMAND = "/tmp/probe/bin/python bench/streaming.py"
 GOAL_P99 = 1.0
@@ -98,7 +98,7 @@ def _serve(data_dir: str, port: int, database: str) -> None:
     import uvicorn
 
     from server.app import create_app
-    from server.outbound import outbound_client
+    from server.http_client import outbound_client
     from storage import open_storage
 
     _raise_file_limit()

@@ -34,7 +34,7 @@ from urllib.parse import urldefrag
 import httpx
 
 from activitypub import normalize as n
-from activitypub.errors import MalformedActivity
+from activitypub.errors import Gone, MalformedActivity, OwnOrigin, PermanentFailure
 from activitypub.parse import parse_actor, same_origin
 from activitypub.signatures.message import url_authority
 from activitypub.vocab import ACTOR_TYPES, RemoteActor
@@ -42,7 +42,6 @@ from federation.http import FetchedJson, OutboundClient
 from federation.instance_actor import load_or_create_instance_actor
 from federation.signing import HttpSignatureAuth
 from storage.clock import utcnow
-from activitypub.errors import Gone, OwnOrigin, PermanentFailure
 from storage.models import Account, RemoteProfile
 from storage.protocols import Storage
 

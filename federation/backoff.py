@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from activitypub.errors import StorageError
 from storage.deliveries import DomainHealth
 
 MINUTE = 60.0
@@ -90,7 +91,8 @@ class HostHealthPolicy:
 
     def reopen_at(self, health: DomainHealth) -> datetime:
         """When a row held back by an open circuit should come back, spread so they do not stampede."""
-        assert health.circuit_open_until is not None
+        if health.circuit_open_until is None:
+            raise StorageError(detail=f"no open circuit to reopen for {health.host}")
         return health.circuit_open_until + timedelta(seconds=self.rng.uniform(0.0, self.reschedule_spread))
 
     def after_failure(self, health: DomainHealth, now: datetime) -> DomainHealth:

@@ -25,14 +25,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from activitypub.errors import BlockedDestination, ConfigError, StorageError
+from activitypub.uris import Uris
 from federation.backoff import HostHealthPolicy, RetryPolicy
-from federation.guard import DeliveryGuard, LeakPrevented, local_actor_uri
-from federation.http import Outcome, OutboundClient, classify_exception, classify_response
+from federation.guard import DeliveryGuard, LeakPrevented
+from federation.http import OutboundClient, Outcome, classify_exception, classify_response
 from federation.keycache import PrivateKeyCache
 from federation.signing import HttpSignatureAuth, ThreadedSignatureAuth
 from storage.clock import utcnow
 from storage.deliveries import Delivery, DeliveryState, DeliveryUpdate, DomainHealth
-from activitypub.errors import BlockedDestination, ConfigError
 from storage.models import Account
 from storage.protocols import Storage
 
@@ -153,8 +154,7 @@ class DeliveryWorker:
         if now + self._send_budget > run.lease_until:
             return DeliveryUpdate(row.id, DeliveryState.PENDING, now, attempted=False, next_attempt_at=now)
         health = run.health.get(row.host)
-        if self._hosts.is_open(health, now):
-            assert health is not None
+        if health is not None and self._hosts.is_open(health, now):
             return self._reschedule(row, now, self._hosts.reopen_at(health))
         actor = await self._actor(run, row.actor_account_id)
         if actor is None:
@@ -166,9 +166,10 @@ class DeliveryWorker:
         return self._after(run, row, outcome, host_event=event)
 
     async def _post(self, row: Delivery, actor: Account) -> tuple[Outcome, HostEvent | None]:
-        assert actor.private_key_pem is not None
+        if actor.private_key_pem is None:  # ``_actor`` lets only accounts with a key through
+            raise StorageError(detail=f"account {actor.id} has no private key to sign with")
         key = await self._keys.get(actor.id, actor.private_key_pem)
-        key_id = f"{local_actor_uri(self._base_url, actor.username)}#main-key"
+        key_id = Uris.of(self._base_url).key(actor.username)
         auth = self._auth(key_id, key, clock=self._signing_clock)
         headers = {"Content-Type": ACTIVITY_CONTENT_TYPE}
         try:

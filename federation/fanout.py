@@ -19,12 +19,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from activitypub.errors import InvalidInput
 from federation.guard import HIDDEN_ADDRESSING, DeliveryGuard
 from federation.http import HostPolicy
 from federation.policy import normalise_host
 from storage.clock import utcnow
 from storage.deliveries import NewDelivery
-from activitypub.errors import InvalidInput
 from storage.models import Account
 from storage.protocols import Storage
 

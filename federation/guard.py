@@ -41,7 +41,9 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from activitypub.errors import Forbidden
-from storage.models import Account, AccountKind
+from activitypub.uris import Uris
+from federation.actor_documents import is_exposed
+from storage.models import Account
 from storage.protocols import Storage
 
 ObjectCheck = Callable[[str], Awaitable[bool]]
@@ -59,7 +61,6 @@ HIDDEN_ADDRESSING = ("bto", "bcc")
 MAX_DEPTH = 32
 # Sentence punctuation after a link in text is not part of the URL.
 TRAILING_PUNCTUATION = ".,;:!?)]}"
-_USERNAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
 class LeakPrevented(Forbidden):
@@ -72,14 +73,6 @@ class DeliveryGuard(Protocol):
     async def check(self, activity: dict[str, Any], actor: Account) -> None:
         """Return if ``activity`` may leave signed by ``actor``; raise ``LeakPrevented`` if not."""
         ...
-
-
-def local_actor_uri(base_url: str, username: str) -> str:
-    return f"{base_url.rstrip('/')}/users/{username}"
-
-
-def is_exposed(account: Account) -> bool:
-    return account.is_local and (account.exposed or account.kind is AccountKind.COMPANY)
 
 
 def _strings(value: Any, path: tuple[str, ...], depth: int = 0) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -143,6 +136,7 @@ class ExposureGuard:
     ) -> None:
         self._storage = storage
         self._base = base_url.rstrip("/")
+        self._uris = Uris.of(base_url)
         parts = urlsplit(self._base)
         self._authority = parts.netloc.lower()
         self._domain = (parts.hostname or "").lower()
@@ -155,7 +149,7 @@ class ExposureGuard:
     async def check(self, activity: dict[str, Any], actor: Account) -> None:
         if not is_exposed(actor) and not await self._retracts_what_went_out(activity, actor):
             raise LeakPrevented(detail=f"signer {actor.acct} is not an exposed local actor")
-        actor_uri = local_actor_uri(self._base, actor.username)
+        actor_uri = self._uris.actor(actor.username)
         if activity.get("actor") != actor_uri:
             raise LeakPrevented(detail=f"actor {activity.get('actor')!r} is not the signer {actor_uri}")
         if _has_hidden_addressing(activity):
@@ -218,21 +212,8 @@ class ExposureGuard:
         return retracted_ok and await self._was_public_object(url)
 
     def _actor_username(self, url: str) -> str | None:
-        """The username when ``url`` is an actor, a public part of one, or its profile page."""
-        parts = urlsplit(url)
-        if parts.query:
-            return None
-        path = parts.path
-        if path.startswith("/@") and _USERNAME.match(path[2:]):
-            return path[2:]
-        if not path.startswith("/users/"):
-            return None
-        username, _, rest = path[len("/users/") :].partition("/")
-        if not _USERNAME.match(username) or rest not in ACTOR_PARTS:
-            return None
-        if parts.fragment and (rest or parts.fragment != "main-key"):
-            return None
-        return username
+        """The username when ``url`` is an actor, a public part of one, its key, or its profile page."""
+        return self._uris.parse_actor(url, parts=ACTOR_PARTS) or self._uris.parse_profile_page(url)
 
     async def _username_exposed(self, username: str, exposure: dict[str, bool]) -> bool:
         key = username.lower()

@@ -24,20 +24,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal, Protocol
 
 import anyio
 import httpx
 
+from activitypub.errors import BlockedDestination, Gone, OwnOrigin, PermanentFailure, RetryLater
 from activitypub.json_reader import Rejection, UntrustedJsonError, loads_untrusted
 from activitypub.parse import is_own_uri
 from federation.addresses import AddressVetter, GuardTransport, PinnedTransport, Resolver, system_resolver
 from federation.live_policy import refresh_if_stale
 from federation.policy import DomainPolicy, FederationMode
 from federation.pools import HostPools
-from activitypub.errors import BlockedDestination, Gone, OwnOrigin, PermanentFailure, RetryLater
 
 VERSION = "0.1.0"
 JSON_MEDIA_TYPES = frozenset(
@@ -116,8 +116,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    delta = (when - (now or datetime.now(timezone.utc))).total_seconds()
+        when = when.replace(tzinfo=UTC)
+    delta = (when - (now or datetime.now(UTC))).total_seconds()
     return min(max(delta, 0.0), MAX_RETRY_AFTER)
 
 

@@ -23,13 +23,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from activitypub.errors import MalformedActivity
+from activitypub.errors import Forbidden, InsideoutError, MalformedActivity, RetryLater
 from activitypub.json_reader import UntrustedJsonError, loads_untrusted
 from activitypub.parse import host_of, parse_activity, same_origin
 from activitypub.vocab import Activity
 from federation.actors import RemoteActors
 from federation.backoff import RetryPolicy
-from activitypub.errors import Forbidden, InsideoutError, RetryLater
 from storage.models import Account, InboxItem, NewInboxItem
 from storage.protocols import Storage
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from activitypub.signatures import generate_rsa_key, load_private_key_pem, private_key_pem, public_key_pem
 from activitypub.errors import StorageError
+from activitypub.signatures import generate_rsa_key, load_private_key_pem, private_key_pem, public_key_pem
+from activitypub.uris import Uris
 from storage.protocols import Storage
 
 PRIVATE_KEY_META = "instance_actor_private_key"
@@ -37,7 +38,7 @@ class InstanceActor:
 
 
 def instance_actor_id(base_url: str) -> str:
-    return f"{base_url}/actor"
+    return Uris.of(base_url).instance_actor
 
 
 def instance_key_id(base_url: str) -> str:

@@ -14,8 +14,8 @@ from collections import OrderedDict
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from activitypub.signatures import load_private_key_pem
 from activitypub.errors import InvalidInput
+from activitypub.signatures import load_private_key_pem
 
 SignerKey = rsa.RSAPrivateKey | Ed25519PrivateKey
 

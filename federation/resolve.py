@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
+from activitypub.content import normalize_hashtag, sanitize_remote_html
+from activitypub.errors import InsideoutError
 from activitypub.parse import is_own_uri, parse_object, same_origin
 from activitypub.vocab import ACTOR_TYPES
 from federation.actors import RemoteActors
 from federation.http import OutboundClient
-from activitypub.content import normalize_hashtag, sanitize_remote_html
-from activitypub.errors import InsideoutError
 from storage.models import Account, NewStatus, Status, Visibility
 from storage.protocols import Storage
 

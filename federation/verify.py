@@ -19,6 +19,7 @@ import functools
 import logging
 from dataclasses import dataclass
 
+from activitypub.errors import Gone, RemoteError
 from activitypub.signatures import (
     DEFAULT_POLICY,
     InvalidKey,
@@ -35,7 +36,6 @@ from activitypub.signatures import (
 )
 from federation.actors import RemoteActors
 from storage.clock import utcnow
-from activitypub.errors import Gone, RemoteError
 from storage.models import Account
 
 log = logging.getLogger(__name__)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -15,51 +13,27 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from federation.http import OutboundClient
 from server import activitypub, health, web
+from server import admin as admin_pages
+from server.activitypub import inbox as inbox_views
+from server.activitypub.authorized_fetch import AuthorizedFetchMiddleware
+from server.background import default_workers
 from server.bootstrap import prepare_instance
 from server.config import Settings
 from server.errors import exception_handlers
 from server.mastodon.cors import CorsMiddleware
-from server.mastodon.oauth.csrf import CsrfKey
-from server.mastodon.oauth.throttle import SignInThrottle
 from server.mastodon.ratelimit import RateLimitMiddleware
 from server.mastodon.routes import routes as mastodon_routes
-from server import admin as admin_pages
-from server.activitypub import inbox as inbox_views
-from server.activitypub.authorized_fetch import AuthorizedFetchMiddleware
-from server.events import EventBus, InProcessEventBus
-from server.services.container import Services, build_services
 from server.metrics import ServerMetrics
 from server.middleware import RequestIdMiddleware
 from server.passwords import Passwords
 from server.paths import StripTrailingSlashMiddleware
-from server.background import default_workers
+from server.state import AppState
 from server.workers import Worker, WorkerRunner
 from storage.protocols import Storage
 
 log = logging.getLogger(__name__)
 
 WorkerFactory = Callable[[Starlette], Sequence[Worker]]
-
-
-@dataclass
-class AppState:
-    """The dependencies every route reaches through ``request.app.state.insideout``."""
-
-    settings: Settings
-    storage: Storage
-    http: OutboundClient
-    passwords: Passwords = field(default_factory=Passwords)
-    workers: Sequence[Worker] = ()
-    # One per process for every sign-in form (OAuth and admin); its buckets are in storage, shared by all.
-    sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
-    # The browser forms' CSRF secret: kept in the database, read into every process when the app starts.
-    csrf_key: CsrfKey = field(default_factory=CsrfKey)
-    events: EventBus = field(init=False)
-    services: Services = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.events = event_bus_for(self.storage)
-        self.services = build_services(self.storage, self.settings, self.events, self.passwords, self.http)
 
 
 def create_app(
@@ -104,17 +78,6 @@ def create_app(
     )
     app.state.insideout = state
     return app
-
-
-def event_bus_for(storage: Storage) -> EventBus:
-    """Streaming events reach every process on PostgreSQL; on SQLite there is only one."""
-    # Unimported means no PostgreSQL storage exists, and a SQLite server never loads psycopg.
-    postgres_module = sys.modules.get("storage.postgresql.storage")
-    if postgres_module is not None and isinstance(storage, postgres_module.PostgresStorage):
-        from server.pg_events import PostgresEventBus
-
-        return PostgresEventBus(storage.postgres)
-    return InProcessEventBus()
 
 
 def _chosen_workers(app: Starlette, workers: Sequence[Worker] | WorkerFactory | None) -> list[Worker]:

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from starlette.applications import Starlette
 
+from activitypub.errors import ConfigError
 from federation.delivery import DEFAULT_SEND_BUDGET, DeliveryWorker
 from federation.handlers import default_handlers
 from federation.handlers.statuses import StatusHandlers
@@ -27,7 +28,6 @@ from server.services.remote_media import RemoteMediaWorker
 from server.services.review_worker import ScheduledPublicationWorker
 from server.services.scheduled import ScheduledStatusWorker
 from server.workers import Worker
-from activitypub.errors import ConfigError
 
 QueueWorkers = Callable[[Starlette], list[Worker]]
 
@@ -70,7 +70,8 @@ def _scheduled(app: Starlette) -> list[Worker]:
 
 def _push(app: Starlette) -> list[Worker]:
     state = app.state.insideout
-    return [build_push_worker(state.settings, state.storage, state.http, worker_id=f"push:{_worker_id()}")]
+    return [build_push_worker(state.settings, state.storage, state.http, state.presenter.avatar_static,
+                              worker_id=f"push:{_worker_id()}")]
 
 
 QUEUES: dict[str, QueueWorkers] = {

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from activitypub.errors import ConfigError, StorageError
 from federation.instance_actor import load_or_create_instance_actor
 from server.config import Settings
 from server.passwords import Passwords, generate_password
 from server.services.accounts import AccountService
-from activitypub.errors import ConfigError, StorageError
 from storage.models import AccountKind, Role
 from storage.protocols import Storage
 

@@ -149,7 +149,7 @@ class Settings(Section):
     metrics: MetricsSettings = MetricsSettings()
 
     @model_validator(mode="after")
-    def _company_and_admin_differ(self) -> "Settings":
+    def _company_and_admin_differ(self) -> Settings:
         if self.organization.company_username.lower() == self.organization.admin_username.lower():
             raise ValueError("organization.company_username and admin_username must differ")
         return self
@@ -226,7 +226,8 @@ def _split_env_name(rest: str, sections: Mapping[str, Any]) -> tuple[str | None,
 
 def _env_value(section: str, key: str, value: str) -> Any:
     model = Settings.model_fields[section].annotation
-    assert isinstance(model, type) and issubclass(model, BaseModel)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise ConfigError(f"[{section}] is not a settings section")
     annotation = str(model.model_fields[key].annotation)
     if annotation.startswith("tuple"):
         return tuple(item.strip() for item in value.split(",") if item.strip())

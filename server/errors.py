@@ -10,8 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.mastodon.errors import error_response as mastodon_error_response
 from activitypub.errors import InsideoutError, RateLimited
+from server.mastodon.errors import error_response as mastodon_error_response
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,8 @@ def error_response(status: int, message: str, headers: Mapping[str, str] | None 
 
 
 async def handle_insideout_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, InsideoutError)
+    if not isinstance(exc, InsideoutError):  # registered for InsideoutError only: not ours to answer
+        raise exc
     if exc.status_code >= 500:
         log.error("request failed", extra={"error": repr(exc), "detail": exc.detail})
     elif exc.detail:
@@ -47,7 +48,8 @@ async def handle_insideout_error(request: Request, exc: Exception) -> Response:
 
 
 async def handle_http_exception(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
+    if not isinstance(exc, HTTPException):  # registered for HTTPException only: not ours to answer
+        raise exc
     message = STATUS_MESSAGES.get(exc.status_code, exc.detail if isinstance(exc.detail, str) else "Error")
     return error_response(exc.status_code, message, exc.headers)
 

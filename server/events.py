@@ -48,13 +48,13 @@ class EventBus(Protocol):
         """The streams someone listens to now; publishers skip building events for the rest."""
         ...
 
-    def subscribe(self, streams: Iterable[str]) -> AbstractAsyncContextManager["Subscription"]: ...
+    def subscribe(self, streams: Iterable[str]) -> AbstractAsyncContextManager[Subscription]: ...
 
 
 class Subscription:
     """One connection's queue; streams can be added and removed while it runs (WebSocket multiplexing)."""
 
-    def __init__(self, bus: "InProcessEventBus") -> None:
+    def __init__(self, bus: InProcessEventBus) -> None:
         self._bus = bus
         self.queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_LIMIT)
         self.streams: set[str] = set()

@@ -71,7 +71,7 @@ class PostgresEventBus:
         # Serve only once we hear the channel, or this process's first clients would miss events.
         try:
             await asyncio.wait_for(self._listening.wait(), timeout=15.0)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.error("could not LISTEN for streaming events; retrying in the background")
 
     async def stop(self) -> None:

@@ -92,5 +92,5 @@ class WorkerRunner:
             if handled == 0:
                 try:
                     await asyncio.wait_for(self._stopping.wait(), timeout=worker.idle_seconds)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass

@@ -17,7 +17,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 SEQUENCE_BITS = 16
 SEQUENCE_MASK = (1 << SEQUENCE_BITS) - 1
@@ -74,7 +74,7 @@ def id_at(moment: datetime) -> int:
 
 
 def time_of(snowflake: int) -> datetime:
-    return datetime.fromtimestamp((snowflake >> SEQUENCE_BITS) / 1000, tz=timezone.utc)
+    return datetime.fromtimestamp((snowflake >> SEQUENCE_BITS) / 1000, tz=UTC)
 
 
 def parse_id(value: str | int) -> int:

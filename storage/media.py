@@ -31,7 +31,7 @@ class MediaAttachment:
     position: int
     type: str
     capability_token: str | None
-    public_token: str | None  # set only while the status is published (DESIGN.md, Media)
+    public_token: str | None  # set only while the status is published (docs/design.md, Media)
     file_name: str | None
     thumbnail_name: str | None
     mime_type: str | None

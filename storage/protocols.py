@@ -12,6 +12,47 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from storage.admin import AdminStore
+from storage.curation import (
+    ConversationStore,
+    FilterStore,
+    ListStore,
+    SearchStore,
+    StaffReportStore,
+    TagFollowStore,
+)
+from storage.deliveries import Delivery, DeliveryUpdate, DomainHealth, HostDeliveryCounts, NewDelivery
+from storage.identities import PolicyStore
+from storage.media import MediaStore, PollStore, ScheduledStatusStore
+from storage.metrics import MetricsStore
+from storage.models import (
+    AccessToken,
+    Account,
+    AccountKind,
+    AccountStats,
+    AuthorizationCode,
+    InboxItem,
+    MemberRole,
+    Membership,
+    NewAccount,
+    NewApplication,
+    NewAuthorizationCode,
+    NewInboxItem,
+    NewReport,
+    NewUser,
+    OAuthApplication,
+    ProfileChanges,
+    RemoteBlock,
+    RemoteProfile,
+    Report,
+    Role,
+    User,
+    WebSession,
+)
+from storage.profiles import AccountDirectory, MarkerStore, ProfileStore
+from storage.push import PushStore
+from storage.remote_media import CardStore, RemoteFileStore
+from storage.review import ReviewStore
 from storage.social import (
     FollowStore,
     InteractionStore,
@@ -21,34 +62,6 @@ from storage.social import (
     StatusStore,
     TimelineStore,
 )
-from storage.models import (
-    AccessToken,
-    AccountStats,
-    Account,
-    AccountKind,
-    Membership,
-    MemberRole,
-    NewAccount,
-    NewUser,
-    ProfileChanges,
-    Role,
-    User,
-    WebSession,
-)
-from storage.deliveries import Delivery, DeliveryUpdate, DomainHealth, HostDeliveryCounts, NewDelivery
-from storage.models import AuthorizationCode, NewApplication, NewAuthorizationCode, OAuthApplication
-from storage.models import InboxItem, NewInboxItem, NewReport, RemoteBlock, RemoteProfile, Report
-from storage.profiles import AccountDirectory, MarkerStore, ProfileStore
-from storage.push import PushStore
-from storage.curation import (
-    ConversationStore, FilterStore, ListStore, SearchStore, StaffReportStore, TagFollowStore,
-)
-from storage.media import MediaStore, PollStore, ScheduledStatusStore
-from storage.remote_media import CardStore, RemoteFileStore
-from storage.review import ReviewStore
-from storage.identities import PolicyStore
-from storage.admin import AdminStore
-from storage.metrics import MetricsStore
 from storage.throttle import ThrottleStore
 
 

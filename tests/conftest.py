@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from tests import backends
+from tests.fixtures_path import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures"
+# The parsed docs/nginx.conf, a module-scoped fixture shared by the nginx tests.
+pytest_plugins = ["tests.server.nginx_conf"]
 
 
 @pytest.fixture
@@ -19,7 +21,7 @@ def anyio_backend() -> str:
 @pytest.fixture
 def fixtures_dir() -> Path:
     if not FIXTURES.is_dir():
-        pytest.fail(f"shared fixtures not found at {FIXTURES}")
+        pytest.fail(f"test fixtures not found at {FIXTURES}")
     return FIXTURES
 
 

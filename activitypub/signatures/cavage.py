@@ -17,7 +17,7 @@ import re
 import string
 import time
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 from email.utils import formatdate, parsedate_to_datetime
 from typing import Literal
 
@@ -189,7 +189,7 @@ def _http_date(value: str) -> float:
         raise _malformed(f"unparsable Date header {value!r}") from None
     if moment.tzinfo is None:
         # "-0000" means UTC with unknown origin; never fall back to local time.
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Union
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
@@ -22,11 +21,11 @@ from activitypub.errors import BadRequest
 
 from .result import Reason, SignatureRejected
 
-PublicKey = Union[rsa.RSAPublicKey, ec.EllipticCurvePublicKey, Ed25519PublicKey]
-PrivateKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, Ed25519PrivateKey]
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | Ed25519PublicKey
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | Ed25519PrivateKey
 # A bare ``bytes`` key is an HMAC shared secret.
-VerifyKey = Union[PublicKey, bytes]
-SigningKey = Union[PrivateKey, bytes]
+VerifyKey = PublicKey | bytes
+SigningKey = PrivateKey | bytes
 
 ALGORITHMS = frozenset(
     {"rsa-v1_5-sha256", "rsa-pss-sha512", "ecdsa-p256-sha256", "ecdsa-p384-sha384", "ed25519", "hmac-sha256"}

@@ -12,7 +12,6 @@ import binascii
 import string
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Union
 
 from activitypub.errors import BadRequest
 
@@ -29,7 +28,7 @@ class Token(str):
     __slots__ = ()
 
 
-BareItem = Union[int, Decimal, str, bytes, bool]
+BareItem = int | Decimal | str | bytes | bool
 Params = dict[str, BareItem]
 
 
@@ -45,7 +44,7 @@ class InnerList:
     params: Params = field(default_factory=dict)
 
 
-Member = Union[Item, InnerList]
+Member = Item | InnerList
 
 _LCALPHA = string.ascii_lowercase
 _KEY_CHARS = frozenset(_LCALPHA + string.digits + "_-.*")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar, Union
+from typing import TypeVar
 
 from .cavage import CavageSignature, parse_cavage, precheck_cavage, verify_cavage
 from .keys import VerifyKey
@@ -18,7 +18,7 @@ from .message import SignedRequest
 from .result import Reason, SignatureRejected, VerificationResult, VerifyPolicy
 from .rfc9421 import Rfc9421Signature, parse_rfc9421, precheck_rfc9421, verify_rfc9421
 
-ParsedSignature = Union[CavageSignature, Rfc9421Signature]
+ParsedSignature = CavageSignature | Rfc9421Signature
 DEFAULT_POLICY = VerifyPolicy()
 _T = TypeVar("_T")
 

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
-from activitypub.actors import actor_id, is_exposed
+from activitypub.uris import Uris
+from federation.actor_documents import is_exposed
 from storage.models import Account
 from storage.protocols import Storage
-
-_USERNAME = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 
 
 def local_username(uri: str, base_url: str) -> str | None:
     """``alice`` for ``{base_url}/users/alice``; None for anything else (sub-paths included)."""
-    prefix = actor_id(base_url.rstrip("/"), "")
-    if not uri.startswith(prefix):
-        return None
-    username = uri[len(prefix):]
-    return username if _USERNAME.match(username) else None
+    return Uris.of(base_url).parse_actor(uri)
 
 
 async def local_actor(storage: Storage, base_url: str, uri: str | None) -> Account | None:

@@ -12,12 +12,12 @@ import logging
 from typing import Any
 
 from activitypub import normalize as n
-from activitypub.actors import actor_id
+from activitypub.errors import Forbidden
 from activitypub.follow_replies import accept_follow_activity, reject_follow_activity
+from activitypub.uris import actor_id
 from activitypub.vocab import Activity
 from federation.handlers.common import exposed_local_actor, local_actor
 from federation.inbox import InboxContext, NotMine
-from activitypub.errors import Forbidden
 from storage.models import Account, AccountKind, Follow, FollowState
 
 log = logging.getLogger(__name__)

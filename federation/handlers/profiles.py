@@ -6,11 +6,10 @@ be the actor, which the inbox already proved is the signer.
 
 from __future__ import annotations
 
-from activitypub.errors import MalformedActivity
+from activitypub.errors import Forbidden, MalformedActivity
 from activitypub.parse import parse_actor
 from activitypub.vocab import ACTOR_TYPES, Activity
 from federation.inbox import InboxContext, object_type_is
-from activitypub.errors import Forbidden
 
 is_actor_update = object_type_is(*ACTOR_TYPES)
 

@@ -1,6 +1,6 @@
 """Inbound statuses and reactions: Create, Update, Delete of notes; Like, EmojiReact, Announce and their Undo.
 
-What gets in is narrow on purpose (DESIGN.md, "Inbound"): posts of outside
+What gets in is narrow on purpose (docs/design.md, "Inbound"): posts of outside
 accounts that staff follow, replies to our published posts, and mentions
 of staff from accounts they follow. A reply, like or boost aimed at an
 internal post is dropped exactly like one aimed at a post that does not
@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from activitypub.content import normalize_hashtag, sanitize_remote_html
+from activitypub.errors import MalformedActivity
 from activitypub.normalize import PUBLIC_ALIASES
 from activitypub.parse import is_own_uri, parse_object, same_origin
 from activitypub.vocab import RemoteNote
+from federation.card_queue import queue_card
 from federation.handlers.attachments import remote_attachments
 from federation.handlers.common import local_username
 from federation.inbox import InboxContext, InboxHandlers, NotMine, object_type_is
-from activitypub.content import normalize_hashtag, sanitize_remote_html
-from server.services.cards import queue_card
-from server.services.distribution import Distribution
-from server.services.remote_media import new_token as new_media_token
+from federation.media_tokens import new_token as new_media_token
+from federation.ports import StatusFanout
 from storage.models import Account, FollowState, NewStatus, PublicationState, Status, StatusChanges, Visibility
 from storage.protocols import Storage
 
@@ -28,7 +29,7 @@ NOTE_TYPES = ("Note", "Article", "Question", "Page")
 
 
 class StatusHandlers:
-    def __init__(self, distribution: Distribution) -> None:
+    def __init__(self, distribution: StatusFanout) -> None:
         self._distribution = distribution
 
     def register(self, handlers: InboxHandlers) -> InboxHandlers:
@@ -44,9 +45,7 @@ class StatusHandlers:
         )
 
     async def create(self, ctx: InboxContext) -> str:
-        embedded = ctx.activity.embedded_object
-        assert embedded is not None
-        note = parse_object(embedded)
+        note = _embedded_note(ctx)
         ctx.require_same_origin(note.id, "note")
         if note.attributed_to != ctx.activity.actor:
             return "ignored: attributedTo is not the actor"
@@ -101,9 +100,7 @@ class StatusHandlers:
         return kept
 
     async def update(self, ctx: InboxContext) -> str:
-        embedded = ctx.activity.embedded_object
-        assert embedded is not None
-        note = parse_object(embedded)
+        note = _embedded_note(ctx)
         ctx.require_same_origin(note.id, "note")
         status = await ctx.storage.statuses.get_by_uri(note.id)
         if status is None or status.local or status.account_id != ctx.sender.id:
@@ -198,6 +195,14 @@ async def _store(ctx: InboxContext, new: NewStatus, note: RemoteNote) -> Status:
         )
         await queue_card(ctx.storage, status, urlsplit(ctx.base_url).netloc, has_media=bool(media))
     return status
+
+
+def _embedded_note(ctx: InboxContext) -> RemoteNote:
+    """The note a Create or Update carries; ``object_type_is`` let only embedded ones through."""
+    embedded = ctx.activity.embedded_object
+    if embedded is None:
+        raise MalformedActivity("the activity embeds no object")
+    return parse_object(embedded)
 
 
 async def _outside_visible(ctx: InboxContext, uri: str | None) -> Status | None:

@@ -14,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from activitypub.actors import actor_document, instance_actor_document
+from activitypub.actors import instance_actor_document
+from federation.actor_documents import actor_document
 from federation.instance_actor import load_or_create_instance_actor
 from server.activitypub.lookup import exposed_actor
 from server.activitypub.responses import ACTOR_CACHE, activity_response, wants_activity_json

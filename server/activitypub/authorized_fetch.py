@@ -16,13 +16,13 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from activitypub.errors import Forbidden, InsideoutError, Unauthorized
 from activitypub.signatures import VerificationResult, parse_signature
 from federation.live_policy import refresh_if_stale
 from federation.verify import verify_inbound
 from server.activitypub.inbound import inbound_for, request_as_signed
 from server.activitypub.responses import wants_activity_json
 from server.mastodon.errors import error_response
-from activitypub.errors import Forbidden, InsideoutError
 from storage.models import Account
 
 EXEMPT_PATHS = frozenset({"/actor", "/.well-known/webfinger", "/.well-known/host-meta",
@@ -52,7 +52,8 @@ async def check_authorized_fetch(request: Request) -> Account | None:
         raise Forbidden(detail=f"{parsed.key_id} is not allowed by the federation policy")
     verification = await verify_inbound(signed, inbound.actors, parsed=parsed)
     verification.result.raise_for_failure()
-    assert verification.signer is not None
+    if verification.signer is None:  # a passing result always names its signer; refuse rather than trust
+        raise Unauthorized(detail="signature verified without a signer")
     if verification.signer.uri is None or not inbound.policy.is_allowed_url(verification.signer.uri):
         raise Forbidden(detail=f"{verification.signer.uri} is not allowed by the federation policy")
     return verification.signer

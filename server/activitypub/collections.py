@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from activitypub.actors import actor_id
 from activitypub.context import AS_CONTEXT, note_context
+from activitypub.uris import Uris, actor_id
 from server.activitypub.lookup import exposed_actor
 from server.activitypub.responses import COLLECTION_CACHE, activity_response
 from server.activitypub.sources import Direction, collection_sources
@@ -108,7 +108,7 @@ async def featured_tags(request: Request) -> Response:
 async def instance_outbox(request: Request) -> Response:
     """The instance actor never posts; Mastodon answers its outbox with an empty collection."""
     base_url = request.app.state.insideout.settings.base_url
-    return activity_response(_empty(f"{base_url}/actor/outbox", ordered=True), cache=COLLECTION_CACHE)
+    return activity_response(_empty(f"{Uris.of(base_url).instance_actor}/outbox", ordered=True), cache=COLLECTION_CACHE)
 
 
 def _empty(uri: str, *, ordered: bool) -> dict[str, Any]:

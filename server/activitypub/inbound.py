@@ -15,7 +15,7 @@ from starlette.requests import Request
 
 from activitypub.signatures import SignedRequest
 from federation import fanout
-from federation.actors import ProfileSanitizer, RemoteActors, instance_actor_signer
+from federation.actors import RemoteActors, instance_actor_signer
 from federation.guard import DeliveryGuard
 from federation.handlers import default_handlers
 from federation.http import OutboundClient
@@ -23,11 +23,9 @@ from federation.inbox import Deliver, InboxWorker
 from federation.policy import DomainPolicy, UrlPolicy
 from federation.verify import signed_request
 from server.config import Settings
-from activitypub.content import sanitize_plain, sanitize_remote_html
+from server.services.remote_profiles import PROFILE_SANITIZER
 from storage.models import Account
 from storage.protocols import Storage
-
-PROFILE_SANITIZER = ProfileSanitizer(name=sanitize_plain, note=sanitize_remote_html)
 
 
 @dataclass(frozen=True)

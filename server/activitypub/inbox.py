@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import BadRequest, Forbidden, PayloadTooLarge, Unauthorized
 from activitypub.json_reader import Rejection, UntrustedJsonError, loads_untrusted
 from activitypub.parse import is_own_uri, parse_activity
 from activitypub.signatures import Reason, SignatureRejected, VerificationResult, parse_signature
@@ -39,7 +40,6 @@ from federation.policy import UrlPolicy
 from federation.verify import verify_inbound
 from server.activitypub.inbound import inbound_for, request_as_signed
 from server.activitypub.lookup import exposed_actor
-from activitypub.errors import BadRequest, Forbidden, PayloadTooLarge
 from storage.models import Account
 from storage.protocols import Storage
 
@@ -74,7 +74,8 @@ async def receive(request: Request, recipient: Account | None) -> Response:
         return Response(status_code=202)
     verification = await verify_inbound(signed, inbound.actors, parsed=parsed)
     verification.result.raise_for_failure()
-    assert verification.signer is not None
+    if verification.signer is None:  # a passing result always names its signer; refuse rather than trust
+        raise Unauthorized(detail="signature verified without a signer")
     if verification.signer.uri != activity.actor:
         log.info(
             "signature rejected",

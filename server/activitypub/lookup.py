@@ -7,9 +7,9 @@ detail, after the same single query.
 
 from __future__ import annotations
 
-from activitypub.actors import is_exposed
-from server.services.validation import USERNAME
 from activitypub.errors import NotFound
+from federation.actor_documents import is_exposed
+from server.services.validation import USERNAME
 from storage.models import Account
 from storage.protocols import Storage
 

@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import NotFound
 from server.config import Settings
 from server.mastodon.version import SOFTWARE_VERSION
-from activitypub.errors import NotFound
 
 SOFTWARE_NAME: Final = "insideout"
 # NodeInfo 2.1's optional software.repository/homepage; filled in once the

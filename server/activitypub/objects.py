@@ -13,15 +13,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub import activities
+from activitypub.errors import Gone, NotFound
 from activitypub.notes import note_document
+from activitypub.uris import Uris
 from server.activitypub.responses import activity_response, wants_activity_json
 from server.web.pages import post_page
 from server.web.public_posts import PUBLIC_REPLY_VISIBILITIES
-from activitypub.errors import Gone, NotFound
 from storage.models import Account, PublicationState, Status
 
 if TYPE_CHECKING:
-    from server.app import AppState
+    from server.state import AppState
 
 OBJECT_CACHE = "max-age=180, public"
 
@@ -35,7 +36,7 @@ async def _published(request: Request) -> tuple[Status, Account]:
     app = _state(request)
     boundary = app.services.boundary
     base = app.settings.base_url
-    uri = f"{base}/users/{request.path_params['username']}/statuses/{request.path_params['ref']}"
+    uri = Uris.of(base).status(request.path_params["username"], request.path_params["ref"])
     status = await boundary.outside_status(uri)
     if status is None:
         if await boundary.retracted_status(uri) is not None:

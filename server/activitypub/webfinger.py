@@ -18,14 +18,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from activitypub.actors import actor_id, profile_url
+from activitypub.errors import BadRequest, NotFound
+from activitypub.uris import Uris, actor_id, profile_url
 from server.activitypub.lookup import exposed_actor
 from server.activitypub.responses import JRD_JSON_UTF8
 from server.config import Settings
-from activitypub.errors import BadRequest, NotFound
 
 if TYPE_CHECKING:
-    from server.app import AppState
+    from server.state import AppState
 
 PROFILE_PAGE: Final = "http://webfinger.net/rel/profile-page"
 XRD_NS: Final = "http://docs.oasis-open.org/ns/xri/xrd-1.0"
@@ -84,7 +84,7 @@ async def webfinger(request: Request) -> Response:
 async def _describe(target: Target, state: AppState) -> dict[str, Any]:
     base_url, domain = state.settings.base_url, state.settings.domain
     if target.username is None:
-        instance = f"{base_url}/actor"
+        instance = Uris.of(base_url).instance_actor
         return _jrd(f"acct:{domain}@{domain}", instance, f"{base_url}/about/more?instance_actor=true", [instance])
     account = await exposed_actor(state.storage, target.username)
     uri, page = actor_id(base_url, account.username), profile_url(base_url, account.username)

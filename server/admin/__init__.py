@@ -3,19 +3,24 @@
 Every page and action calls the same services as the JSON admin API, so
 the rules, the scoping of department publishers and the audit entries
 are the same whichever way a decision is made.
+
+The gate (server/admin/gate.py) is applied once, to the whole ``PAGES``
+table; only ``open_routes`` (signing in and out, the stylesheet, and
+``/admin``, which only redirects) are reachable without a session.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from importlib.resources import files
+from typing import Final
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from server.admin import audit, federation, mine, people, posts, published, queue, reports
-from server.admin.gate import SignInNeeded, action, redirect, signed_in_person, view
+from server.admin.gate import Get, Post, SignInNeeded, gated, redirect, signed_in_person
 from server.admin.signin import SignInPages, sign_out
 
 
@@ -36,7 +41,42 @@ async def home(request: Request) -> Response:
         return redirect("/admin/queue")
 
 
-def routes() -> list[BaseRoute]:
+# Every page but the open ones below; order matters where paths overlap (``mode`` before ``{kind}``).
+PAGES: Final[tuple[Get | Post, ...]] = (
+    Get("/admin/mine", mine.show_mine, signed_in_person),
+    Post("/admin/mine/{id}/nominate", mine.nominate, signed_in_person),
+    Get("/admin/queue", queue.show_queue),
+    Post("/admin/queue/{id}/approve", queue.approve),
+    Post("/admin/queue/{id}/decline", queue.decline),
+    Get("/admin/statuses", posts.show_statuses),
+    Post("/admin/statuses/{id}/publish", posts.publish),
+    Post("/admin/statuses/{id}/unpublish", posts.unpublish),
+    Get("/admin/published", published.show_published),
+    Get("/admin/published.csv", published.export_csv),
+    Get("/admin/audit", audit.show_audit),
+    Get("/admin/accounts", people.show_accounts),
+    Post("/admin/accounts/{id}/role", people.set_role),
+    Post("/admin/accounts/{id}/disable", people.disable),
+    Post("/admin/accounts/{id}/enable", people.enable),
+    Post("/admin/accounts/{id}/expose", people.expose),
+    Post("/admin/accounts/{id}/hide", people.hide),
+    Get("/admin/exposure", people.show_exposure),
+    Get("/admin/departments", people.show_departments),
+    Post("/admin/departments/{id}/members", people.add_member),
+    Post("/admin/departments/{id}/members/{account_id}/role", people.change_member),
+    Post("/admin/departments/{id}/members/{account_id}/remove", people.remove_member),
+    Get("/admin/federation", federation.show_federation),
+    Post("/admin/federation/mode", federation.set_mode),
+    Post("/admin/federation/{kind}", federation.add_rule),
+    Post("/admin/federation/{kind}/{id}/remove", federation.remove_rule),
+    Get("/admin/reports", reports.show_reports),
+    Post("/admin/reports/{id}/action", reports.act),
+    Post("/admin/reports/{id}/forward", reports.forward),
+)
+
+
+def open_routes() -> list[BaseRoute]:
+    """The only routes outside the gate: signing in and out, the stylesheet they link, and ``/admin``."""
     sign_in = SignInPages()
     return [
         Route("/admin", home, methods=["GET"]),
@@ -44,37 +84,11 @@ def routes() -> list[BaseRoute]:
         Route("/admin/sign_in", sign_in.show, methods=["GET"]),
         Route("/admin/sign_in", sign_in.submit, methods=["POST"]),
         Route("/admin/sign_out", sign_out, methods=["POST"]),
-        Route("/admin/mine", view(mine.show_mine, signed_in_person), methods=["GET"]),
-        Route("/admin/mine/{id}/nominate", action(mine.nominate, signed_in_person), methods=["POST"]),
-        Route("/admin/queue", view(queue.show_queue), methods=["GET"]),
-        Route("/admin/queue/{id}/approve", action(queue.approve), methods=["POST"]),
-        Route("/admin/queue/{id}/decline", action(queue.decline), methods=["POST"]),
-        Route("/admin/statuses", view(posts.show_statuses), methods=["GET"]),
-        Route("/admin/statuses/{id}/publish", action(posts.publish), methods=["POST"]),
-        Route("/admin/statuses/{id}/unpublish", action(posts.unpublish), methods=["POST"]),
-        Route("/admin/published", view(published.show_published), methods=["GET"]),
-        Route("/admin/published.csv", view(published.export_csv), methods=["GET"]),
-        Route("/admin/audit", view(audit.show_audit), methods=["GET"]),
-        Route("/admin/accounts", view(people.show_accounts), methods=["GET"]),
-        Route("/admin/accounts/{id}/role", action(people.set_role), methods=["POST"]),
-        Route("/admin/accounts/{id}/disable", action(people.disable), methods=["POST"]),
-        Route("/admin/accounts/{id}/enable", action(people.enable), methods=["POST"]),
-        Route("/admin/accounts/{id}/expose", action(people.expose), methods=["POST"]),
-        Route("/admin/accounts/{id}/hide", action(people.hide), methods=["POST"]),
-        Route("/admin/exposure", view(people.show_exposure), methods=["GET"]),
-        Route("/admin/departments", view(people.show_departments), methods=["GET"]),
-        Route("/admin/departments/{id}/members", action(people.add_member), methods=["POST"]),
-        Route("/admin/departments/{id}/members/{account_id}/role", action(people.change_member), methods=["POST"]),
-        Route("/admin/departments/{id}/members/{account_id}/remove", action(people.remove_member),
-              methods=["POST"]),
-        Route("/admin/federation", view(federation.show_federation), methods=["GET"]),
-        Route("/admin/federation/mode", action(federation.set_mode), methods=["POST"]),
-        Route("/admin/federation/{kind}", action(federation.add_rule), methods=["POST"]),
-        Route("/admin/federation/{kind}/{id}/remove", action(federation.remove_rule), methods=["POST"]),
-        Route("/admin/reports", view(reports.show_reports), methods=["GET"]),
-        Route("/admin/reports/{id}/action", action(reports.act), methods=["POST"]),
-        Route("/admin/reports/{id}/forward", action(reports.forward), methods=["POST"]),
     ]
+
+
+def routes() -> list[BaseRoute]:
+    return [*open_routes(), *gated(PAGES)]
 
 
 __all__ = ["routes"]

@@ -7,12 +7,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from activitypub.errors import InvalidInput, NotFound
 from server.admin.gate import Admin, page, redirect, require_admin
 from server.mastodon.admin_auth import admin_services
 from server.mastodon.common import path_id
 from server.mastodon.params import Params
 from storage.admin import DomainRuleKind
-from activitypub.errors import InvalidInput, NotFound
 
 PATH = "/admin/federation"
 

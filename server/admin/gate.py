@@ -13,21 +13,22 @@ every request, so a demoted or disabled person loses the pages at once.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import BadRequest, Forbidden, InsideoutError
 from server.admin.templates import render
 from server.mastodon.common import state
 from server.mastodon.oauth.csrf import csrf_token, csrf_valid, set_csrf_cookie
 from server.mastodon.oauth.web_session import CSRF_FIELD, current_session
 from server.mastodon.params import Params, read_params
 from server.services.review_roles import Reviewer, reviewer_for
-from activitypub.errors import BadRequest, Forbidden, InsideoutError
 from storage.models import Account, Role, User
 
 SIGN_IN_PATH: Final = "/admin/sign_in"
@@ -174,6 +175,35 @@ def action(handler: Action, gate: Gate = signed_in) -> Callable[[Request], Await
         except InsideoutError as error:
             return error_page(request, error, admin)
     return endpoint
+
+
+@dataclass(frozen=True, slots=True)
+class Get:
+    """A page behind the gate: people who review (``signed_in``) unless the entry names a wider one."""
+
+    path: str
+    handler: View
+    gate: Gate = signed_in
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A form's action behind the gate; its CSRF token is checked before the session is."""
+
+    path: str
+    handler: Action
+    gate: Gate = signed_in
+
+
+def gated(pages: Iterable[Get | Post]) -> list[BaseRoute]:
+    """The routes of a whole table of pages, each behind its gate.
+
+    Applied once to the table rather than route by route, so a new page
+    cannot be left open: its handler takes the ``Admin`` that only the
+    gate supplies, and a page without one has to be listed as open.
+    """
+    return [Route(p.path, view(p.handler, p.gate), methods=["GET"]) if isinstance(p, Get)
+            else Route(p.path, action(p.handler, p.gate), methods=["POST"]) for p in pages]
 
 
 async def _form(request: Request) -> Params:

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from activitypub.errors import NotFound
 from server.admin.gate import MINE_PATH, Admin, page, redirect
 from server.mastodon.common import path_id, state
 from server.mastodon.params import Params
 from server.services.review import SHAREABLE
-from activitypub.errors import NotFound
 from storage.models import Page, PublicationState, Status
 from storage.protocols import Storage
 from storage.review import AdminStatusFilter, ReviewItem, ReviewKind

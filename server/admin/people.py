@@ -11,6 +11,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from activitypub.errors import InvalidInput
 from server.admin.gate import Admin, page, redirect, require_admin
 from server.mastodon.admin_auth import admin_services
 from server.mastodon.common import path_id, state
@@ -18,7 +19,6 @@ from server.mastodon.params import Params
 from server.services.department_admin import DepartmentAdmin, Manager
 from server.services.exposure import exposed_accounts
 from storage.admin import AccountQuery
-from activitypub.errors import InvalidInput
 from storage.models import MemberRole, Page, Role
 
 ACCOUNTS_PAGE = Page(limit=200)

@@ -14,8 +14,8 @@ from starlette.responses import Response
 from server.admin.gate import Admin, page, redirect
 from server.mastodon.admin_publication import _status_filter as status_filter
 from server.mastodon.common import page_of, path_id, state
-from server.mastodon.params import Params
 from server.mastodon.pagination import STATUSES_LIMITS
+from server.mastodon.params import Params
 from storage.models import AccountKind
 
 FILTERS = ("author", "department", "hashtag", "since", "until", "state")

@@ -11,12 +11,13 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from activitypub.errors import InvalidInput
 from server.admin.chart import HEIGHT, WIDTH, month_bars
 from server.admin.gate import HEADERS, Admin, page, require_admin
-from server.mastodon.admin_engagement import _header as csv_header, _rows as csv_rows
+from server.mastodon.admin_engagement import _header as csv_header
+from server.mastodon.admin_engagement import _rows as csv_rows
 from server.mastodon.common import state
 from server.services.engagement import Grouping, csv_text, engagement
-from activitypub.errors import InvalidInput
 
 
 async def show_published(request: Request, admin: Admin) -> Response:

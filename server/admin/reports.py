@@ -11,11 +11,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from activitypub.errors import InvalidInput
 from server.admin.gate import Admin, page, redirect, require_admin
 from server.mastodon.admin_auth import admin_services
 from server.mastodon.common import path_id, state
 from server.mastodon.params import Params
-from activitypub.errors import InvalidInput
 
 PATH = "/admin/reports"
 ACTIONS = ("dismiss", "delete_statuses", "disable_account", "block_domain")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from activitypub.errors import InvalidInput
 from server.cli.common import CommandFailed, add_command, opened_storage, print_table, read_password
 from server.config import Settings
-from server.passwords import Passwords, generate_password
 from server.events import InProcessEventBus
+from server.passwords import Passwords, generate_password
 from server.services.accounts import AccountService
 from server.services.container import build_services
 from storage.models import Role
@@ -59,7 +60,8 @@ def register(subparsers: Any) -> None:
 
 async def create_account(args: argparse.Namespace, settings: Settings) -> int:
     password = read_password(args)
-    assert password is not None
+    if password is None:  # argparse requires one of the two; kept for the type
+        raise InvalidInput("give the password with --password or --password-stdin")
     async with opened_storage(settings) as storage:
         employee = await AccountService(storage, Passwords()).create_employee(
             args.username, args.email, password, role=Role(args.role), display_name=args.display_name

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from activitypub.errors import InsideoutError
 from server.config import Settings, load_settings
 from server.logs import configure_logging
 from storage import open_storage
-from activitypub.errors import InsideoutError
 from storage.protocols import Storage
 
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]

@@ -10,6 +10,7 @@ import argparse
 import getpass
 from typing import Any
 
+from activitypub.errors import InvalidInput
 from server.cli.common import CommandFailed, add_command, opened_storage
 from server.config import Settings
 from server.events import InProcessEventBus
@@ -17,7 +18,6 @@ from server.mastodon.dates import format_datetime, parse_datetime
 from server.passwords import Passwords
 from server.services.container import Services, build_services
 from server.services.review_roles import Reviewer
-from activitypub.errors import InvalidInput
 from storage.ids import parse_id
 from storage.models import Page
 from storage.protocols import Storage

@@ -14,7 +14,7 @@ from server.app import create_app
 from server.bootstrap import FirstAdmin, ensure_first_admin, prepare_instance
 from server.cli.common import add_command
 from server.config import Settings
-from server.outbound import outbound_client
+from server.http_client import outbound_client
 from server.passwords import Passwords
 from storage import open_storage
 

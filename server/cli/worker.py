@@ -19,7 +19,7 @@ from server.app import create_app
 from server.background import QUEUES, check_queues, workers_for
 from server.cli.common import add_command
 from server.config import Settings
-from server.outbound import outbound_client
+from server.http_client import outbound_client
 from server.workers import Worker
 from storage import open_storage
 

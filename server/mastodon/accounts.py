@@ -1,6 +1,6 @@
 """Reading accounts: show, lookup, search, their statuses, followers and following; profile files.
 
-Every route needs a staff token (DESIGN.md: Mastodon answers several of
+Every route needs a staff token (docs/design.md: Mastodon answers several of
 these anonymously; we must not). Statuses go through the one visibility
 rule in storage; followers and following honour ``hide_collections`` for
 everyone but the owner.
@@ -15,15 +15,16 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.content import normalize_hashtag
+from activitypub.errors import NotFound
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import page_of, paged, path_id, state
+from server.mastodon.credentials import routes as credential_routes
 from server.mastodon.pagination import ACCOUNTS_LIMITS, OffsetPage
 from server.mastodon.params import Params, read_params
-from server.mastodon.credentials import routes as credential_routes
 from server.mastodon.relationships import routes as relationship_routes
 from server.services.profile_media import media_type
-from activitypub.errors import NotFound
 from storage.models import Account, StatusFilter
+
 
 async def _account(request: Request) -> Account:
     account = await state(request).storage.accounts.get(path_id(request))
@@ -34,7 +35,7 @@ async def _account(request: Request) -> Account:
 
 async def show_account(request: Request) -> Response:
     await require_user(request, "read:accounts")
-    return JSONResponse(await state(request).services.presenter.account(await _account(request)))
+    return JSONResponse(await state(request).presenter.account(await _account(request)))
 
 
 def split_handle(raw: str, local_domain: str) -> tuple[str, str | None]:
@@ -55,7 +56,7 @@ async def lookup(request: Request) -> Response:
              else await app.storage.accounts.find_remote(username, domain))
     if found is None or found.deleted_at is not None:
         raise NotFound()
-    return JSONResponse(await app.services.presenter.account(found))
+    return JSONResponse(await app.presenter.account(found))
 
 
 async def search(request: Request) -> Response:
@@ -72,7 +73,7 @@ async def search(request: Request) -> Response:
     ))
     if domain is not None and params.get_bool("resolve", False) and page.offset == 0 and following is None:
         found = await _with_resolved(request, found, username, domain)
-    return JSONResponse(await app.services.presenter.accounts(found))
+    return JSONResponse(await app.presenter.accounts(found))
 
 
 async def _with_resolved(request: Request, found: list[Account], username: str, domain: str) -> list[Account]:
@@ -115,7 +116,7 @@ async def _pinned(request: Request, viewer: Viewer, account: Account, params: Pa
 async def _statuses(request: Request, viewer: Viewer, ids: Sequence[int], *, link: bool = True) -> Response:
     app = state(request)
     found = await app.storage.statuses.get_many(ids)
-    entities = await app.services.presenter.statuses([found[i] for i in ids if i in found], viewer.account)
+    entities = await app.presenter.statuses([found[i] for i in ids if i in found], viewer.account)
     return paged(request, entities, ids) if link else JSONResponse(entities)
 
 
@@ -130,7 +131,7 @@ async def _collection(request: Request, followers: bool) -> Response:
         rows = await app.storage.follows.followers(account.id, page)
     else:
         rows = await app.storage.follows.following(account.id, page)
-    entities = await app.services.presenter.accounts([other for _, other in rows])
+    entities = await app.presenter.accounts([other for _, other in rows])
     return paged(request, entities, [follow.id for follow, _ in rows], limit=page.limit)
 
 
@@ -151,7 +152,7 @@ async def familiar_followers(request: Request) -> Response:
         if await app.storage.accounts.get(account_id) is None:
             continue
         familiar = await app.storage.directory.familiar_followers(viewer.account.id, account_id)
-        result.append({"id": str(account_id), "accounts": await app.services.presenter.accounts(familiar)})
+        result.append({"id": str(account_id), "accounts": await app.presenter.accounts(familiar)})
     return JSONResponse(result)
 
 

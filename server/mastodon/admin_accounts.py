@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import InvalidInput
 from server.mastodon.admin_auth import READ, READ_ACCOUNTS, WRITE_ACCOUNTS, admin_services, require_admin
 from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.entities.admin import admin_account_entity, admin_action_entity, exposure_entity
@@ -33,7 +34,6 @@ from server.mastodon.params import Params, read_params
 from server.services.admin_accounts import ManagedAccount
 from server.services.exposure import exposed_accounts
 from storage.admin import AccountQuery
-from activitypub.errors import InvalidInput
 from storage.models import Role
 
 Entity = dict[str, Any]
@@ -43,7 +43,7 @@ ACCOUNT_LIMITS = (100, 200)
 
 
 async def _entities(request: Request, managed: Sequence[ManagedAccount]) -> list[Entity]:
-    accounts = await state(request).services.presenter.accounts([m.account for m in managed])
+    accounts = await state(request).presenter.accounts([m.account for m in managed])
     return [admin_account_entity(m, a) for m, a in zip(managed, accounts)]
 
 
@@ -129,7 +129,7 @@ async def hide(request: Request) -> Response:
 async def exposure(request: Request) -> Response:
     await require_admin(request, READ_ACCOUNTS)
     exposures = await exposed_accounts(state(request).storage)
-    accounts = await state(request).services.presenter.accounts([e.account for e in exposures])
+    accounts = await state(request).presenter.accounts([e.account for e in exposures])
     return JSONResponse([exposure_entity(e, a) for e, a in zip(exposures, accounts)])
 
 

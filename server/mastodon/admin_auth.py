@@ -16,13 +16,13 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from activitypub.errors import Forbidden
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
 from server.services.admin_accounts import AdminAccounts
 from server.services.admin_notices import AccountNotices
 from server.services.admin_reports import AdminReports
 from server.services.federation_admin import FederationAdmin
-from activitypub.errors import Forbidden
 from storage.models import Role
 
 ADMIN_ONLY_MESSAGE = "This action is only available to admins"

@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import InvalidInput
 from server.mastodon.auth import require_user
 from server.mastodon.common import path_id, state
 from server.mastodon.dates import format_datetime
 from server.mastodon.params import Params, read_params
 from server.services.department_admin import DepartmentAdmin, DepartmentChanges, Manager
-from activitypub.errors import InvalidInput
 from storage.identities import DepartmentTimeline
 from storage.models import Account, MemberRole
 
@@ -53,10 +53,10 @@ async def _entity(request: Request, admin: DepartmentAdmin, department: Account,
         "auto_publish": trust.enabled,
         "members_count": len(listed),
         "created_at": format_datetime(department.created_at),
-        "account": await app.services.presenter.account(department),
+        "account": await app.presenter.account(department),
     }
     if members:
-        accounts = await app.services.presenter.accounts([account for account, _ in listed])
+        accounts = await app.presenter.accounts([account for account, _ in listed])
         entity["members"] = [
             {"account": account, "role": membership.role.value, "created_at": format_datetime(membership.created_at)}
             for account, (_, membership) in zip(accounts, listed)

@@ -16,12 +16,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import InvalidInput
 from server.mastodon.admin_auth import READ, require_admin
 from server.mastodon.common import state
 from server.mastodon.dates import format_optional_datetime
 from server.mastodon.params import read_params
 from server.services.engagement import CSV_COUNTS, Engagement, Group, Grouping, Tally, csv_text, engagement, tally_cells
-from activitypub.errors import InvalidInput
 from storage.models import Account
 
 PATH = "/api/v1/admin/insideout/engagement"

@@ -18,17 +18,26 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import InvalidInput
 from server.mastodon.admin_auth import (
-    READ, READ_DOMAIN_ALLOWS, READ_DOMAIN_BLOCKS, WRITE, WRITE_DOMAIN_ALLOWS, WRITE_DOMAIN_BLOCKS, admin_services,
+    READ,
+    READ_DOMAIN_ALLOWS,
+    READ_DOMAIN_BLOCKS,
+    WRITE,
+    WRITE_DOMAIN_ALLOWS,
+    WRITE_DOMAIN_BLOCKS,
+    admin_services,
     require_admin,
 )
 from server.mastodon.common import path_id
 from server.mastodon.entities.admin import (
-    domain_allow_entity, domain_block_entity, domain_report_entity, mode_entity,
+    domain_allow_entity,
+    domain_block_entity,
+    domain_report_entity,
+    mode_entity,
 )
 from server.mastodon.params import read_params
 from storage.admin import DomainRuleKind
-from activitypub.errors import InvalidInput
 
 ADMIN = "/api/v1/admin"
 FEDERATION = "/api/v1/admin/insideout/federation"

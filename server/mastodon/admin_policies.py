@@ -15,12 +15,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import Forbidden, InvalidInput, NotFound
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import path_id, state
 from server.mastodon.dates import format_datetime
 from server.mastodon.params import read_params
 from server.services.auto_publish import Trust
-from activitypub.errors import Forbidden, InvalidInput, NotFound
 from storage.models import Account, AccountKind, Role
 
 PREFIX = "/api/v1/admin/insideout/policies"
@@ -40,7 +40,7 @@ async def _admin(request: Request, scopes: tuple[str, ...]) -> Viewer:
 async def _trust_entity(request: Request, trust: Trust) -> Entity:
     policy = trust.policy
     return {
-        "account": await state(request).services.presenter.account(trust.account),
+        "account": await state(request).presenter.account(trust.account),
         "enabled": trust.enabled,
         "default": policy is None,
         "policy_id": str(policy.id) if policy else None,

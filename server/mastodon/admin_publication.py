@@ -9,15 +9,15 @@ admins). Nominating is the author's act, so ``write:statuses`` suffices.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import InvalidInput, StorageError
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.dates import parse_datetime
@@ -26,7 +26,6 @@ from server.mastodon.pagination import STATUSES_LIMITS
 from server.mastodon.params import Params, read_params
 from server.services.review_roles import Reviewer, reviewer_for
 from server.services.review_views import QueueEntry
-from activitypub.errors import InvalidInput
 from storage.models import AccountKind, PublicationState
 from storage.review import OPEN_STATES, AdminStatusFilter, AuditFilter, ReviewState
 
@@ -42,7 +41,7 @@ async def _reviewer(request: Request, *scopes: str) -> tuple[Viewer, Reviewer]:
 
 
 async def _entries(request: Request, viewer: Viewer, entries: Sequence[QueueEntry]) -> list[Entity]:
-    presenter = state(request).services.presenter
+    presenter = state(request).presenter
     statuses = await presenter.statuses([e.status for e in entries], viewer.account)
     result = []
     for entry, status in zip(entries, statuses):
@@ -110,7 +109,8 @@ async def nominate(request: Request) -> Response:
     services = state(request).services
     item = await services.review.nominate(viewer.account, path_id(request))
     entry = await services.review_queries.entry(item)
-    assert entry is not None
+    if entry is None:
+        raise StorageError(detail=f"review item {item.id} is not in the queue just after nominating")
     return JSONResponse((await _entries(request, viewer, [entry]))[0])
 
 
@@ -121,7 +121,7 @@ async def publish(request: Request) -> Response:
     services = state(request).services
     status = await services.review.publish(reviewer, path_id(request), announcers=announcers,
                                            reason=params.get_str("reason"))
-    return JSONResponse(await services.presenter.status(status, viewer.account))
+    return JSONResponse(await state(request).presenter.status(status, viewer.account))
 
 
 async def unpublish(request: Request) -> Response:
@@ -129,7 +129,7 @@ async def unpublish(request: Request) -> Response:
     params = await read_params(request)
     services = state(request).services
     status = await services.review.unpublish(reviewer, path_id(request), reason=params.get_str("reason"))
-    return JSONResponse(await services.presenter.status(status, viewer.account))
+    return JSONResponse(await state(request).presenter.status(status, viewer.account))
 
 
 async def _status_filter(request: Request, params: Params) -> AdminStatusFilter:
@@ -164,7 +164,7 @@ async def list_statuses(request: Request) -> Response:
     services = state(request).services
     found = await services.review_queries.statuses(reviewer, await _status_filter(request, params),
                                                    page_of(params, STATUSES_LIMITS))
-    entities = await services.presenter.statuses(list(found), viewer.account)
+    entities = await state(request).presenter.statuses(list(found), viewer.account)
     return paged(request, entities, [s.id for s in found])
 
 

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import InvalidInput
 from server.mastodon.admin_auth import READ_REPORTS, WRITE_REPORTS, admin_services, require_admin
 from server.mastodon.auth import Viewer
 from server.mastodon.common import path_id, state
@@ -28,7 +29,6 @@ from server.mastodon.entities.admin import admin_account_entity, admin_report_en
 from server.mastodon.params import read_params
 from server.services.admin_accounts import ManagedAccount
 from server.services.admin_reports import ReportView
-from activitypub.errors import InvalidInput
 from storage.models import Account
 
 REPORTS = "/api/v1/admin/reports"
@@ -40,11 +40,11 @@ async def _admin_account(request: Request, account: Account | None) -> Entity | 
     if account is None:
         return None
     user = await state(request).storage.accounts.get_user(account.id) if account.is_local else None
-    return admin_account_entity(ManagedAccount(account, user), await state(request).services.presenter.account(account))
+    return admin_account_entity(ManagedAccount(account, user), await state(request).presenter.account(account))
 
 
 async def _entity(request: Request, viewer: Viewer, view: ReportView) -> Entity:
-    statuses = await state(request).services.presenter.statuses(list(view.statuses), viewer.account)
+    statuses = await state(request).presenter.statuses(list(view.statuses), viewer.account)
     return admin_report_entity(
         view, account=await _admin_account(request, view.reporter),
         target=await _admin_account(request, view.targets[0] if view.targets else None), statuses=statuses,

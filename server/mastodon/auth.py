@@ -31,10 +31,10 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
+from activitypub.errors import Forbidden, InsideoutError, Unauthorized
 from server.mastodon.params import media_type, parse_json_body
 from server.mastodon.scopes import ScopeSet
 from server.services.identities import Editor, acting_identity, reader_for
-from activitypub.errors import Forbidden, InsideoutError, Unauthorized
 from storage.models import AccessToken, Account, Reader, User
 from storage.protocols import Storage
 

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from activitypub.errors import NotFound
 from server.mastodon.pagination import STATUSES_LIMITS, PageRequest, link_header
 from server.mastodon.params import Params
-from activitypub.errors import NotFound
 from storage.ids import parse_id
 from storage.models import Page
 
 if TYPE_CHECKING:
-    from server.app import AppState
+    from server.state import AppState
 
 
 def state(request: Request) -> AppState:

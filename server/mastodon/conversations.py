@@ -13,17 +13,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import NotFound
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.params import read_params
 from storage.curation import Conversation
-from activitypub.errors import NotFound
 
 
 async def _entities(request: Request, viewer: Viewer, conversations: list[Conversation]) -> list[dict[str, Any]]:
     app = state(request)
     statuses = await app.storage.statuses.get_many([c.last_status_id for c in conversations])
-    rendered = await app.services.presenter.statuses(
+    rendered = await app.presenter.statuses(
         [statuses[c.last_status_id] for c in conversations if c.last_status_id in statuses], viewer.account
     )
     by_id = {int(entity["id"]): entity for entity in rendered}
@@ -33,7 +33,7 @@ async def _entities(request: Request, viewer: Viewer, conversations: list[Conver
         result.append({
             "id": str(conversation.id),
             "unread": conversation.unread,
-            "accounts": await app.services.presenter.accounts(accounts),
+            "accounts": await app.presenter.accounts(accounts),
             "last_status": by_id.get(conversation.last_status_id),
         })
     return result

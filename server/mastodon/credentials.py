@@ -19,13 +19,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import InvalidInput, PayloadTooLarge
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
 from server.mastodon.entities.account import AccountSource
 from server.mastodon.params import Params, read_params
 from server.services.identities import require_settings_right
 from server.services.profiles import IMAGE_LIMIT, OwnProfile, ProfileUpdate
-from activitypub.errors import InvalidInput, PayloadTooLarge
 from storage.models import Role, Visibility
 from storage.profiles import ProfileField, SettingsChanges
 
@@ -48,7 +48,7 @@ async def own_entity(request: Request, viewer: Viewer, own: OwnProfile) -> dict[
         fields=tuple((f.name, f.value) for f in own.profile.fields), discoverable=own.profile.discoverable,
         hide_collections=own.profile.hide_collections,
     )
-    entity = await app.services.presenter.account(own.account, source=source)
+    entity = await app.presenter.account(own.account, source=source)
     entity["role"] = dict(_ROLES[viewer.user.role])
     return entity
 

@@ -9,7 +9,7 @@ offset, or none at all, which means UTC (Mastodon's default time zone).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from activitypub.errors import InvalidInput
 
@@ -17,8 +17,8 @@ from activitypub.errors import InvalidInput
 def _utc(moment: datetime) -> datetime:
     """``moment`` in UTC; a naive datetime is taken to be UTC already."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def format_datetime(moment: datetime) -> str:

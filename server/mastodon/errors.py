@@ -10,7 +10,7 @@ which Mastodon.py's rate limiter reads.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Final
 
 from starlette.responses import JSONResponse
@@ -80,8 +80,8 @@ def rate_limited_response(
 def rate_limit_headers(limit: int, remaining: int, reset_at: datetime) -> dict[str, str]:
     """``X-RateLimit-*`` headers; the reset time is ISO 8601 with microseconds, like Mastodon."""
     if reset_at.tzinfo is None:
-        reset_at = reset_at.replace(tzinfo=timezone.utc)
-    reset = reset_at.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        reset_at = reset_at.replace(tzinfo=UTC)
+    reset = reset_at.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
     return {
         "X-RateLimit-Limit": str(limit),
         "X-RateLimit-Remaining": str(max(0, remaining)),

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import Conflict, InvalidInput, NotFound
 from server.events import Event
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import path_id, state
@@ -21,7 +22,6 @@ from server.mastodon.entities.filter import filter_entity, filter_keyword_entity
 from server.mastodon.params import Params, read_params
 from storage.clock import utcnow
 from storage.curation import FILTER_CONTEXTS, Filter, FilterAction, FilterFields, KeywordEdit
-from activitypub.errors import Conflict, InvalidInput, NotFound
 
 
 async def changed(request: Request, viewer: Viewer) -> None:
@@ -46,7 +46,8 @@ def parse_expiry(params: Params, default: datetime | None) -> datetime | None:
     if params.get_str("expires_in") in ("", None):
         return None
     seconds = params.get_int("expires_in", minimum=1)
-    assert seconds is not None
+    if seconds is None:  # present and not blank, so never None; kept for the type
+        raise InvalidInput("expires_in must be a number of seconds")
     return utcnow() + timedelta(seconds=seconds)
 
 

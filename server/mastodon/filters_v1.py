@@ -11,13 +11,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import InvalidInput, NotFound
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import path_id, state
 from server.mastodon.entities.filter import v1_filter_entities
 from server.mastodon.filters import changed, parse_context, parse_expiry
 from server.mastodon.params import Params, read_params
 from storage.curation import Filter, FilterAction, FilterFields, FilterKeyword, KeywordEdit
-from activitypub.errors import InvalidInput, NotFound
 
 
 def _phrase(params: Params, default: str | None = None) -> str:

@@ -12,20 +12,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from starlette.requests import Request
-
-from server.mastodon.auth import require_user
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from server.mastodon.entities.account import AccountCounts, account_entity, default_header_url
-from server.mastodon.vapid_key import instance_vapid_keypair
-from server.mastodon.version import VERSION, api_versions
 from activitypub.errors import NotFound
+from server.mastodon.auth import require_user
+from server.mastodon.entities.account import AccountCounts, account_entity, default_header_url
+from server.mastodon.version import VERSION, api_versions
+from server.services.vapid_key import instance_vapid_keypair
 from storage.models import AccountKind
 
 if TYPE_CHECKING:
-    from server.app import AppState
     from server.config import Settings
+    from server.state import AppState
 
 MIME_TYPES: Final = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/avif")
 ICON_SIZES: Final = (36, 48, 72, 96, 144, 192, 256, 384, 512)
@@ -145,7 +144,7 @@ async def rules(request: Request) -> Response:
 
 
 async def custom_emojis(request: Request) -> Response:
-    """Staff only, like everything not on DESIGN.md's short anonymous list; emoji appear outside only in published posts."""
+    """Staff only, like everything not on docs/design.md's short anonymous list; emoji appear outside only in published posts."""
     await require_user(request)
     return JSONResponse([], headers={"Cache-Control": "private, no-store"})
 

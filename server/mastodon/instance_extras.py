@@ -10,11 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import NotFound
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
 from server.mastodon.pagination import ACCOUNTS_LIMITS
 from server.mastodon.params import read_params
-from activitypub.errors import NotFound
 from storage.models import Account, AccountKind
 
 
@@ -58,13 +58,13 @@ async def _suggested(request: Request, viewer: Viewer) -> list[Account]:
 async def suggestions_v1(request: Request) -> Response:
     viewer = await require_user(request, "read")
     accounts = await _suggested(request, viewer)
-    return JSONResponse(await state(request).services.presenter.accounts(accounts))
+    return JSONResponse(await state(request).presenter.accounts(accounts))
 
 
 async def suggestions_v2(request: Request) -> Response:
     viewer = await require_user(request, "read")
     accounts = await _suggested(request, viewer)
-    entities = await state(request).services.presenter.accounts(accounts)
+    entities = await state(request).presenter.accounts(accounts)
     return JSONResponse([{"source": "staff", "sources": ["featured"], "account": e} for e in entities])
 
 

@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import InvalidInput, NotFound
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.pagination import ACCOUNTS_LIMITS
 from server.mastodon.params import Params, read_params
 from storage.curation import AccountList, RepliesPolicy
-from activitypub.errors import InvalidInput, NotFound
 
 NOT_FOLLOWED_MESSAGE = "Validation failed: You must follow an account to add it to a list"
 
@@ -102,7 +102,7 @@ async def members(request: Request) -> Response:
     # limit=0 is Mastodon's "every member, unpaginated".
     page = None if params.get_int("limit") == 0 else page_of(params, ACCOUNTS_LIMITS)
     rows = await app.storage.lists.members(found.id, page)
-    entities = await app.services.presenter.accounts([account for _, account in rows])
+    entities = await app.presenter.accounts([account for _, account in rows])
     if page is None:
         return JSONResponse(entities)
     return paged(request, entities, [membership for membership, _ in rows], limit=page.limit)
@@ -151,7 +151,7 @@ async def timeline(request: Request) -> Response:
     ids = await app.storage.lists.timeline(found.id, page_of(await read_params(request)), reader=viewer.reader)
     statuses = await app.storage.statuses.get_many(ids)
     ordered = [statuses[i] for i in ids if i in statuses]
-    return paged(request, await app.services.presenter.statuses(ordered, viewer.account, context="home"), ids)
+    return paged(request, await app.presenter.statuses(ordered, viewer.account, context="home"), ids)
 
 
 def routes() -> list[BaseRoute]:

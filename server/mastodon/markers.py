@@ -13,11 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import BadRequest
 from server.mastodon.auth import require_user
 from server.mastodon.common import state
 from server.mastodon.dates import format_datetime
 from server.mastodon.params import read_params
-from activitypub.errors import BadRequest
 from storage.profiles import Marker, MarkerTimeline
 
 

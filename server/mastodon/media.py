@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import InvalidInput
 from server.mastodon.auth import require_user
 from server.mastodon.common import path_id, state
 from server.mastodon.entities.media import media_entity
 from server.mastodon.params import read_params
 from server.services.media import too_large
-from activitypub.errors import InvalidInput
 
 MULTIPART_SLACK = 1024 * 1024  # the other fields of an upload form
 FILE_HEADERS = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}

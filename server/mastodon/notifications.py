@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import NotFound
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import page_of, paged, path_id, public_url, state
 from server.mastodon.pagination import NOTIFICATIONS_LIMITS, link_header
 from server.mastodon.params import Params, read_params
-from activitypub.errors import NotFound
 from storage.models import Notification, Page
 from storage.profiles import MarkerTimeline
 from storage.protocols import Storage
@@ -79,7 +79,7 @@ def _trim(shown: list[Notification], page: Page) -> list[Notification]:
 async def list_notifications(request: Request) -> Response:
     viewer = await require_user(request, "read:notifications")
     notifications, cursor = await _page(request, viewer, await read_params(request))
-    entities = await state(request).services.presenter.notifications(notifications, viewer.account)
+    entities = await state(request).presenter.notifications(notifications, viewer.account)
     return paged(request, entities, cursor)
 
 
@@ -94,7 +94,7 @@ async def _visible(request: Request, viewer: Viewer, notification_id: int) -> No
 async def show_notification(request: Request) -> Response:
     viewer = await require_user(request, "read:notifications")
     notification = await _visible(request, viewer, path_id(request))
-    entities = await state(request).services.presenter.notifications([notification], viewer.account)
+    entities = await state(request).presenter.notifications([notification], viewer.account)
     if not entities:
         raise NotFound()
     return JSONResponse(entities[0])
@@ -149,7 +149,7 @@ def grouped(entities: list[dict[str, Any]]) -> dict[str, Any]:
 async def list_groups(request: Request) -> Response:
     viewer = await require_user(request, "read:notifications")
     notifications, cursor = await _page(request, viewer, await read_params(request))
-    entities = await state(request).services.presenter.notifications(notifications, viewer.account)
+    entities = await state(request).presenter.notifications(notifications, viewer.account)
     link = link_header(public_url(request), cursor)
     return JSONResponse(grouped(entities), headers={"Link": link} if link else None)
 
@@ -164,7 +164,7 @@ def _group_id(request: Request) -> int:
 async def show_group(request: Request) -> Response:
     viewer = await require_user(request, "read:notifications")
     notification = await _visible(request, viewer, _group_id(request))
-    entities = await state(request).services.presenter.notifications([notification], viewer.account)
+    entities = await state(request).presenter.notifications([notification], viewer.account)
     return JSONResponse(grouped(entities))
 
 
@@ -172,7 +172,7 @@ async def group_accounts(request: Request) -> Response:
     viewer = await require_user(request, "read:notifications")
     notification = await _visible(request, viewer, _group_id(request))
     sender = await state(request).storage.accounts.get(notification.from_account_id)
-    return JSONResponse(await state(request).services.presenter.accounts([sender] if sender else []))
+    return JSONResponse(await state(request).presenter.accounts([sender] if sender else []))
 
 
 async def dismiss_group(request: Request) -> Response:

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from server.mastodon.params import Params, to_int
 from activitypub.errors import BadRequest
+from server.mastodon.params import Params, to_int
 
 CURSOR_PARAMS: Final = frozenset({"max_id", "since_id", "min_id"})
 OFFSET_PARAMS: Final = frozenset({"offset"})

@@ -29,8 +29,8 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from activitypub.json_reader import Rejection, UntrustedJsonError, loads_untrusted
 from activitypub.errors import BadRequest, InvalidInput, PayloadTooLarge
+from activitypub.json_reader import Rejection, UntrustedJsonError, loads_untrusted
 
 ParamValue: TypeAlias = "str | int | float | bool | None | UploadFile | list[ParamValue] | dict[str, ParamValue]"
 ParamDict: TypeAlias = dict[str, ParamValue]

@@ -6,12 +6,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import BadRequest, InvalidInput
 from server.mastodon.attached import poll_entities
 from server.mastodon.auth import require_user
 from server.mastodon.common import path_id, state
 from server.mastodon.params import Params, read_params, to_int
 from server.services.poll_spec import PollSpec
-from activitypub.errors import BadRequest, InvalidInput
 from storage.media import Poll
 from storage.models import Account, Status
 

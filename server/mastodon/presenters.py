@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from activitypub.uris import Uris
 from server.config import Settings
 from server.mastodon.attached import load_attached
+from server.mastodon.dates import format_datetime
 from server.mastodon.entities.account import AccountCounts, AccountSource, account_entity
 from server.mastodon.entities.card import card_entity
 from server.mastodon.entities.status import StatusContext, status_entity
-from server.mastodon.dates import format_datetime
 from server.mastodon.filtering import FilterSet, hides
 from server.services.remote_media import ProxyUrls
 from storage.clock import utcnow
-from storage.models import Account, Notification, Status, ViewerFlags
+from storage.models import Account, Notification, Status
 from storage.protocols import Storage
 
 Entity = dict[str, Any]
@@ -29,11 +30,15 @@ class Presenter:
     async def account(self, account: Account, *, source: AccountSource | None = None) -> Entity:
         return (await self.accounts([account], source=source))[0]
 
+    async def avatar_static(self, account: Account) -> str:
+        """The avatar a Web Push notification shows (``server.services.push.SenderIcon``)."""
+        return str((await self.account(account)).get("avatar_static") or "")
+
     def _file_url(self, path: str | None, proxied: Mapping[str, str]) -> str | None:
         """Our stored avatars and headers are served under ``/system/``; remote ones through our media proxy."""
         if not path:
             return None
-        return proxied.get(path) if path.startswith(("https://", "http://")) else f"{self._base_url}/system/{path}"
+        return proxied.get(path) if path.startswith(("https://", "http://")) else Uris.of(self._base_url).system(path)
 
     async def accounts(self, accounts: Sequence[Account], *, source: AccountSource | None = None) -> list[Entity]:
         """Entities for ``accounts`` with two queries in all, however many there are."""

@@ -17,14 +17,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import BadRequest, InvalidInput, NotFound
 from federation.addresses import is_public_address, parse_literal_address
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
 from server.mastodon.params import Params, read_params
-from server.mastodon.vapid_key import instance_vapid_keypair
 from server.push.encryption import load_auth_secret, load_public_key
+from server.services.vapid_key import instance_vapid_keypair
 from storage.clock import utcnow
-from activitypub.errors import BadRequest, InvalidInput, NotFound
 from storage.push import ALERT_TYPES, NewPushSubscription, PushPolicy, PushSubscription
 
 PATH: Final = "/api/v1/push/subscription"

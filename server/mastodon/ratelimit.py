@@ -6,7 +6,7 @@ answer is rack-attack's 429. Windows are aligned to the clock like
 rack-attack's. Counters are in-process: they protect the server, no answer
 depends on them for correctness, and a restart forgets them.
 
-Unlike the sign-in throttle (server/mastodon/oauth/throttle.py, whose
+Unlike the sign-in throttle (server/sign_in_throttle.py, whose
 buckets are shared through storage because each of its tokens is a password
 guess), these counters stay per process on purpose: sharing them would cost
 a database write on every API request, to enforce what is only abuse
@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Final
 
 from starlette.datastructures import Headers, QueryParams
@@ -63,7 +63,7 @@ class RateLimitMiddleware:
         if key not in self._counts and len(self._counts) >= MAX_KEYS:
             key = "overflow"  # bound memory against floods of made-up tokens
         self._counts[key] = self._counts.get(key, 0) + 1
-        reset_at = datetime.fromtimestamp((window + 1) * self.period, tz=timezone.utc)
+        reset_at = datetime.fromtimestamp((window + 1) * self.period, tz=UTC)
         return self._counts[key], reset_at
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -73,7 +73,7 @@ class RateLimitMiddleware:
         now = self._clock()
         used, reset_at = self._count(caller_key(scope), now)
         if used > self.limit:
-            response = rate_limited_response(self.limit, reset_at, now=datetime.fromtimestamp(now, tz=timezone.utc))
+            response = rate_limited_response(self.limit, reset_at, now=datetime.fromtimestamp(now, tz=UTC))
             await response(scope, receive, send)
             return
         headers = rate_limit_headers(self.limit, self.limit - used, reset_at)

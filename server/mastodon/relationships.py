@@ -20,13 +20,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import InvalidInput
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.pagination import ACCOUNTS_LIMITS
 from server.mastodon.params import Params, read_params
 from server.services.identities import settings_change
 from server.services.relationships import RelationshipService
-from activitypub.errors import InvalidInput
 from storage.models import Account, FollowState
 from storage.profiles import RelationshipFacts
 from storage.protocols import Storage
@@ -153,7 +153,7 @@ async def follow_requests(request: Request) -> Response:
     app = state(request)
     page = page_of(await read_params(request), ACCOUNTS_LIMITS)
     rows = await app.storage.follows.followers(viewer.account.id, page, state=FollowState.PENDING)
-    entities = await app.services.presenter.accounts([account for _, account in rows])
+    entities = await app.presenter.accounts([account for _, account in rows])
     return paged(request, entities, [follow.id for follow, _ in rows], limit=page.limit)
 
 
@@ -162,7 +162,7 @@ async def _listed(request: Request, scope: str, kind: str) -> Response:
     app = state(request)
     page = page_of(await read_params(request), ACCOUNTS_LIMITS)
     rows = await app.storage.directory.blocked_or_muted(kind, viewer.account.id, page)
-    entities = await app.services.presenter.accounts([account for _, account in rows])
+    entities = await app.presenter.accounts([account for _, account in rows])
     return paged(request, entities, [row_id for row_id, _ in rows], limit=page.limit)
 
 

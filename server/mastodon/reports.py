@@ -2,7 +2,7 @@
 
 The report stays inside. ``forward=true`` is only recorded as a request:
 forwarding a report of an outside account to its server happens by an
-admin's action (see DESIGN.md), never from this endpoint.
+admin's action (see docs/design.md), never from this endpoint.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import InvalidInput, NotFound
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
 from server.mastodon.dates import format_datetime, format_optional_datetime
 from server.mastodon.params import Params, read_params
 from storage.curation import NewStaffReport, ReportCategory, StaffReport
-from activitypub.errors import InvalidInput, NotFound
 from storage.models import Account
 
 MAX_COMMENT = 1000
@@ -85,7 +85,7 @@ async def create(request: Request) -> Response:
         status_ids=await _status_ids(request, viewer, target, params), comment=comment,
         category=_category(params, rule_ids), rule_ids=(), forward=bool(params.get_bool("forward", False)),
     ))
-    return JSONResponse(report_entity(report, await app.services.presenter.account(target)))
+    return JSONResponse(report_entity(report, await app.presenter.account(target)))
 
 
 def routes() -> list[BaseRoute]:

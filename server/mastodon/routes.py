@@ -4,15 +4,37 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from server.mastodon import statuses, timelines
-from server.mastodon import admin_publication
-from server.mastodon import admin_departments, admin_policies
-from server.mastodon import admin_accounts, admin_engagement, admin_federation, admin_reports
-from server.mastodon import instance, oauth, placeholders
-from server.mastodon import accounts, markers, notifications
-from server.mastodon import push, streaming
-from server.mastodon import media, polls, remote_media, scheduled
-from server.mastodon import conversations, filters, filters_v1, instance_extras, lists, reports, search, tags
+from server.mastodon import (
+    accounts,
+    admin_accounts,
+    admin_departments,
+    admin_engagement,
+    admin_federation,
+    admin_policies,
+    admin_publication,
+    admin_reports,
+    conversations,
+    filters,
+    filters_v1,
+    instance,
+    instance_extras,
+    lists,
+    markers,
+    media,
+    notifications,
+    oauth,
+    placeholders,
+    polls,
+    push,
+    remote_media,
+    reports,
+    scheduled,
+    search,
+    statuses,
+    streaming,
+    tags,
+    timelines,
+)
 
 
 def routes() -> list[BaseRoute]:

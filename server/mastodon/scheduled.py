@@ -9,13 +9,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import InvalidInput
 from server.mastodon.attached import media_entities
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.dates import format_datetime, parse_datetime
 from server.mastodon.params import Params, read_params
 from server.services.statuses import StatusDraft
-from activitypub.errors import InvalidInput
 from storage.media import ScheduledStatus
 
 Entity = dict[str, Any]

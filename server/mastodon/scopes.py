@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from server.mastodon.errors import OUTSIDE_SCOPES_MESSAGE, OAuthError
 from activitypub.errors import Forbidden
+from server.mastodon.errors import OUTSIDE_SCOPES_MESSAGE, OAuthError
 
 READ_SCOPES: Final = frozenset(
     f"read:{term}"

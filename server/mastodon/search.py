@@ -6,13 +6,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import InvalidInput, NotFound
 from server.mastodon.auth import require_user
 from server.mastodon.common import state
 from server.mastodon.entities.tag import tag_entity
-from server.mastodon.pagination import OffsetPage, PageRequest, SEARCH_LIMITS
+from server.mastodon.pagination import SEARCH_LIMITS, OffsetPage, PageRequest
 from server.mastodon.params import read_params
 from server.services.search import SEARCH_TYPES, SearchQuery
-from activitypub.errors import InvalidInput, NotFound
 from storage.models import Page
 
 
@@ -32,7 +32,7 @@ async def search(request: Request) -> Response:
     )
     app = state(request)
     results = await app.services.search.search(viewer.account, query, reader=viewer.reader)
-    presenter = app.services.presenter
+    presenter = app.presenter
     followed = await app.storage.tag_follows.following(viewer.account.id, [t.id for t in results.hashtags])
     return JSONResponse({
         "accounts": await presenter.accounts(results.accounts),

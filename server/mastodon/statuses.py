@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import InvalidInput, StorageError
 from server.mastodon.auth import require_user
 from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.entities.status import status_edit_entity
@@ -17,7 +18,6 @@ from server.mastodon.params import Params, read_params
 from server.mastodon.polls import attachment_extra
 from server.mastodon.scheduled import schedule_if_asked
 from server.services.statuses import StatusDraft
-from activitypub.errors import InvalidInput
 from storage.models import Status, Visibility
 from storage.profiles import Preferences
 
@@ -34,7 +34,9 @@ def parse_visibility(params: Params, default: Visibility = Visibility.PUBLIC) ->
     try:
         return Visibility(raw)
     except ValueError:
-        raise InvalidInput(f"Validation failed: Visibility {raw!r} is not one of public, unlisted, private, direct")
+        raise InvalidInput(
+            f"Validation failed: Visibility {raw!r} is not one of public, unlisted, private, direct"
+        ) from None
 
 
 def draft_from(
@@ -66,14 +68,14 @@ async def create_status(request: Request) -> Response:
         return scheduled
     status = await services.statuses.create(viewer.account, draft, reader=viewer.reader)
     status = await services.auto_publish.after_post(status, viewer.account, viewer.human)
-    return JSONResponse(await services.presenter.status(status, viewer.account))
+    return JSONResponse(await state(request).presenter.status(status, viewer.account))
 
 
 async def show_status(request: Request) -> Response:
     viewer = await require_user(request, "read:statuses")
     services = state(request).services
     status = await services.statuses.visible(viewer.reader, path_id(request))
-    return JSONResponse(await services.presenter.status(status, viewer.account))
+    return JSONResponse(await state(request).presenter.status(status, viewer.account))
 
 
 async def edit_status(request: Request) -> Response:
@@ -85,14 +87,14 @@ async def edit_status(request: Request) -> Response:
     draft = replace(draft_from(params, request, viewer.application_id), visibility=current.visibility,
                     in_reply_to_id=None)
     status = await services.statuses.edit(viewer.account, current.id, draft, reader=viewer.reader)
-    return JSONResponse(await services.presenter.status(status, viewer.account))
+    return JSONResponse(await state(request).presenter.status(status, viewer.account))
 
 
 async def delete_status(request: Request) -> Response:
     viewer = await require_user(request, "write:statuses")
     services = state(request).services
     status = await services.statuses.delete(viewer.account, path_id(request), reader=viewer.reader)
-    entity = await services.presenter.status(status, viewer.account)
+    entity = await state(request).presenter.status(status, viewer.account)
     entity["text"] = status.text  # for delete-and-redraft
     return JSONResponse(entity)
 
@@ -112,8 +114,8 @@ async def status_context(request: Request) -> Response:
         parent_id = by_id[parent_id].in_reply_to_id
     descendants = _descendants(status.id, list(by_id.values()))
     return JSONResponse({
-        "ancestors": await services.presenter.statuses(ancestors, viewer.account, context="thread"),
-        "descendants": await services.presenter.statuses(descendants, viewer.account, context="thread"),
+        "ancestors": await state(request).presenter.statuses(ancestors, viewer.account, context="thread"),
+        "descendants": await state(request).presenter.statuses(descendants, viewer.account, context="thread"),
     })
 
 
@@ -138,8 +140,9 @@ async def status_history(request: Request) -> Response:
     services = state(request).services
     status = await services.statuses.visible(viewer.reader, path_id(request))
     author = await storage.accounts.get(status.account_id)
-    assert author is not None
-    account = await services.presenter.account(author)
+    if author is None:
+        raise StorageError(detail=f"status {status.id} has no author {status.account_id}")
+    account = await state(request).presenter.account(author)
     return JSONResponse([status_edit_entity(edit, account) for edit in await storage.statuses.edits(status.id)])
 
 
@@ -155,7 +158,7 @@ async def favourited_by(request: Request) -> Response:
     status = await app.services.statuses.visible(viewer.reader, path_id(request))
     page = page_of(await read_params(request), ACCOUNTS_LIMITS)
     rows = await app.storage.interactions.favourited_by(status.id, page)
-    return paged(request, await app.services.presenter.accounts([a for _, a in rows]), [i for i, _ in rows])
+    return paged(request, await app.presenter.accounts([a for _, a in rows]), [i for i, _ in rows])
 
 
 async def reblogged_by(request: Request) -> Response:
@@ -164,7 +167,7 @@ async def reblogged_by(request: Request) -> Response:
     status = await app.services.statuses.visible(viewer.reader, path_id(request))
     boosts = await app.storage.statuses.reblogs_of(status.id)
     accounts = [a for a in [await app.storage.accounts.get(b.account_id) for b in reversed(boosts)] if a]
-    return JSONResponse(await app.services.presenter.accounts(accounts))
+    return JSONResponse(await app.presenter.accounts(accounts))
 
 
 def _action(method: str, scope: str) -> Callable[[Request], Awaitable[Response]]:
@@ -185,7 +188,7 @@ def _action(method: str, scope: str) -> Callable[[Request], Awaitable[Response]]
             "unreblog": lambda: statuses.unreblog(account, status_id, reader=reader),
         }
         status = await actions[method]()
-        return JSONResponse(await app.services.presenter.status(status, viewer.account))
+        return JSONResponse(await app.presenter.status(status, viewer.account))
 
     return handler
 
@@ -196,7 +199,7 @@ async def reblog(request: Request) -> Response:
     services = state(request).services
     boost = await services.statuses.reblog(viewer.account, path_id(request), parse_visibility(params),
                                            reader=viewer.reader)
-    return JSONResponse(await services.presenter.status(boost, viewer.account))
+    return JSONResponse(await state(request).presenter.status(boost, viewer.account))
 
 
 ACTIONS = {

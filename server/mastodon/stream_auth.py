@@ -17,10 +17,10 @@ from typing import Final
 
 from starlette.datastructures import Headers, QueryParams
 
+from activitypub.errors import Forbidden, Unauthorized
 from server.mastodon.auth import DISABLED_MESSAGE, digest_token
 from server.mastodon.scopes import ScopeSet
 from server.services.identities import acting_identity, reader_for, reader_for_token
-from activitypub.errors import Forbidden, Unauthorized
 from storage.models import AccessToken, Account, Reader
 from storage.protocols import Storage
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from activitypub.content import normalize_hashtag
-from server.mastodon.stream_auth import StreamViewer
 from activitypub.errors import BadRequest, Unauthorized
+from server.mastodon.stream_auth import StreamViewer
 from storage.ids import parse_id
 from storage.protocols import Storage
 

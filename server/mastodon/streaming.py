@@ -21,15 +21,15 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from activitypub.errors import BadRequest, InsideoutError
 from activitypub.json_reader import UntrustedJsonError, loads_untrusted
 from server.mastodon.stream_auth import RawToken, StreamViewer, stream_viewer, token_from
 from server.mastodon.stream_channels import SSE_PATHS, channel_name, first_param, resolve_channel
 from server.mastodon.stream_render import render_cache
 from server.mastodon.stream_session import Outgoing, StreamSession, streaming_options
-from activitypub.errors import BadRequest, InsideoutError
 
 if TYPE_CHECKING:
-    from server.app import AppState
+    from server.state import AppState
 
 PREFIX: Final = "/api/v1/streaming"
 SSE_HEADERS: Final = {
@@ -85,7 +85,7 @@ def _session(app: Any, viewer: StreamViewer, subscription: Any) -> StreamSession
     app_state = _state(app)
     options = streaming_options(app.state)
     cache = render_cache(app.state)
-    return StreamSession(app_state.storage, app_state.services.presenter, viewer, subscription, options, cache)
+    return StreamSession(app_state.storage, app_state.presenter, viewer, subscription, options, cache)
 
 
 # --- WebSocket ----------------------------------------------------------------

@@ -11,11 +11,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.content import display_hashtag, normalize_hashtag
+from activitypub.errors import NotFound
 from server.mastodon.auth import require_user
 from server.mastodon.common import page_of, paged, state
 from server.mastodon.entities.tag import tag_entity
 from server.mastodon.params import read_params
-from activitypub.errors import NotFound
 from storage.models import Tag
 
 FOLLOWED_TAGS_LIMITS = (100, 200)

@@ -9,10 +9,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.content import normalize_hashtag
+from activitypub.errors import NotFound
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.params import Params, read_params
-from activitypub.errors import NotFound
 from storage.identities import DepartmentTimeline
 from storage.models import AccountKind, StatusFilter
 
@@ -22,7 +22,7 @@ async def _respond(request: Request, viewer: Viewer, ids: Sequence[int], context
     app = state(request)
     statuses = await app.storage.statuses.get_many(ids)
     ordered = [statuses[i] for i in ids if i in statuses]
-    return paged(request, await app.services.presenter.statuses(ordered, viewer.account, context=context), ids)
+    return paged(request, await app.presenter.statuses(ordered, viewer.account, context=context), ids)
 
 
 async def home(request: Request) -> Response:
@@ -87,7 +87,7 @@ async def _listed(request: Request, kind: str, scope: str) -> Response:
     statuses = await app.storage.statuses.get_many([status_id for _, status_id in rows])
     visible = await app.storage.timelines.visible_ids(viewer.reader, list(statuses))
     ordered = [statuses[s] for _, s in rows if s in visible]
-    return paged(request, await app.services.presenter.statuses(ordered, viewer.account), [i for i, _ in rows])
+    return paged(request, await app.presenter.statuses(ordered, viewer.account), [i for i, _ in rows])
 
 
 async def bookmarks(request: Request) -> Response:

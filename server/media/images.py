@@ -23,8 +23,8 @@ from typing import TypedDict
 
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
-from server.media.blurhash import encode_image
 from activitypub.errors import InvalidInput, PayloadTooLarge
+from server.media.blurhash import encode_image
 
 SUPPORTED_FORMATS = {
     "JPEG": "image/jpeg",

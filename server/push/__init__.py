@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from activitypub.errors import InvalidInput
 from server.push.encryption import MAX_PLAINTEXT, decrypt, encrypt
 from server.push.vapid import VapidKeyPair, endpoint_origin, vapid_authorization
-from activitypub.errors import InvalidInput
 
 __all__ = [
     "DEFAULT_TTL",

@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from server.push.encryption import b64url_decode, b64url_encode, public_key_bytes
 from activitypub.errors import InvalidInput
+from server.push.encryption import b64url_decode, b64url_encode, public_key_bytes
 
 MAX_EXPIRY = 24 * 60 * 60  # RFC 8292 section 2: no more than 24 hours ahead
 DEFAULT_EXPIRY = 12 * 60 * 60

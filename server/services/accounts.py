@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from activitypub.errors import Conflict, InvalidInput, NotFound, StorageError
 from server.passwords import Passwords
 from server.services.keys import new_key_pair
 from server.services.validation import check_display_name, check_email, check_username
-from activitypub.errors import Conflict, InvalidInput, NotFound
 from storage.models import (
     Account,
     AccountKind,
-    Membership,
     MemberRole,
+    Membership,
     NewAccount,
     NewUser,
     Role,
@@ -47,7 +47,8 @@ class AccountService:
             NewUser(email, password_hash, role),
         )
         user = await self._storage.accounts.get_user(account.id)
-        assert user is not None
+        if user is None:
+            raise StorageError(detail=f"account {account.id} was created without its user")
         return Employee(account, user)
 
     async def create_organisational(self, kind: AccountKind, username: str, display_name: str) -> Account:
@@ -120,7 +121,8 @@ class AccountService:
         keys = await new_key_pair()
         await self._storage.accounts.set_keys(account.id, keys.public_pem, keys.private_pem)
         rotated = await self._storage.accounts.get(account.id)
-        assert rotated is not None
+        if rotated is None:  # deleted while its keys were replaced
+            raise NotFound(f"No local account named {username!r}")
         return rotated
 
     async def _refuse_taken(self, username: str, email: str | None) -> None:

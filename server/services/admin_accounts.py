@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from activitypub.errors import InvalidInput, NotFound
 from server.services.accounts import AccountService
 from server.services.admin_log import audit, clean_reason
 from server.services.admin_notices import AccountNotices
 from server.services.hiding import refuse_hiding_if_published
 from storage.admin import AccountQuery
-from activitypub.errors import InvalidInput, NotFound
 from storage.models import Account, AccountKind, Page, ProfileChanges, Role, User
 from storage.protocols import Storage
 
@@ -52,7 +52,8 @@ class AdminAccounts:
 
     async def set_role(self, actor: str, account_id: int, role: Role) -> ManagedAccount:
         employee = await self._employee(account_id)
-        assert employee.user is not None
+        if employee.user is None:  # _employee refuses accounts without a sign-in
+            raise InvalidInput("Only employee accounts (with a sign-in) have roles and can be disabled")
         if employee.user.role is role:
             return employee
         async with self._storage.transaction():

@@ -21,6 +21,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from activitypub.errors import Conflict, InvalidInput, NotFound
+from activitypub.uris import Uris
 from federation.sender import Sender
 from server.services.admin_accounts import AdminAccounts
 from server.services.admin_log import audit
@@ -29,7 +31,6 @@ from server.services.federation_admin import FederationAdmin
 from server.services.statuses import StatusService
 from storage.admin import DomainRuleKind, ReportClosure
 from storage.curation import StaffReport
-from activitypub.errors import Conflict, InvalidInput, NotFound
 from storage.models import Account, AccountKind, Report, Status, Visibility
 from storage.protocols import Storage
 
@@ -158,9 +159,9 @@ class AdminReports:
         objects = [target.uri, *(s.uri for s in view.statuses if not s.local and s.account_id == target.id and s.uri)]
         return {
             "@context": "https://www.w3.org/ns/activitystreams",
-            "id": f"{self._base}/users/{company.username}#flags/{secrets.token_hex(16)}",
+            "id": f"{Uris.of(self._base).actor(company.username)}#flags/{secrets.token_hex(16)}",
             "type": "Flag",
-            "actor": f"{self._base}/users/{company.username}",
+            "actor": Uris.of(self._base).actor(company.username),
             "content": text,
             "object": objects,
         }

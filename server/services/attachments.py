@@ -12,17 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
-from server.services.poll_spec import PollSpec, validate_poll
-from storage.clock import utcnow
 from activitypub.errors import InvalidInput
+from server.services.poll_spec import PollSpec, validate_poll
+from server.services.status_draft import StatusDraft
+from storage.clock import utcnow
 from storage.media import NewPoll
 from storage.models import Account, Status
 from storage.protocols import Storage
-
-if TYPE_CHECKING:
-    from server.services.statuses import StatusDraft
 
 MAX_MEDIA: Final = 4
 NOT_FREE: Final = "Media {ids} not found or already attached to another post"
@@ -75,7 +73,8 @@ class StatusAttachments:
             if attached != len(prepared.media_ids):
                 raise InvalidInput(NOT_FREE.format(ids=", ".join(map(str, prepared.media_ids))))
         if prepared.poll is not None:
-            assert prepared.poll.expires_in is not None
+            if prepared.poll.expires_in is None:  # validate_poll in prepare refuses it first
+                raise InvalidInput("Validation failed: Poll expires at is too soon")
             await self._storage.polls.create(NewPoll(
                 status_id=status.id, options=tuple(o.strip() for o in prepared.poll.options),
                 multiple=prepared.poll.multiple, hide_totals=prepared.poll.hide_totals,

@@ -19,8 +19,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from server.services.publication import PublicationService
 from activitypub.errors import Conflict, InvalidInput
+from server.services.publication import PublicationService
 from storage.identities import AutoPublishPolicy, PostedAs
 from storage.models import Account, AccountKind, Status, Visibility
 from storage.protocols import Storage

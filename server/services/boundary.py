@@ -14,18 +14,16 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from activitypub.actors import actor_id, is_exposed
-from activitypub.notes import OutsideMention, PublishedNote
 from activitypub.content import display_hashtag, normalize_hashtag
+from activitypub.errors import InvalidInput, NotFound
+from activitypub.notes import OutsideMention, PublishedNote
+from activitypub.uris import Uris
+from federation.actor_documents import is_exposed
 from server.services.nomination_tag import strip_hashtag
 from server.services.public_media import outside_attachments, public_media
-from activitypub.errors import InvalidInput
 from storage.models import Account, PublicationState, Status, Visibility
 from storage.protocols import Storage
 
-STATUS_PATH = re.compile(r"^/users/(?P<username>[A-Za-z0-9_]+)/statuses/(?P<ref>\d+(?:-\d+)?)(?P<rest>/[a-z]+)?$")
-# The web page of a published post, as Mastodon links it in a Note's ``url``.
-STATUS_PAGE = re.compile(r"^/@(?P<username>[A-Za-z0-9_]+)/(?P<ref>\d+(?:-\d+)?)(?P<rest>)$")
 PUBLIC_STATUS_PARTS = frozenset({"", "/replies", "/likes", "/shares", "/activity"})
 HASHTAG_LINK = re.compile(r'class="mention hashtag" rel="tag">#<span>(?P<name>[^<]*)</span>')
 MENTION_LINK = re.compile(r'<span class="h-card"[^>]*><a href="(?P<href>[^"]+)" class="u-url mention">@<span>'
@@ -38,7 +36,7 @@ def status_ref(status_id: int, epoch: int) -> str:
 
 
 def published_uri(base_url: str, author: Account, status_id: int, epoch: int) -> str:
-    return f"{actor_id(base_url, author.username)}/statuses/{status_ref(status_id, epoch)}"
+    return Uris.of(base_url).status(author.username, status_ref(status_id, epoch))
 
 
 class Boundary:
@@ -46,6 +44,7 @@ class Boundary:
         """``hidden_hashtag``: the nomination hashtag, left out of published Notes (None keeps it)."""
         self._storage = storage
         self._base = base_url.rstrip("/")
+        self._uris = Uris.of(base_url)
         self._hidden_tag = hidden_hashtag.casefold() if hidden_hashtag else None
 
     async def outside_status(self, uri: str) -> Status | None:
@@ -71,11 +70,10 @@ class Boundary:
         their shape: only refs that were really minted (``<id>`` for epoch 1,
         ``<id>-<n>`` for n >= 2) and only epochs before the current one.
         """
-        parts = urlsplit(uri)
-        match = STATUS_PATH.match(parts.path)
-        if match is None or match.group("rest") or f"{parts.scheme}://{parts.netloc}" != self._base:
+        found = self._uris.parse_status(uri)
+        if found is None or found.rest or uri != self._uris.status(found.username, found.ref):
             return None
-        status_id, _, epoch_text = match.group("ref").partition("-")
+        status_id, _, epoch_text = found.ref.partition("-")
         epoch = int(epoch_text) if epoch_text else 1
         if (epoch_text and epoch < 2) or len(status_id) > 19:  # never minted, or beyond a 64-bit id
             return None
@@ -83,24 +81,23 @@ class Boundary:
         if status is None or not status.local or not 1 <= epoch < status.publication_epoch:
             return None
         author = await self._storage.accounts.get(status.account_id)
-        return status if author is not None and author.username == match.group("username") else None
+        return status if author is not None and author.username == found.username else None
 
     async def is_public_url(self, url: str) -> bool:
         """For the delivery guard: may this local URL be named outside right now?"""
         parts = urlsplit(url)
         if parts.path.startswith("/tags/") and not parts.query:
             return True
-        match = STATUS_PATH.match(parts.path) or STATUS_PAGE.match(parts.path)
-        if match is None or (match.group("rest") or "") not in PUBLIC_STATUS_PARTS:
+        found = self._uris.parse_status(url)
+        if found is None or found.rest not in PUBLIC_STATUS_PARTS:
             return await self._is_public_media(parts.path)
-        base_uri = f"{self._base}/users/{match.group('username')}/statuses/{match.group('ref')}"
-        return await self.outside_status(base_uri) is not None
+        return await self.outside_status(self._uris.status(found.username, found.ref)) is not None
 
     async def was_public_url(self, url: str) -> bool:
-        match = STATUS_PATH.match(urlsplit(url).path) or STATUS_PAGE.match(urlsplit(url).path)
-        if match is None:
+        found = self._uris.parse_status(url)
+        if found is None:
             return False
-        base_uri = f"{self._base}/users/{match.group('username')}/statuses/{match.group('ref')}"
+        base_uri = self._uris.status(found.username, found.ref)
         return await self.outside_status(base_uri) is not None or await self.retracted_status(base_uri) is not None
 
     async def _is_public_media(self, path: str) -> bool:
@@ -152,18 +149,19 @@ class Boundary:
         return mentioned, [(display_hashtag(name), normalize_hashtag(name)) for name in names]
 
     async def _linked_account(self, href: str) -> Account | None:
-        local = f"{self._base}/@"
-        if href.startswith(local):
-            return await self._storage.accounts.get_local(href[len(local):])
+        username = self._uris.parse_profile_page(href)
+        if username is not None:
+            return await self._storage.accounts.get_local(username)
         return await self._storage.accounts.get_by_uri(href)
 
     def _profile_url(self, account: Account) -> str:
         """Where a mention of the account links in rendered content (as ``StatusService`` renders it)."""
-        return f"{self._base}/@{account.username}" if account.is_local else (account.url or account.uri or "")
+        return self._uris.profile_page(account.username) if account.is_local else (account.url or account.uri or "")
 
     async def note_for(self, status: Status, author: Account) -> PublishedNote:
         """The Note of the approved revision, with only outside-visible references."""
-        assert status.uri is not None, "only published statuses have a Note"
+        if status.uri is None:
+            raise NotFound(detail=f"status {status.id} is not published, so it has no Note")
         edit = await self._storage.statuses.get_edit(status.published_edit_id) if status.published_edit_id else None
         approved = content = edit.content if edit else status.content
         if self._hidden_tag:
@@ -176,20 +174,20 @@ class Boundary:
         in_reply_to, conversation = await self._thread_links(status)
         updated = edit.created_at if edit and edits and edit.id != edits[0].id else None
         return PublishedNote(
-            uri=status.uri, url=f"{self._base}/@{author.username}/{status_ref(status.id, status.publication_epoch)}",
-            author_uri=actor_id(self._base, author.username),
-            author_followers=f"{actor_id(self._base, author.username)}/followers",
+            uri=status.uri, url=self._uris.status_page(author.username, status_ref(status.id, status.publication_epoch)),
+            author_uri=self._uris.actor(author.username),
+            author_followers=self._uris.actor_part(author.username, "followers"),
             content=content, summary=(edit.spoiler_text if edit else status.spoiler_text) or None,
             sensitive=edit.sensitive if edit else status.sensitive, language=status.language,
             published=status.published_at or status.created_at, updated=updated,
             unlisted=status.visibility is Visibility.UNLISTED, in_reply_to=in_reply_to, conversation=conversation,
-            mentions=mentions, hashtags=[(display, f"{self._base}/tags/{name}") for display, name in tags
+            mentions=mentions, hashtags=[(display, self._uris.tag(name)) for display, name in tags
                                          if name.casefold() != self._hidden_tag],
             attachments=await outside_attachments(self._storage, self._base, status.id),
         )
 
     def _actor_uri(self, account: Account) -> str:
-        return actor_id(self._base, account.username) if account.is_local else (account.uri or "")
+        return self._uris.actor(account.username) if account.is_local else (account.uri or "")
 
     async def _thread_links(self, status: Status) -> tuple[str | None, str | None]:
         """``inReplyTo`` names only a published or remote parent; context comes from the first published ancestor."""

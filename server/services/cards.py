@@ -1,7 +1,7 @@
-"""Preview cards: queued for published local posts and remote posts, fetched by a worker, never inline.
+"""Preview cards: fetched by a worker, never inline, for the statuses ``federation.card_queue`` queued.
 
 Fetching a link tells its server that the link was posted somewhere, so a
-card is made only where that is already public (DESIGN.md, "What crosses
+card is made only where that is already public (docs/design.md, "What crosses
 the boundary"): a local post once it is *published*, or a public or
 unlisted post of another server. Internal posts are never queued, and the
 worker checks again before it fetches, so a post retracted or deleted while
@@ -18,12 +18,13 @@ from datetime import datetime
 from typing import Final
 from urllib.parse import urlsplit
 
-from federation.http import OutboundClient, RemoteHTTPError
-from server.services.link_preview import PageMeta, first_link, parse_page
-from server.services.remote_media import LEASE, RemoteMediaCache, new_token, retry_delay
-from storage.clock import utcnow
+from activitypub.content.link_preview import PageMeta, parse_page
 from activitypub.errors import InsideoutError, RetryLater
-from storage.models import PublicationState, Status, Visibility
+from federation.card_queue import card_allowed
+from federation.http import OutboundClient, RemoteHTTPError
+from federation.media_tokens import new_token
+from server.services.remote_media import LEASE, RemoteMediaCache, retry_delay
+from storage.clock import utcnow
 from storage.protocols import Storage
 from storage.remote_media import CardFetch, NewPreviewCard, PreviewCard, RemoteFileState
 
@@ -31,28 +32,6 @@ MAX_PAGE_BYTES: Final = 1_000_000
 PAGE_ACCEPT: Final = "text/html, application/xhtml+xml;q=0.9"
 PAGE_TYPES: Final = frozenset({"text/html", "application/xhtml+xml"})
 MAX_ATTEMPTS: Final = 5
-
-
-def card_allowed(status: Status) -> bool:
-    """Whether fetching a preview for this status could reveal nothing that is not already outside."""
-    if status.deleted_at is not None or status.reblog_of_id is not None:
-        return False
-    if status.local:
-        return status.publication_state is PublicationState.PUBLISHED
-    return status.visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
-
-
-async def queue_card(
-    storage: Storage, status: Status, own_host: str, *, has_media: bool = False, now: datetime | None = None
-) -> bool:
-    """Queue a card fetch for the status's first link, if it may have one; True if queued."""
-    if has_media or not card_allowed(status):
-        return False  # like Mastodon, a post with media shows no card
-    url = first_link(status.content, own_host)
-    if url is None:
-        return False
-    await storage.cards.enqueue(status.id, url, now or utcnow())
-    return True
 
 
 class CardWorker:

@@ -4,38 +4,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from federation.actors import RemoteActors, instance_actor_signer
+from federation.guard import DeliveryGuard, ExposureGuard
+from federation.http import OutboundClient
+from federation.instance_actor import instance_actor_id, instance_key_id
+from federation.live_policy import LivePolicy
+from federation.resolve import FederationResolver, HandleLookup
+from federation.sender import Sender
+from federation.staff_activities import FederationOutbound
 from server.config import Settings
 from server.events import EventBus
-from server.mastodon.presenters import Presenter
 from server.passwords import Passwords
 from server.services.accounts import AccountService, DepartmentService
-from server.services.distribution import Distribution
-from server.services.push import PushDispatcher
-from server.services.interactions import InteractionService
-from server.services.statuses import StatusService
-from federation.guard import DeliveryGuard, ExposureGuard
-from federation.outbound import FederationOutbound
-from federation.live_policy import LivePolicy
-from federation.sender import Sender
-from server.services.boundary import Boundary
-from server.services.outbound import Outbound
-from server.services.publication import PublicationService
 from server.services.auto_publish import AutoPublish
+from server.services.boundary import Boundary
+from server.services.boundary_actions import Outbound
+from server.services.distribution import Distribution
+from server.services.handles import HandleResolver, KnownHandles
+from server.services.interactions import InteractionService
+from server.services.media import MediaService
+from server.services.polls import PollService
+from server.services.profile_media import ProfileMedia
+from server.services.profiles import ProfileService
+from server.services.publication import PublicationService
+from server.services.push import PushDispatcher
+from server.services.relationships import RelationshipService
+from server.services.remote_profiles import PROFILE_SANITIZER
 from server.services.review import ReviewService
 from server.services.review_notices import AuthorNotices
 from server.services.review_views import ReviewQueries
-from server.services.profile_media import ProfileMedia
-from server.services.profiles import ProfileService
-from server.services.relationships import RelationshipService
-from federation.actors import RemoteActors, instance_actor_signer
-from federation.http import OutboundClient
-from federation.resolve import FederationResolver, HandleLookup
-from server.activitypub.inbound import PROFILE_SANITIZER
-from server.services.handles import HandleResolver, KnownHandles
-from server.services.search import SearchService
-from server.services.media import MediaService
-from server.services.polls import PollService
 from server.services.scheduled import ScheduledStatusService
+from server.services.search import SearchService
+from server.services.statuses import StatusService
 from storage.protocols import Storage
 
 
@@ -46,7 +46,6 @@ class Services:
     distribution: Distribution
     statuses: StatusService
     interactions: InteractionService
-    presenter: Presenter
     boundary: Boundary
     guard: DeliveryGuard
     sender: Sender
@@ -69,7 +68,7 @@ class Services:
 def delivery_guard(storage: Storage, settings: Settings, boundary: Boundary) -> DeliveryGuard:
     return ExposureGuard(
         storage, settings.base_url, boundary.is_public_url, was_public_object=boundary.was_public_url,
-        extra_public_urls=frozenset({f"{settings.base_url}/actor", f"{settings.base_url}/actor#main-key"}),
+        extra_public_urls=frozenset({instance_actor_id(settings.base_url), instance_key_id(settings.base_url)}),
     )
 
 
@@ -113,7 +112,6 @@ def build_services(
         distribution=distribution,
         statuses=statuses,
         interactions=InteractionService(storage, statuses, distribution, outbound),
-        presenter=Presenter(storage, settings),
         boundary=boundary,
         guard=guard,
         sender=sender,

@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from activitypub.errors import Forbidden, InvalidInput, NotFound
 from server.services.accounts import AccountService
+from server.services.admin_log import audit
 from server.services.identities import Editor, published_department_ids
 from server.services.profiles import ProfileService, ProfileUpdate
-from server.services.admin_log import audit
-from activitypub.errors import Forbidden, InvalidInput, NotFound
 from storage.identities import DepartmentTimeline
-from storage.models import Account, AccountKind, Membership, MemberRole, Role, User
+from storage.models import Account, AccountKind, MemberRole, Membership, Role, User
 from storage.protocols import Storage
 
 NOT_ALLOWED = "Only admins and the department's publishers can manage it"
@@ -102,7 +102,8 @@ class DepartmentAdmin:
                 await self._storage.policies.set_department_timeline(department.id, changes.timeline,
                                                                      actor=manager.label)
         updated = await self._storage.accounts.get(department.id)
-        assert updated is not None
+        if updated is None:  # deleted while it was being updated
+            raise NotFound()
         return updated
 
     async def members(self, department: Account) -> Sequence[tuple[Account, Membership]]:

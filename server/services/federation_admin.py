@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from activitypub.errors import Conflict, InvalidInput, NotFound
 from federation.live_policy import LivePolicy
 from federation.policy import normalise_host
 from server.services.admin_log import audit, clean_reason
 from storage.admin import DomainRule, DomainRuleKind
 from storage.deliveries import DomainHealth, HostDeliveryCounts
-from activitypub.errors import Conflict, InvalidInput, NotFound
 from storage.models import AccountKind
 from storage.protocols import Storage
 

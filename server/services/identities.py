@@ -34,8 +34,8 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from server.services.admin_log import audit
 from activitypub.errors import Forbidden
+from server.services.admin_log import audit
 from storage.models import AccessToken, Account, AccountKind, MemberRole, Reader, Role, User
 from storage.protocols import Storage
 

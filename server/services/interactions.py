@@ -6,10 +6,10 @@ default, less for a token acting as an organisation (``Reader``).
 
 from __future__ import annotations
 
-from server.services.distribution import Distribution
-from server.services.outbound import Outbound
-from server.services.statuses import StatusService
 from activitypub.errors import InvalidInput
+from server.services.boundary_actions import Outbound
+from server.services.distribution import Distribution
+from server.services.statuses import StatusService
 from storage.models import Account, Reader, Status, Visibility
 from storage.protocols import Storage
 

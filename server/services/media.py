@@ -2,7 +2,7 @@
 
 Files live under ``<data_dir>/media/<token>/{original,small}.<ext>`` where
 ``token`` is ``secrets.token_urlsafe(24)`` (192 random bits), never derived
-from an id: the URL itself is the permission (DESIGN.md, Media). Only still
+from an id: the URL itself is the permission (docs/design.md, Media). Only still
 images are accepted; video and audio need a transcoder Insideout does not
 have, so they are refused with 422 rather than stored unplayable.
 """
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from activitypub.errors import InvalidInput, NotFound, PayloadTooLarge
 from server.config import Settings
 from server.media import ProcessedImage, media_meta, parse_focus, process_image
-from activitypub.errors import InvalidInput, NotFound, PayloadTooLarge
 from storage.media import MediaAttachment, NewMedia
 from storage.models import Account, Reader
 from storage.protocols import Storage

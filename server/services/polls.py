@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from activitypub.errors import Conflict, InvalidInput, NotFound
+from server.services.boundary_actions import Outbound
 from server.services.distribution import Distribution
-from server.services.outbound import Outbound
 from server.services.statuses import StatusService
 from storage.clock import utcnow
-from activitypub.errors import Conflict, InvalidInput, NotFound
 from storage.media import Poll
 from storage.models import Account, Reader, Status
 from storage.protocols import Storage

@@ -1,7 +1,7 @@
 """A profile: names, bios, fields, flags, preferences, avatar and header; the one place they change.
 
 ``note`` is the internal bio staff see; ``public_note`` is the only bio an
-outsider ever sees (DESIGN.md, "Exposed actors"). Both are plain text.
+outsider ever sees (docs/design.md, "Exposed actors"). Both are plain text.
 Uploaded images are decoded and re-encoded (metadata stripped) before a
 byte is stored.
 
@@ -21,12 +21,12 @@ import json
 from dataclasses import dataclass
 from typing import Final
 
+from activitypub.errors import InvalidInput, PayloadTooLarge
 from server.media import process_image
 from server.services.admin_log import audit
 from server.services.hiding import refuse_hiding_if_published
 from server.services.identities import Editor, is_organisational, require_settings_right
 from server.services.profile_media import ProfileMedia
-from activitypub.errors import InvalidInput, PayloadTooLarge
 from storage.models import Account, ProfileChanges
 from storage.profiles import MAX_FIELDS, AccountProfile, Preferences, ProfileField, SettingsChanges
 from storage.protocols import Storage

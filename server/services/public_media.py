@@ -1,7 +1,7 @@
 """Public URLs of the media of published statuses: ``/media/public/<public_token>/<name>``.
 
 Internal media live at capability URLs that never leave the server
-(DESIGN.md, Media). When a status is published, each of its media gets a
+(docs/design.md, Media). When a status is published, each of its media gets a
 *separate* 192-bit ``public_token``; that URL is the one the Note carries.
 It works while the status is published and answers 410 once the status is
 retracted or deleted, while the capability URL keeps working for staff.
@@ -15,9 +15,9 @@ import secrets
 from pathlib import Path
 from typing import Final, Literal
 
+from activitypub.errors import Gone, NotFound
 from activitypub.notes import OutsideAttachment
 from server.services.media import MEDIA_TYPES, ROOT, StoredFile
-from activitypub.errors import Gone, NotFound
 from storage.media import MediaAttachment
 from storage.models import PublicationState, Status
 from storage.protocols import Storage

@@ -16,15 +16,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from activitypub import activities
-from activitypub.actors import actor_id
+from activitypub.errors import Conflict, InvalidInput, NotFound, StorageError
 from activitypub.notes import as_time, note_document
+from activitypub.uris import actor_id
+from federation.card_queue import queue_card
 from federation.sender import Sender
 from server.services.boundary import Boundary, published_uri
 from server.services.distribution import Distribution
-from server.services.cards import queue_card
 from server.services.public_media import assign_public_tokens
 from server.services.review_notices import AuthorNotices
-from activitypub.errors import Conflict, InvalidInput, NotFound
 from storage.models import Account, AccountKind, ProfileChanges, PublicationState, Status
 from storage.protocols import Storage
 
@@ -119,18 +119,18 @@ class PublicationService:
         return retracted
 
     async def send_retraction(self, status: Status, author: Account, announcer_ids: Sequence[int]) -> None:
-        assert status.uri is not None
-        reached = await self._storage.deliveries.inboxes_for_object(status.uri)
+        uri = published_uri_of(status)
+        reached = await self._storage.deliveries.inboxes_for_object(uri)
         followers = await self._sender.followers_of([author.id, *announcer_ids])
         for activity, signer in await self.retraction(status, author, announcer_ids):
-            await self._sender.send(activity, signer, followers, object_uri=status.uri, extra_inboxes=reached)
+            await self._sender.send(activity, signer, followers, object_uri=uri, extra_inboxes=reached)
 
     async def retraction(
         self, status: Status, author: Account, announcer_ids: Sequence[int]
     ) -> list[tuple[dict[str, Any], Account]]:
         """What withdraws ``status`` outside, with who signs each: the author's ``Delete``, each ``Undo{Announce}``."""
-        assert status.uri is not None
-        delete = activities.delete_note(f"{status.uri}#delete", actor_id(self._base, author.username), status.uri)
+        uri = published_uri_of(status)
+        delete = activities.delete_note(f"{uri}#delete", actor_id(self._base, author.username), uri)
         withdrawn = [(delete, author)]
         for announcer_id in announcer_ids:
             announcer = await self._require_account(announcer_id)
@@ -152,23 +152,23 @@ class PublicationService:
         await self._sender.send(update, author, followers, object_uri=status.uri, extra_inboxes=reached)
 
     async def _send_create(self, status: Status, author: Account) -> None:
-        assert status.uri is not None
+        uri = published_uri_of(status)
         note = note_document(await self._boundary.note_for(status, author))
-        create = activities.create(f"{status.uri}/activity", note["attributedTo"], note)
+        create = activities.create(f"{uri}/activity", note["attributedTo"], note)
         recipients = [*await self._sender.followers_of([author.id]), *await self._remote_mentions(status)]
-        await self._sender.send(create, author, recipients, object_uri=status.uri)
+        await self._sender.send(create, author, recipients, object_uri=uri)
 
     async def _send_announce(self, status: Status, announcer: Account) -> None:
-        assert status.uri is not None
+        uri = published_uri_of(status)
         announce = self._announce_activity(status, announcer)
         await self._sender.send(announce, announcer, await self._sender.followers_of([announcer.id]),
-                                object_uri=status.uri)
+                                object_uri=uri)
 
     def _announce_activity(self, status: Status, announcer: Account) -> dict[str, Any]:
-        assert status.uri is not None
+        uri = published_uri_of(status)
         announcer_uri = actor_id(self._base, announcer.username)
         return activities.announce(
-            f"{announcer_uri}/announces/{status.id}-{status.publication_epoch}", announcer_uri, status.uri,
+            f"{announcer_uri}/announces/{status.id}-{status.publication_epoch}", announcer_uri, uri,
             followers=f"{announcer_uri}/followers", published=as_time(status.published_at or status.created_at),
         )
 
@@ -208,3 +208,10 @@ class PublicationService:
         if account is None:
             raise NotFound()
         return account
+
+
+def published_uri_of(status: Status) -> str:
+    """The URI a published (or once published) status goes out under; a bug if it has none."""
+    if status.uri is None:
+        raise StorageError(detail=f"status {status.id} has no published URI")
+    return status.uri

@@ -18,27 +18,29 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from activitypub.errors import BlockedDestination
 from federation.backoff import RetryPolicy
-from federation.http import Outcome, OutboundClient, classify_exception, classify_response
+from federation.http import OutboundClient, Outcome, classify_exception, classify_response
 from server.config import Settings
-from server.mastodon.presenters import Presenter
-from server.mastodon.vapid_key import instance_vapid_keypair
 from server.push import build_push_request
 from server.services.identities import reader_for_token
 from server.services.push_payload import push_payload
+from server.services.vapid_key import instance_vapid_keypair
 from storage.clock import utcnow
-from activitypub.errors import BlockedDestination
-from storage.models import FollowState, Notification
+from storage.models import Account, FollowState, Notification
 from storage.protocols import Storage
 from storage.push import PushDelivery, PushDeliveryState, PushDeliveryUpdate, PushPolicy, PushSubscription
 
 log = logging.getLogger(__name__)
 
 ERROR_CHARS = 500
+# The sender's avatar as the client API shows it, for the notification's icon; the edge that owns
+# that shape (the Mastodon presenter) is handed in, so the service never imports it.
+SenderIcon = Callable[[Account], Awaitable[str]]
 
 
 class PushDispatcher:
@@ -86,7 +88,7 @@ class PushWorker:
         self,
         storage: Storage,
         http: OutboundClient,
-        presenter: Presenter,
+        icon: SenderIcon,
         options: PushOptions,
         *,
         worker_id: str = "push",
@@ -98,7 +100,7 @@ class PushWorker:
     ) -> None:
         self._storage = storage
         self._http = http
-        self._presenter = presenter
+        self._icon = icon
         self._options = options
         self.worker_id = worker_id
         self._batch = batch
@@ -147,7 +149,7 @@ class PushWorker:
         status = await self._storage.statuses.get(notification.status_id) if notification.status_id else None
         if status is not None and status.deleted_at is not None:
             return None
-        icon = str((await self._presenter.account(sender)).get("avatar_static") or "")
+        icon = await self._icon(sender)
         payload = push_payload(notification, sender, status, icon, include_content=self._options.include_content)
         return json.dumps(payload, ensure_ascii=False).encode("utf-8")
 
@@ -188,8 +190,8 @@ class PushWorker:
 
 
 def build_push_worker(
-    settings: Settings, storage: Storage, http: OutboundClient, *, worker_id: str = "push", idle_seconds: float = 1.0
+    settings: Settings, storage: Storage, http: OutboundClient, icon: SenderIcon, *, worker_id: str = "push",
+    idle_seconds: float = 1.0,
 ) -> PushWorker:
-    """The worker for ``create_app(workers=...)``; give it the app's outbound client."""
-    return PushWorker(storage, http, Presenter(storage, settings), push_options(settings), worker_id=worker_id,
-                      idle_seconds=idle_seconds)
+    """The worker for ``create_app(workers=...)``: the app's outbound client, its presenter's ``avatar_static``."""
+    return PushWorker(storage, http, icon, push_options(settings), worker_id=worker_id, idle_seconds=idle_seconds)

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Final
 
-from server.services.distribution import Distribution
-from server.services.outbound import Outbound
-from storage.clock import utcnow
 from activitypub.errors import Forbidden, InvalidInput, NotFound
+from server.services.boundary_actions import Outbound
+from server.services.distribution import Distribution
+from storage.clock import utcnow
 from storage.models import Account, AccountKind, Follow, FollowState, Page, StatusFilter
 from storage.protocols import Storage
 

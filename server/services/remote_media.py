@@ -1,6 +1,6 @@
 """Remote media, proxied: clients load our URL, and only the server ever talks to the partner.
 
-Staff IP addresses must never reach partners (DESIGN.md, "What crosses the
+Staff IP addresses must never reach partners (docs/design.md, "What crosses the
 boundary"), so a remote attachment, avatar, header or card image is shown
 as ``/media/proxy/<token>/<original|small>``. The token is 192 random bits,
 made when the row is stored, never derived from an id or the URL. On the
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import secrets
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -27,12 +26,14 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
+from activitypub.errors import InsideoutError, NotFound, RetryLater
+from activitypub.uris import Uris
 from federation.http import OutboundClient, RemoteHTTPError
+from federation.media_tokens import new_token
 from server.config import Settings
 from server.media import ProcessedImage, process_image
 from server.services.media import EXTENSIONS, MEDIA_TYPES, StoredFile
 from storage.clock import utcnow
-from activitypub.errors import InsideoutError, NotFound, RetryLater
 from storage.protocols import Storage
 from storage.remote_media import CachedFile, RemoteFile, RemoteFileState
 
@@ -46,13 +47,8 @@ MAX_ATTEMPTS: Final = 8
 _TOKEN: Final = re.compile(r"\A[A-Za-z0-9_-]{32}\Z")
 
 
-def new_token() -> str:
-    """A capability token: 192 random bits, URL-safe."""
-    return secrets.token_urlsafe(24)
-
-
 def proxy_url(base_url: str, token: str, size: str = "original") -> str:
-    return f"{base_url}/media/proxy/{token}/{size}"
+    return Uris.of(base_url).media_proxy(token, size)
 
 
 def retry_delay(attempts: int) -> timedelta:

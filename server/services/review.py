@@ -14,15 +14,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from activitypub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.services.publication import PublicationService
 from server.services.review_notices import AuthorNotices
 from server.services.review_roles import DECIDE_MESSAGE, Reviewer
 from storage.clock import utcnow
-from activitypub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from storage.models import Account, AccountKind, Status, Visibility
 from storage.protocols import Storage
 from storage.review import (
-    OPEN_STATES, AuditAction, Decision, NewAuditEntry, NewReviewItem, ReviewItem, ReviewKind, ReviewState,
+    OPEN_STATES,
+    AuditAction,
+    Decision,
+    NewAuditEntry,
+    NewReviewItem,
+    ReviewItem,
+    ReviewKind,
+    ReviewState,
 )
 
 SHAREABLE = (Visibility.PUBLIC, Visibility.UNLISTED)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
+from activitypub.uris import Uris
 from server.services.distribution import Distribution
 from storage.models import Account, AccountKind, NewStatus, Status, Visibility
 from storage.protocols import Storage
@@ -53,7 +54,7 @@ class AuthorNotices:
         if not companies or not author.is_local or author.kind is not AccountKind.EMPLOYEE:
             return
         company = companies[0]
-        link = f"{self._base}/@{author.username}/{status.id}"
+        link = Uris.of(self._base).status_page(author.username, str(status.id))
         text = template.replace("{link}", link)
         mention = (f'<span class="h-card" translate="no"><a href="{escape(self._base)}/@{escape(author.username)}"'
                    f' class="u-url mention">@<span>{escape(author.username)}</span></a></span>')

@@ -10,9 +10,9 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from activitypub.errors import NotFound
 from server.services.review import SHAREABLE, default_announcer_ids
 from server.services.review_roles import Reviewer, require_admin, require_reviewer
-from activitypub.errors import NotFound
 from storage.models import Account, Page, Status, StatusEdit
 from storage.protocols import Storage
 from storage.review import OPEN_STATES, AdminStatusFilter, AuditEntry, AuditFilter, ReviewItem, ReviewKind, ReviewState

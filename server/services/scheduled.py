@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from activitypub.errors import InsideoutError, InvalidInput, NotFound
 from server.services.attachments import poll_of
 from server.services.poll_spec import PollSpec
 from server.services.statuses import StatusDraft, StatusService
 from server.workers import LeasingWorker
 from storage.clock import utcnow
-from activitypub.errors import InsideoutError, InvalidInput, NotFound
 from storage.media import NewScheduledStatus, ScheduledState, ScheduledStatus
 from storage.models import Account, Page, Visibility
 from storage.protocols import Storage

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from server.config import Settings
 from activitypub.content import normalize_hashtag
+from server.config import Settings
 from server.services.handles import HandleResolver
 from storage.models import Account, Page, Reader, Status, Tag
 from storage.protocols import Storage

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from activitypub.actors import is_exposed
-from server.config import Settings
 from activitypub.content import MentionedAccount, RenderedContent, render_status_async
-from server.services.attachments import StatusAttachments
-from server.services.distribution import Distribution
-from server.services.outbound import Outbound
 from activitypub.errors import Forbidden, InvalidInput, NotFound
+from activitypub.uris import Uris
+from federation.actor_documents import is_exposed
+from server.config import Settings
+from server.services.attachments import StatusAttachments
+from server.services.boundary_actions import Outbound
+from server.services.distribution import Distribution
+from server.services.status_draft import StatusDraft as StatusDraft  # callers name a draft with its service
 from storage.models import Account, AccountKind, NewStatus, Reader, Role, Status, StatusChanges, Visibility
 from storage.protocols import Storage
 
@@ -25,22 +27,6 @@ MAX_CHARACTERS = 500
 # Told of every status written (after create and edit): the review queue nominates and queues revisions.
 AfterWrite = Callable[[Status, Account, bool], Awaitable[None]]
 LANGUAGE = re.compile(r"\A[a-z]{2,3}\Z")
-
-
-@dataclass(frozen=True, slots=True)
-class StatusDraft:
-    """What a client asked for, already parsed; the service checks it against the rules."""
-
-    text: str = ""
-    visibility: Visibility = Visibility.PUBLIC
-    spoiler_text: str = ""
-    sensitive: bool = False
-    language: str | None = None
-    in_reply_to_id: int | None = None
-    media_ids: tuple[int, ...] = ()
-    application_id: int | None = None
-    idempotency_key: str | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +201,7 @@ class StatusService:
             return MentionedAccount(str(account.id), account.username, account.acct, self._profile_url(account))
 
         rendered = await render_status_async(
-            text, resolve=resolve, tag_base_url=f"{self._settings.base_url}/tags/",
+            text, resolve=resolve, tag_base_url=Uris.of(self._settings.base_url).tag(""),
             author=MentionedAccount(str(author.id), author.username, author.acct, self._profile_url(author)),
         )
         mention_ids = tuple(int(m.id) for m in rendered.mentions if int(m.id) != author.id)
@@ -249,5 +235,5 @@ class StatusService:
 
     def _profile_url(self, account: Account) -> str:
         if account.is_local:
-            return f"{self._settings.base_url}/@{account.username}"
+            return Uris.of(self._settings.base_url).profile_page(account.username)
         return account.url or account.uri or ""

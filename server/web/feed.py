@@ -15,15 +15,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from activitypub.actors import actor_id, published_date
+from activitypub.actors import published_date
 from activitypub.notes import as_time
+from activitypub.uris import actor_id
 from server.activitypub.lookup import exposed_actor
 from server.web.pages import feed_url, public_posts, truncate
 from server.web.public_posts import PublicAuthor, PublicPost
 from storage.models import Account
 
 if TYPE_CHECKING:
-    from server.app import AppState
+    from server.state import AppState
 
 ATOM: Final = "http://www.w3.org/2005/Atom"
 ATOM_TYPE: Final = "application/atom+xml; charset=utf-8"

@@ -16,14 +16,15 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from activitypub.actors import actor_id, profile_url, summary_html
+from activitypub.actors import summary_html
 from activitypub.content import plain_text_from_html
+from activitypub.uris import actor_id, profile_url
 from server.web.public_posts import PublicPost, PublicPosts, avatar_url
 from server.web.templates import render
 from storage.models import Account, Status
 
 if TYPE_CHECKING:
-    from server.app import AppState
+    from server.state import AppState
 
 POSTS_PER_PAGE: Final = 20
 DESCRIPTION_LENGTH: Final = 200
@@ -75,7 +76,7 @@ def feed_url(base_url: str, username: str) -> str:
 
 async def profile_page(request: Request, account: Account) -> HTMLResponse:
     state: AppState = request.app.state.insideout
-    base, domain = state.settings.base_url, state.settings.domain
+    base = state.settings.base_url
     source = public_posts(state)
     posts, next_max_id = await source.by_account(account, max_id=max_id_param(request), limit=POSTS_PER_PAGE)
     author = source.author(account)

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from activitypub.actors import is_exposed, profile_url
-from activitypub.notes import OutsideAttachment, PublishedNote, as_time
 from activitypub.content import plain_text_from_html, sanitize_remote_html
+from activitypub.notes import OutsideAttachment, PublishedNote, as_time
+from activitypub.uris import Uris, profile_url
+from federation.actor_documents import is_exposed
 from server.services.boundary import Boundary
 from storage.models import Account, PublicationState, Status, Visibility
 from storage.protocols import Storage
@@ -54,7 +55,7 @@ class PublicPost:
 
     @property
     def published_text(self) -> str:
-        return self.published.astimezone(timezone.utc).strftime("%d %b %Y, %H:%M UTC")
+        return self.published.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
 
     @property
     def edited(self) -> bool:
@@ -66,7 +67,7 @@ def avatar_url(base_url: str, account: Account) -> str | None:
     path = account.avatar_path
     if not account.is_local or not is_exposed(account) or not path or path.startswith(("http://", "https://")):
         return None
-    return f"{base_url}/system/{path}"
+    return Uris.of(base_url).system(path)
 
 
 def web_url(*candidates: str | None) -> str:

@@ -23,10 +23,10 @@ from psycopg.rows import RowMaker
 from psycopg_pool import AsyncConnectionPool
 
 from activitypub.errors import Conflict, StorageError
+from storage.postgresql.dialect import POSTGRESQL
 from storage.postgresql.sql import translate
-from storage.sqlite.dialect import POSTGRESQL, Dialect
-
-Params = Iterable[Any] | Mapping[str, Any]
+from storage.sql.database import Params
+from storage.sql.dialect import Dialect
 
 
 class Row(tuple[Any, ...]):

@@ -12,10 +12,10 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from storage.clock import to_db, utcnow
 from activitypub.errors import StorageError
+from storage.clock import to_db, utcnow
 from storage.postgresql.database import PostgresDatabase
-from storage.sqlite.migrator import Migration, available_migrations, still_to_apply
+from storage.sql.migrations import Migration, available_migrations, still_to_apply
 
 # Any constant both sides agree on; spells "insideout" in ASCII, truncated to a bigint.
 MIGRATION_LOCK = 0x696E736964656F75

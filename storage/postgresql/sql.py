@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from activitypub.errors import StorageError
+
 _INSERT_OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _NAME_START = re.compile(r"[A-Za-z_]")
@@ -42,7 +44,8 @@ def translate(sql: str) -> str:
             i += 2
         elif char == ":" and i + 1 < length and _NAME_START.match(sql[i + 1]):
             match = _NAME.match(sql, i + 1)
-            assert match is not None
+            if match is None:  # unreachable while _NAME_START is _NAME's first character class
+                raise StorageError("Cannot translate a statement", detail=f"no parameter name at {i}: {sql!r}")
             out.append(f"%({match.group(0)})s")
             i = match.end()
         else:

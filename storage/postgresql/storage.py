@@ -1,8 +1,9 @@
 """The PostgreSQL implementation of ``storage.protocols.Storage``.
 
-The aggregates' stores are the shared ones (their SQL is the subset both
-engines speak, translated by ``storage.postgresql.sql``); what differs is
-the connection pool, the migrations and their lock, and the backup.
+The aggregates' stores are the shared ones of ``storage.sql`` (their SQL
+is the subset both engines speak, translated by ``storage.postgresql.sql``);
+what differs is the connection pool, the id node, the migrations and their
+lock, and the backup.
 """
 
 from __future__ import annotations
@@ -18,20 +19,17 @@ from activitypub.errors import StorageError
 from storage.ids import NODE_COUNT, IdGenerator
 from storage.postgresql import migrator
 from storage.postgresql.database import PostgresDatabase
-from storage.sqlite.storage import BackupProgress, SqliteStorage
-
+from storage.sql.storage import BackupProgress, SqlStorage
 
 # The advisory-lock class of the id nodes (two-key form: class, node).
 ID_NODE_LOCKS = 0x496E
 
 
-class PostgresStorage(SqliteStorage):
+class PostgresStorage(SqlStorage):
     def __init__(self, url: str, ids: IdGenerator | None = None, *, pool_size: int = 10) -> None:
         self.postgres = PostgresDatabase(url, max_size=pool_size)
-        self.database = self.postgres
-        self.ids = ids or IdGenerator()
         self._node_lock: AsyncConnection[Any] | None = None
-        self._wire()
+        super().__init__(self.postgres, ids or IdGenerator())
 
     async def open(self) -> None:
         await self.postgres.open()
@@ -62,19 +60,11 @@ class PostgresStorage(SqliteStorage):
             detail=f"all {NODE_COUNT} id nodes are held; stop some servers or workers",
         )
 
-    async def ping(self) -> None:
-        await self.postgres.fetch_one("SELECT 1")
-
     async def migrate(self) -> Sequence[str]:
         return await migrator.migrate(self.postgres)
 
     async def pending_migrations(self) -> Sequence[str]:
         return [migration.name for migration in await migrator.pending(self.postgres)]
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        async with self.postgres.write():
-            yield
 
     @asynccontextmanager
     async def exclusive(self) -> AsyncIterator[None]:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from storage.transfer import TableInfo, quoted
+from storage.transfer.format import TableInfo, quoted
 
 # One snapshot for every table; READ ONLY lets the server skip the bookkeeping of writes.
 SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"

@@ -11,54 +11,23 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import Any
 
 import aiosqlite
 
 from activitypub.errors import Conflict, StorageError
-from storage.sqlite.dialect import SQLITE, Dialect
+from storage.sql.database import Params
+from storage.sql.dialect import Dialect
+from storage.sqlite.dialect import SQLITE
 
-Params = Iterable[Any] | Mapping[str, Any]
 PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 5000",
     "PRAGMA synchronous = NORMAL",
 )
-
-
-class Row(Protocol):
-    """A result row, by position or by column name (``sqlite3.Row`` and the PostgreSQL row both are)."""
-
-    def __getitem__(self, key: Any, /) -> Any: ...
-
-    def keys(self) -> list[str]: ...
-
-
-class Database(Protocol):
-    """What the stores need of a database; SQLite's and PostgreSQL's both provide it.
-
-    Connections given by ``write()`` and ``read()`` offer aiosqlite's
-    ``execute`` / ``executemany`` / ``execute_fetchall``.
-    """
-
-    dialect: Dialect
-
-    def write(self) -> AbstractAsyncContextManager[Any]: ...
-
-    def read(self) -> AbstractAsyncContextManager[Any]: ...
-
-    def in_transaction(self) -> bool: ...
-
-    async def fetch_one(self, sql: str, params: Params = ()) -> Any: ...
-
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[Any]: ...
-
-    async def execute_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> int: ...
-
-    async def execute(self, sql: str, params: Params = ()) -> int: ...
 
 
 class SqliteDatabase:

@@ -1,33 +1,17 @@
-"""Numbered SQL migrations, applied in order, each in its own transaction."""
+"""Numbered SQLite migrations, applied in order, each in its own transaction."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from importlib import resources
-
-from storage.clock import to_db, utcnow
 from activitypub.errors import StorageError
+from storage.clock import to_db, utcnow
+from storage.sql.migrations import Migration, available_migrations, still_to_apply
 from storage.sqlite.database import SqliteDatabase
 
-MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+PACKAGE = "storage.sqlite.migrations"
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
-def available_migrations(package: str = "storage.sqlite.migrations") -> list[Migration]:
-    folder = resources.files(package)
-    found = []
-    for entry in folder.iterdir():
-        match = MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    return sorted(found, key=lambda migration: migration.version)
+def sqlite_migrations() -> list[Migration]:
+    return available_migrations(PACKAGE)
 
 
 async def applied_versions(database: SqliteDatabase) -> set[int]:
@@ -39,18 +23,7 @@ async def applied_versions(database: SqliteDatabase) -> set[int]:
 
 
 async def pending(database: SqliteDatabase) -> list[Migration]:
-    return still_to_apply(available_migrations(), await applied_versions(database))
-
-
-def still_to_apply(known: list[Migration], applied: set[int]) -> list[Migration]:
-    """The known migrations not yet applied; refuses a schema that has some this code doesn't know."""
-    unknown = applied - {migration.version for migration in known}
-    if unknown:
-        raise StorageError(
-            "The database schema is newer than this version of Insideout",
-            detail=f"unknown migration versions {sorted(unknown)}; upgrade the code before serving",
-        )
-    return [migration for migration in known if migration.version not in applied]
+    return still_to_apply(sqlite_migrations(), await applied_versions(database))
 
 
 async def migrate(database: SqliteDatabase) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from storage.transfer import TableInfo, insert_statement, quoted
+from storage.transfer.format import TableInfo, insert_statement, quoted
 
 # Deferred: the first SELECT fixes the WAL snapshot that every later one in the transaction sees.
 SNAPSHOT = "BEGIN"

@@ -1,30 +1,25 @@
-"""activitypub.actors: local accounts as actors, checked against Mastodon's output and our own parser."""
+"""federation.actor_documents: local accounts as actors, checked against Mastodon's output and our own parser."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from activitypub.actors import (
-    actor_document,
-    instance_actor_document,
-    is_exposed,
-    published_date,
-    summary_html,
-)
+from activitypub.actors import instance_actor_document, published_date, summary_html
 from activitypub.context import actor_context
 from activitypub.parse import parse_actor
 from activitypub.signatures import generate_rsa_key, public_key_pem
+from federation.actor_documents import actor_document, is_exposed
 from storage.models import Account, AccountKind
 
 BASE = "https://social.example.com"
 CANARY = "INTERNAL-CANARY-42"
 PEM = public_key_pem(generate_rsa_key())
-CREATED = datetime(2024, 3, 5, 17, 45, tzinfo=timezone.utc)
+CREATED = datetime(2024, 3, 5, 17, 45, tzinfo=UTC)
 
 # Mastodon's E2EE ``devices`` endpoint: we have no devices to list.
 NOT_SERVED = {"devices"}
@@ -131,7 +126,7 @@ def test_our_actors_parse_with_our_parser_and_meet_misskeys_requirements(kind: A
     assert parsed.public_key_pem == PEM
     assert parsed.shared_inbox == f"{BASE}/inbox"
     assert parsed.summary == "<p>Curious.</p>" and parsed.url == f"{BASE}/@alice"
-    assert parsed.published == datetime(2024, 3, 5, tzinfo=timezone.utc)
+    assert parsed.published == datetime(2024, 3, 5, tzinfo=UTC)
     assert parsed.group is (kind is AccountKind.DEPARTMENT) and not parsed.bot
 
 

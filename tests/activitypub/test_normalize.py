@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -165,7 +165,7 @@ def test_parse_datetime(value: Any, expected: datetime | None) -> None:
     assert parsed == expected
     if parsed is not None:
         assert parsed.utcoffset() == timedelta(0)
-        assert parsed.tzinfo is not None and parsed.tzinfo.utcoffset(None) == timezone.utc.utcoffset(None)
+        assert parsed.tzinfo is not None and parsed.tzinfo.utcoffset(None) == UTC.utcoffset(None)
 
 
 def test_scalar_helpers() -> None:

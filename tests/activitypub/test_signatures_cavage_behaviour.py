@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from activitypub.errors import Unauthorized
 from activitypub.signatures import (
     CavageSignature,
     Reason,
@@ -25,7 +26,6 @@ from activitypub.signatures import (
     verify_signature,
 )
 from activitypub.signatures.cavage import parse_signature_params
-from activitypub.errors import Unauthorized
 
 NOW = 1_700_000_000.0
 KEY_ID = "https://a.example/users/alice#main-key"

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from activitypub.errors import BadRequest
 from activitypub.signatures import (
     InvalidKey,
     default_algorithm,
@@ -22,7 +23,6 @@ from activitypub.signatures import (
     private_key_pem,
     public_key_pem,
 )
-from activitypub.errors import BadRequest
 
 ACTOR_FILES = [
     "remote/akkoma/actor-person.json",

@@ -1,4 +1,4 @@
-"""Parse every real document in the shared fixtures, and pin the values that matter."""
+"""Parse every real document in the test fixtures, and pin the values that matter."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from activitypub.errors import MalformedActivity
 from activitypub.parse import parse_activity, parse_actor, parse_any, parse_object
 from activitypub.vocab import Activity, RemoteActor, RemoteNote
+from tests.fixtures_path import REMOTE_FIXTURES as REMOTE
 
-REMOTE = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "remote"
 ALL_JSON = sorted(REMOTE.glob("*/*.json"))
 # Collections are not actors, posts or activities: refusing them cleanly is the contract.
 COLLECTIONS = {path for path in ALL_JSON if path.name.startswith("collection-")}
@@ -34,7 +34,7 @@ def load(fixtures_dir: Path) -> Any:
 
 
 def test_fixture_set_is_present() -> None:
-    assert len(ALL_JSON) >= 90, f"expected the shared fixtures at {REMOTE}"
+    assert len(ALL_JSON) >= 90, f"expected the test fixtures at {REMOTE}"
 
 
 @pytest.mark.parametrize("path", ALL_JSON, ids=_id)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from activitypub.errors import MalformedActivity
+from activitypub.errors import BadRequest, MalformedActivity
 from activitypub.parse import (
     Limits,
     check_limits,
@@ -24,7 +24,6 @@ from activitypub.parse import (
     same_origin,
 )
 from activitypub.vocab import Activity
-from activitypub.errors import BadRequest
 
 ACTOR: dict[str, Any] = {
     "id": "https://remote.example/users/alice",

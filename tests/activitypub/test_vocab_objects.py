@@ -1,4 +1,4 @@
-"""Posts and activities from the shared fixtures: the values handlers rely on."""
+"""Posts and activities from the test fixtures: the values handlers rely on."""
 
 from __future__ import annotations
 

@@ -18,7 +18,6 @@ import requests
 from storage.models import Role
 from tests.integration.conftest import EmployeeSpec, LiveServer
 
-
 PASSWORD = "correct horse battery"
 POST_TEXT = "Our spring catalogue is out #outside"
 

@@ -14,7 +14,7 @@ import itertools
 import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ from storage.protocols import Storage
 from storage.sqlite import SqliteStorage
 
 BASE = "https://insideout.example"
-T0 = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 _KEYS: list[tuple[str, str]] = []
 _remote_ids = itertools.count(10_000)
 

@@ -1,7 +1,7 @@
 """Shared pieces of the inbound tests: a fake remote fediverse, keys, signed POSTs and a real app.
 
 The remote servers are one ``httpx.MockTransport`` handler serving documents
-by URL (real fixtures from /work/shared/fixtures/remote, with our generated
+by URL (real fixtures from tests/fixtures/remote, with our generated
 public keys swapped in) and recording every request, so a test can assert
 what was fetched and what was not. Our own code runs for real: the app, its
 lifespan, storage on a temporary SQLite file and the SSRF-guarded client.
@@ -25,8 +25,15 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 
-from activitypub.signatures import SignedRequest, content_digest_header, generate_rsa_key, public_key_pem
-from activitypub.signatures import sign_cavage, sign_rfc9421
+from activitypub.content import sanitize_plain, sanitize_remote_html
+from activitypub.signatures import (
+    SignedRequest,
+    content_digest_header,
+    generate_rsa_key,
+    public_key_pem,
+    sign_cavage,
+    sign_rfc9421,
+)
 from federation.actors import ProfileSanitizer, RemoteActors
 from federation.addresses import IPAddress
 from federation.guard import ExposureGuard
@@ -35,13 +42,12 @@ from federation.inbox import InboxWorker
 from server.activitypub.inbound import fanout_deliver, inbound_for, inbox_worker
 from server.app import create_app
 from server.config import Settings
-from activitypub.content import sanitize_plain, sanitize_remote_html
-from server.outbound import outbound_settings
+from server.http_client import outbound_settings
 from storage import open_storage
 from storage.protocols import Storage
+from tests.fixtures_path import REMOTE_FIXTURES as FIXTURES
 from tests.server.helpers import serving, settings_for
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "remote"
 BASE_URL = "https://local.example"
 LOCAL_HOST = "local.example"
 ACTIVITY_JSON = "application/activity+json"

@@ -1,6 +1,6 @@
 """The fixture corpus as a fake fediverse: every remote document, turned into a signed inbox POST.
 
-``/work/shared/fixtures/remote`` holds real documents from ~20 server
+``tests/fixtures/remote`` holds real documents from ~20 server
 kinds. Here each one becomes something a peer would send to our shared
 inbox: activities as they are, objects wrapped in the ``Create`` their
 author would send, actors as an ``Update`` of themselves. The actors they

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from activitypub.errors import BlockedDestination, Gone
 from federation.actors import RemoteActors, UnusableActor
 from server.config import Settings
 from storage import open_storage
-from activitypub.errors import BlockedDestination, Gone
 from storage.models import AccountKind
 from storage.protocols import Storage
 from tests.federation.inbound_helpers import (
@@ -121,7 +121,7 @@ async def test_concurrent_resolves_of_one_uri_fetch_it_once(actors: RemoteActors
 async def test_a_stored_actor_is_reused_until_the_ttl_runs_out(
     storage: Storage, settings: Settings, remote: RemoteServer
 ) -> None:
-    now = [datetime.now(timezone.utc)]
+    now = [datetime.now(UTC)]
     actors = RemoteActors(storage, remote_client(settings, remote), None, sanitize=SANITIZER, clock=lambda: now[0])
     remote.serve_actor(plain_actor(ALICE))
 

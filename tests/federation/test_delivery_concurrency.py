@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from activitypub.errors import ConfigError
 from federation.delivery import DeliveryWorker
 from federation.fanout import enqueue
 from storage.deliveries import DeliveryState
-from activitypub.errors import ConfigError
 from storage.protocols import Storage
 from storage.sqlite import SqliteStorage
 from tests.federation.delivery_helpers import (

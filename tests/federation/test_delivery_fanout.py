@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
+from activitypub.errors import InvalidInput
 from federation.fanout import MAX_PAYLOAD_BYTES, enqueue, inboxes_for, plan_inboxes
 from federation.guard import LeakPrevented
 from federation.policy import DomainPolicy
-from activitypub.errors import InvalidInput
 from storage.protocols import Storage
 from tests.federation.delivery_helpers import (
     T0,

@@ -105,7 +105,7 @@ async def test_addressing_an_exposed_actor_and_its_followers_passes(storage: Sto
         ("content", f'<p>ask <a href="{BASE}/@hidden" class="mention">@hidden</a></p>'),
         ("content", "<p>ask @hidden@insideout.example.</p>"),
         ("tag", [{"type": "Mention", "href": f"{BASE}/users/hidden", "name": "@hidden"}]),
-        ("url", f"HTTP://INSIDEOUT.EXAMPLE/users/bob/statuses/99"),
+        ("url", "HTTP://INSIDEOUT.EXAMPLE/users/bob/statuses/99"),
     ],
 )
 async def test_any_internal_reference_in_the_object_is_refused(storage: Storage, field: str, value: Any) -> None:

@@ -8,16 +8,15 @@ real local server in test_http_real.py.
 from __future__ import annotations
 
 import ipaddress
-import json
 from collections.abc import Callable, Coroutine, Generator
 
 import anyio
 import httpx
 import pytest
 
+from activitypub.errors import BlockedDestination, Gone, PermanentFailure, RetryLater
 from federation.addresses import IPAddress
 from federation.http import OutboundClient, OutboundSettings, RemoteHTTPError, build_http_client
-from activitypub.errors import BlockedDestination, Gone, PermanentFailure, RetryLater
 
 UA = "Insideout/0.1.0 (+https://local.example/)"
 DNS = {

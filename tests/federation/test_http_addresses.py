@@ -7,6 +7,7 @@ import ipaddress
 import httpx
 import pytest
 
+from activitypub.errors import BlockedDestination, RetryLater
 from federation.addresses import (
     AddressVetter,
     IPAddress,
@@ -15,7 +16,6 @@ from federation.addresses import (
     is_public_address,
     parse_literal_address,
 )
-from activitypub.errors import BlockedDestination, RetryLater
 
 REFUSED = [
     # IPv4

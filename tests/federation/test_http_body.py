@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
+from activitypub.errors import PermanentFailure
 from federation.addresses import IPAddress
 from federation.http import OutboundClient, OutboundSettings, ResponseTooLarge, build_http_client
-from activitypub.errors import PermanentFailure
 
 ACTOR = {"id": "https://remote.example/users/alice", "type": "Person"}
 JSON_TYPE = {"content-type": "application/activity+json"}

@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from federation.http import RemoteHTTPError, ResponseTooLarge
 from activitypub.errors import BlockedDestination, PermanentFailure, RetryLater
+from federation.http import RemoteHTTPError, ResponseTooLarge
 from tests.federation.test_http import Recorder, make_client
 
 pytestmark = pytest.mark.anyio

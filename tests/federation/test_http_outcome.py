@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
+from activitypub.errors import BlockedDestination, Gone, PermanentFailure, RetryLater
 from federation.http import (
     MAX_RETRY_AFTER,
     RemoteHTTPError,
@@ -16,9 +17,8 @@ from federation.http import (
     parse_retry_after,
     user_agent,
 )
-from activitypub.errors import BlockedDestination, Gone, PermanentFailure, RetryLater
 
-NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

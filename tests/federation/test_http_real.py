@@ -13,9 +13,9 @@ import json
 
 import pytest
 
+from activitypub.errors import BlockedDestination, RetryLater
 from federation.addresses import IPAddress
 from federation.http import OutboundClient, OutboundSettings, build_http_client
-from activitypub.errors import BlockedDestination, RetryLater
 
 UA = "Insideout/0.1.0 (+https://local.example/)"
 ACTOR = {"id": "https://remote.example/users/alice", "type": "Person"}

@@ -32,8 +32,16 @@ from server.background import default_workers
 from server.services.statuses import StatusDraft
 from storage.models import Account, FollowState, InboxItem, InboxState, Page, Role, Status
 from tests.federation.inbound_helpers import BASE_URL, Harness, inbox_app
-from tests.federation.interop_corpus import CorpusServer, as_delivery, corpus, minimal_actor, ref, signed_post
-from tests.federation.interop_corpus import with_our_key
+from tests.federation.interop_corpus import (
+    CorpusServer,
+    as_delivery,
+    corpus,
+    minimal_actor,
+    ref,
+    signed_post,
+    with_our_key,
+)
+from tests.fixtures_path import SIGNATURE_FIXTURES as SIGNATURE_VECTORS
 
 pytestmark = pytest.mark.anyio
 
@@ -56,7 +64,6 @@ EXPECTED_FAILURES: dict[str, str] = {
 AIMED_TYPES = frozenset({"Like", "EmojiReact", "Dislike", "Announce", "Delete", "Undo", "Flag", "Create"})
 MISSING_POST = f"{BASE_URL}/users/alice/statuses/117000000000000001"
 COMPANY = f"{BASE_URL}/users/company"
-SIGNATURE_VECTORS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "signatures"
 
 
 def deliveries(server: CorpusServer) -> dict[str, dict[str, Any]]:

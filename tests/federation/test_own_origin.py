@@ -17,11 +17,11 @@ from typing import Any
 import httpx
 import pytest
 
+from activitypub.errors import OwnOrigin
 from federation.http import build_http_client
 from federation.resolve import FederationResolver
-from server.outbound import outbound_settings
+from server.http_client import outbound_settings
 from server.services.statuses import StatusDraft
-from activitypub.errors import OwnOrigin
 from storage.models import Role
 from tests.federation.inbound_helpers import (
     ACTIVITY_JSON,
@@ -164,8 +164,8 @@ async def test_the_outbound_client_never_requests_our_own_origin_even_through_a_
 
 
 async def test_storage_never_keeps_a_remote_account_on_our_origin(tmp_path: Path, remote: RemoteServer) -> None:
-    from federation.actors import profile_from_actor
     from activitypub.parse import parse_actor
+    from federation.actors import profile_from_actor
     from tests.federation.inbound_helpers import SANITIZER
 
     async with inbox_app(tmp_path, remote) as harness:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from federation.policy import DomainPolicy, normalise_host
 from activitypub.errors import ConfigError
+from federation.policy import DomainPolicy, normalise_host
 
 
 @pytest.mark.parametrize(

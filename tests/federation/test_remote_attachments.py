@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from pathlib import Path
 
 from activitypub.parse import parse_object
 from activitypub.vocab import Attachment
@@ -16,8 +15,7 @@ from federation.handlers.attachments import (
     remote_attachment,
     remote_attachments,
 )
-
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "remote"
+from tests.fixtures_path import REMOTE_FIXTURES as FIXTURES
 
 
 def test_a_mastodon_note_with_an_image_becomes_one_image_row() -> None:

@@ -11,15 +11,15 @@ action the server refuses (``InsideoutError``) changes nothing in the model.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
-from typing import Literal
-
-import json
 from datetime import timedelta
+from typing import Literal
 
 import httpx
 
+from activitypub.errors import InsideoutError
 from activitypub.signatures import load_private_key_pem, sign_cavage
 from server.activitypub.inbound import inbound_for
 from server.mastodon.admin_auth import AdminAccounts
@@ -28,7 +28,6 @@ from server.services.admin_notices import AccountNotices
 from server.services.review_roles import Reviewer
 from server.services.statuses import StatusDraft
 from storage.clock import utcnow
-from activitypub.errors import InsideoutError
 from storage.models import Account, NewApplication, NewAuthorizationCode, Role, Status, Visibility
 from tests.integration.containment_world import employee, follow_remote
 from tests.integration.federation_pair import Instance, Router, settle

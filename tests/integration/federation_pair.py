@@ -13,9 +13,10 @@ from starlette.applications import Starlette
 
 from federation.addresses import IPAddress
 from federation.http import build_http_client
-from server.app import AppState, create_app
+from server.app import create_app
 from server.background import default_workers
-from server.outbound import outbound_settings
+from server.http_client import outbound_settings
+from server.state import AppState
 from storage import open_storage
 from tests.server.helpers import serving, settings_for
 

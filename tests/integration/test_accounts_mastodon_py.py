@@ -20,7 +20,6 @@ from tests.integration.conftest import EmployeeSpec, LiveServer
 from tests.integration.mastodon_clients import employees, signed_in
 
 
-
 @pytest.fixture
 def live_employees() -> Sequence[EmployeeSpec]:
     return employees("alice", "bob")

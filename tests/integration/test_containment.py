@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import httpx
 import pytest
 from starlette.routing import Route
 
@@ -75,7 +74,7 @@ def router_leaks(world: World) -> list[str]:
 
 
 async def app_only_token(world: World, client_id: str) -> str:
-    """A ``client_credentials`` token: an app, no user; DESIGN.md counts it as an outsider."""
+    """A ``client_credentials`` token: an app, no user; docs/design.md counts it as an outsider."""
     storage = world.a.state.storage
     application = await storage.oauth.create_application(NewApplication(
         "outsider", None, ("urn:ietf:wg:oauth:2.0:oob",), ("read", "write", "follow", "push"), client_id,

@@ -28,12 +28,23 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from starlette.routing import Route
 
+from federation.guard import LeakPrevented
 from server.mastodon.auth import digest_token, new_token
 from storage.models import NewApplication, Visibility
-from federation.guard import LeakPrevented
 from tests.integration.containment_model import (
-    ACTORS, AUTHORS, FORGED_ORIGINS, HIDEABLE, IDENTITIES, INBOUND_KINDS, LOCAL, MENTIONS, OUTSIDE_OPS, Action,
-    Driver, Model, setup,
+    ACTORS,
+    AUTHORS,
+    FORGED_ORIGINS,
+    HIDEABLE,
+    IDENTITIES,
+    INBOUND_KINDS,
+    LOCAL,
+    MENTIONS,
+    OUTSIDE_OPS,
+    Action,
+    Driver,
+    Model,
+    setup,
 )
 from tests.integration.federation_pair import federation_pair, settle
 from tests.integration.test_containment import ANONYMOUS_API

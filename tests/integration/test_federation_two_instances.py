@@ -103,7 +103,7 @@ async def test_publication_reaches_a_partner_and_nothing_internal_does(tmp_path:
         assert (await a.client.get(published.uri, headers=_ap())).status_code == 410
 
         # And nothing internal ever crossed: not the canary, not the internal post's id
-        for method, url, body in router.requests:
+        for _method, url, body in router.requests:
             assert CANARY not in body.decode("utf-8", "replace"), url
             assert str(internal.id) not in url
         internal_url = f"http://a.example/users/alice/statuses/{internal.id}"

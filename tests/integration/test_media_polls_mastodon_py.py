@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -19,7 +19,6 @@ from PIL import Image
 
 from tests.integration.conftest import EmployeeSpec, LiveServer
 from tests.integration.mastodon_clients import employees, signed_in
-
 
 
 @pytest.fixture
@@ -60,7 +59,7 @@ def test_media_poll_and_schedule_with_mastodon_py(live_server: LiveServer, sessi
         bob.poll_vote(question["poll"], [0])
     assert alice.poll(question["poll"])["options"][1]["votes_count"] == 1
 
-    when = datetime.now(timezone.utc) + timedelta(hours=2)
+    when = datetime.now(UTC) + timedelta(hours=2)
     scheduled = alice.status_post("Tomorrow's news", scheduled_at=when)
     assert scheduled["params"]["text"] == "Tomorrow's news"
     assert [s["id"] for s in alice.scheduled_statuses()] == [scheduled["id"]]

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from server.app import create_app
 from server.config import Settings, load_settings
-from server.outbound import outbound_client
+from server.http_client import outbound_client
 from server.workers import Worker
 from storage import open_storage
 from tests.backends import fresh_database

@@ -187,7 +187,7 @@ def listen_port(listen: Directive) -> int:
 
 
 def server_on(conf: list[Directive], port: int) -> Directive:
-    servers = [s for s in top(conf, "server") if any(listen_port(l) == port for l in s.find("listen"))]
+    servers = [s for s in top(conf, "server") if any(listen_port(directive) == port for directive in s.find("listen"))]
     assert len(servers) == 1, f"expected one server block listening on {port}, found {len(servers)}"
     return servers[0]
 
@@ -244,5 +244,5 @@ def proxy_headers(chain: list[Directive]) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def conf() -> list[Directive]:
-    """docs/nginx.conf, parsed; test modules import this fixture by name."""
+    """docs/nginx.conf, parsed; registered for every test by tests/conftest.py."""
     return parse(EXAMPLE.read_text(encoding="utf-8"))

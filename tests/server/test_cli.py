@@ -215,10 +215,10 @@ def test_backup_copies_database_and_files_and_warns_about_keys(
 
 
 async def _post(text: str, visibility: str = "public") -> int:
-    from server.services.statuses import StatusDraft
     from server.events import InProcessEventBus
     from server.passwords import Passwords
     from server.services.container import build_services
+    from server.services.statuses import StatusDraft
     from storage.models import Visibility
 
     settings = load_settings()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from server.config import Settings, load_settings
 from activitypub.errors import ConfigError
+from server.config import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[2]
 

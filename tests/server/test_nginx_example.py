@@ -14,10 +14,9 @@ import pytest
 
 from server.config import MediaSettings, ServerSettings
 from tests.server.nginx_conf import (
-    ConfSyntaxError,
-    conf,
-    Directive,
     PLACEHOLDER_NAME,
+    ConfSyntaxError,
+    Directive,
     dump,
     effective,
     effective_value,
@@ -116,7 +115,7 @@ def test_upstream_balances_several_app_servers_on_loopback(conf: list[Directive]
 def test_http_server_redirects_but_serves_acme_challenges(conf: list[Directive]) -> None:
     server = server_on(conf, 80)
     assert server.one("server_name").args == [PLACEHOLDER_NAME]
-    assert {l.args[0] for l in server.find("listen")} == {"80", "[::]:80"}
+    assert {directive.args[0] for directive in server.find("listen")} == {"80", "[::]:80"}
     acme = match_location(server, "/.well-known/acme-challenge/token")
     assert acme.args[-1] == "/.well-known/acme-challenge/"
     assert not acme.find("return") and not acme.find("proxy_pass")
@@ -129,7 +128,7 @@ def test_tls_server(conf: list[Directive]) -> None:
     assert server.one("server_name").args == [PLACEHOLDER_NAME]
     for listen in server.find("listen"):
         assert "ssl" in listen.args, listen.describe()
-    assert {listen_port(l) for l in server.find("listen")} == {443}
+    assert {listen_port(directive) for directive in server.find("listen")} == {443}
     assert server.one("ssl_certificate").args[0].startswith("/")
     assert server.one("ssl_certificate_key").args[0].startswith("/")
     assert server.one("ssl_protocols").args == ["TLSv1.2", "TLSv1.3"]

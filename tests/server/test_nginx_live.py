@@ -43,10 +43,9 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from tests.server.nginx_conf import (
-    conf,
-    Directive,
     PUBLIC_NAME,
     TIMEOUT,
+    Directive,
     dump,
     listen_port,
     parse,
@@ -145,7 +144,7 @@ def nginx_binary() -> str | None:
 def make_certificate(directory: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, PUBLIC_NAME)])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -222,7 +221,7 @@ def rewrite_for_test(
     replacements = {"ssl_certificate": str(cert), "ssl_certificate_key": str(key)}
     for server in top(rewritten, "server"):
         assert server.block is not None
-        server.block = [l for l in server.block if not (l.name == "listen" and l.args[0].startswith("["))]
+        server.block = [d for d in server.block if not (d.name == "listen" and d.args[0].startswith("["))]
         for directive in server.block:
             if directive.name == "listen":
                 address = f"127.0.0.1:{ports[listen_port(directive)]}"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from activitypub.errors import InvalidInput
 from activitypub.signatures import (
     SignedRequest,
     load_private_key_pem,
@@ -16,7 +17,6 @@ from activitypub.signatures import (
 from server.passwords import Passwords
 from server.services.accounts import AccountService
 from storage import open_storage
-from activitypub.errors import InvalidInput
 
 pytestmark = pytest.mark.anyio
 

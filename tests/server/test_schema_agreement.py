@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from activitypub.errors import StorageError
 from server.bootstrap import ensure_first_admin, prepare_instance
 from server.passwords import Passwords
 from storage import open_storage
-from activitypub.errors import StorageError
 from tests.server.helpers import settings_for
 
 pytestmark = pytest.mark.anyio

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -106,7 +105,7 @@ async def test_each_queue_builds_its_workers(tmp_path: Path) -> None:
 async def test_an_app_with_workers_disabled_starts_none(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """What `serve --no-workers` sets: the default workers are not even built."""
     from server.app import create_app
-    from server.outbound import outbound_client
+    from server.http_client import outbound_client
 
     settings = settings_for(tmp_path, INSIDEOUT_SERVER_WORKERS_ENABLED="false")
     app = create_app(settings, open_storage(settings.storage.database), outbound_client(settings))
@@ -114,7 +113,7 @@ async def test_an_app_with_workers_disabled_starts_none(tmp_path: Path, caplog: 
         async with serving(app) as client:
             assert (await client.get("/health")).status_code == 200
     (ready,) = [record for record in caplog.records if record.getMessage() == "ready"]
-    assert getattr(ready, "workers") == 0
+    assert ready.workers == 0
 
 
 # ---------------------------------------------------------------------------

@@ -9,7 +9,6 @@ import pytest
 
 from storage import open_storage
 from storage.protocols import Storage
-
 from tests.backends import BACKEND, fresh_database
 
 # The suite runs once per backend (scripts/test); every test here runs on the current one.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from storage.admin import AccountQuery, DomainRuleKind, FederationRules, NewAdminAction
 from activitypub.errors import Conflict
+from storage.admin import AccountQuery, DomainRuleKind, FederationRules, NewAdminAction
 from storage.models import NewReport, Page
 from storage.protocols import Storage
 
@@ -20,7 +20,7 @@ async def test_the_action_log_is_append_only(storage: Storage) -> None:
     found = await storage.admin.actions(target_type="account", target_id="42")
     assert [a.action for a in found] == ["hide", "expose"]
     assert found[1].reason == "press" and found[1].detail == {"was_exposed": "false"}
-    database = getattr(storage, "database")
+    database = storage.database
     with pytest.raises(Exception, match="append-only"):
         await database.execute("UPDATE admin_actions SET reason = 'changed' WHERE id = ?", (first.id,))
     with pytest.raises(Exception, match="append-only"):

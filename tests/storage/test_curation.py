@@ -6,16 +6,16 @@ from datetime import timedelta
 
 import pytest
 
+from activitypub.errors import Conflict
 from storage.clock import utcnow
 from storage.curation import (
     FilterAction,
     FilterFields,
     KeywordEdit,
     NewStaffReport,
-    ReportCategory,
     RepliesPolicy,
+    ReportCategory,
 )
-from activitypub.errors import Conflict
 from storage.models import FollowState, NewStatus, Page, Visibility
 from storage.protocols import Storage
 from tests.storage.test_social import employee, post

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -26,12 +26,12 @@ def test_ids_sort_by_time_and_carry_it() -> None:
     earlier = IdGenerator(clock=lambda: 1_700_000_000.0).next_id()
     later = IdGenerator(clock=lambda: 1_700_000_000.002).next_id()
     assert earlier < later
-    assert time_of(earlier) == datetime.fromtimestamp(1_700_000_000, timezone.utc)
+    assert time_of(earlier) == datetime.fromtimestamp(1_700_000_000, UTC)
     assert id_at(time_of(later)) <= later < id_at(time_of(later)) + (1 << 16)
 
 
 def test_ids_fit_a_signed_64_bit_column_for_centuries() -> None:
-    generator = IdGenerator(clock=lambda: datetime(2200, 1, 1, tzinfo=timezone.utc).timestamp())
+    generator = IdGenerator(clock=lambda: datetime(2200, 1, 1, tzinfo=UTC).timestamp())
     assert 0 < generator.next_id() <= MAX_ID
 
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from storage.clock import utcnow
 from activitypub.errors import Conflict
+from storage.clock import utcnow
 from storage.models import Account, NewApplication, NewAuthorizationCode, OAuthApplication
 from storage.protocols import Storage
 from tests.storage.factories import new_account, new_user

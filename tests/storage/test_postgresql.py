@@ -9,8 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from storage.clock import utcnow
 from activitypub.errors import StorageError
+from storage.clock import utcnow
 from storage.deliveries import NewDelivery
 from storage.postgresql.migrator import postgres_migrations
 from storage.postgresql.sql import translate

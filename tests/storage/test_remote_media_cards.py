@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from storage.remote_media import CachedFile, CardFetchState, NewPreviewCard, New
 
 pytestmark = pytest.mark.anyio
 
-T0 = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=2)
 
 
@@ -59,7 +59,7 @@ async def test_shared_images_get_one_token_per_url(storage: Storage) -> None:
 
 async def test_a_file_is_leased_once_retried_later_and_cached(storage: Storage) -> None:
     await storage.remote_files.register_images({"https://cdn.example/a.png": ("t" * 32, "cdn.example")})
-    later = datetime.now(timezone.utc) + timedelta(seconds=1)
+    later = datetime.now(UTC) + timedelta(seconds=1)
 
     leased = await storage.remote_files.lease("t" * 32, later, later + LEASE)
     assert leased is not None and leased.attempts == 1
@@ -85,7 +85,7 @@ async def test_a_failed_file_is_never_claimed_again(storage: Storage) -> None:
     await storage.remote_files.mark_failed("t" * 32, "not an image")
     failed = await storage.remote_files.get("t" * 32)
     assert failed is not None and failed.state is RemoteFileState.FAILED
-    future = datetime.now(timezone.utc) + timedelta(days=30)
+    future = datetime.now(UTC) + timedelta(days=30)
     assert await storage.remote_files.claim_due(future, future + LEASE, 10) == []
 
 

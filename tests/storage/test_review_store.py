@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from storage.clock import utcnow
 from activitypub.errors import Conflict
+from storage.clock import utcnow
 from storage.models import AccountKind, NewAccount, NewStatus, Page, Visibility
 from storage.protocols import Storage
 from storage.review import AuditAction, AuditFilter, Decision, NewAuditEntry, NewReviewItem, ReviewKind, ReviewState

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from storage.clock import utcnow
 from activitypub.errors import NotFound
+from storage.clock import utcnow
 from storage.models import (
     Account,
     AccountKind,

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any, Final
 
 from activitypub.content import render_status
 from activitypub.content.render import MentionedAccount
+from activitypub.uris import Uris
 from server.mastodon.dates import format_date, format_datetime
 from storage.models import Account, AccountKind
 from storage.profiles import AccountProfile, ProfileField
@@ -60,18 +61,18 @@ def _no_mentions(username: str, domain: str | None) -> MentionedAccount | None:
 
 
 def render_note(text: str, base_url: str) -> str:
-    return render_status(text, resolve=_no_mentions, tag_base_url=f"{base_url}/tags").html
+    return render_status(text, resolve=_no_mentions, tag_base_url=Uris.of(base_url).tag("").rstrip("/")).html
 
 
 def _created_at(moment: datetime) -> str:
     # Mastodon shows only the day an account was created, at midnight UTC.
-    day = moment.astimezone(timezone.utc).date()
-    return format_datetime(datetime.combine(day, time(0), tzinfo=timezone.utc))
+    day = moment.astimezone(UTC).date()
+    return format_datetime(datetime.combine(day, time(0), tzinfo=UTC))
 
 
 def _urls(account: Account, base_url: str) -> tuple[str, str]:
     if account.is_local:
-        return f"{base_url}/@{account.username}", f"{base_url}/users/{account.username}"
+        return Uris.of(base_url).profile_page(account.username), Uris.of(base_url).actor(account.username)
     uri = account.uri or ""
     return account.url or uri, uri
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from activitypub.uris import Uris
 from storage.media import MediaAttachment
 
 
 def media_url(base_url: str, media: MediaAttachment, name: str | None) -> str | None:
     if not media.capability_token or not name:
         return None
-    return f"{base_url}/media/{media.capability_token}/{name}"
+    return Uris.of(base_url).media(media.capability_token, name)
 
 
 def _proxied(base_url: str, media: MediaAttachment, size: str) -> str | None:
     """A remote medium is loaded through our proxy, never from the partner (server/services/remote_media.py)."""
     if not media.remote_url or not media.capability_token:
         return None
-    return f"{base_url}/media/proxy/{media.capability_token}/{size}"
+    return Uris.of(base_url).media_proxy(media.capability_token, size)
 
 
 def media_entity(media: MediaAttachment, *, base_url: str) -> dict[str, Any]:

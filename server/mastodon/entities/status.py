@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from activitypub.uris import Uris
 from server.mastodon.dates import format_datetime, format_optional_datetime
 from storage.models import Account, PublicationState, Status, StatusEdit, Tag, ViewerFlags
 
@@ -29,7 +30,7 @@ class StatusContext:
 def status_uri(status: Status, author: Account, base_url: str) -> str:
     if status.uri:
         return status.uri
-    return f"{base_url}/users/{author.username}/statuses/{status.id}"
+    return Uris.of(base_url).status(author.username, str(status.id))
 
 
 def status_url(status: Status, author: Account, base_url: str) -> str:
@@ -37,7 +38,7 @@ def status_url(status: Status, author: Account, base_url: str) -> str:
         return status.url
     if not author.is_local and status.uri:
         return status.uri
-    return f"{base_url}/@{author.username}/{status.id}"
+    return Uris.of(base_url).status_page(author.username, str(status.id))
 
 
 def publication_entity(status: Status) -> dict[str, Any]:
@@ -72,7 +73,7 @@ def status_entity(
         "reblog": context.reblog,
         "media_attachments": list(context.media_attachments),
         "mentions": [_mention(account, base_url) for account in context.mentions],
-        "tags": [{"name": tag.display_name, "url": f"{base_url}/tags/{tag.name}"} for tag in context.tags],
+        "tags": [{"name": tag.display_name, "url": Uris.of(base_url).tag(tag.name)} for tag in context.tags],
         "emojis": [],
         "poll": context.poll,
         "card": context.card,
@@ -98,7 +99,7 @@ def status_entity(
 
 
 def _mention(account: Account, base_url: str) -> dict[str, str]:
-    url = f"{base_url}/@{account.username}" if account.is_local else (account.url or account.uri or "")
+    url = Uris.of(base_url).profile_page(account.username) if account.is_local else (account.url or account.uri or "")
     return {"id": str(account.id), "username": account.username, "url": url, "acct": account.acct}
 
 

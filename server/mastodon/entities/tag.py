@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from activitypub.uris import Uris
 from storage.models import Tag
 
 
@@ -11,7 +12,7 @@ def tag_entity(tag: Tag, *, base_url: str, following: bool) -> dict[str, Any]:
     return {
         "id": str(tag.id),
         "name": tag.display_name,
-        "url": f"{base_url}/tags/{tag.name}",
+        "url": Uris.of(base_url).tag(tag.name),
         "history": [],
         "following": following,
     }

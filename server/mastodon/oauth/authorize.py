@@ -17,22 +17,22 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from activitypub.errors import BadRequest
 from server.mastodon.auth import digest_token, new_token
 from server.mastodon.errors import OAUTH_DESCRIPTIONS, rate_limit_headers
 from server.mastodon.oauth import pages
 from server.mastodon.oauth.csrf import CsrfToken, csrf_token, csrf_valid, set_csrf_cookie
 from server.mastodon.oauth.redirects import OOB, with_query
 from server.mastodon.oauth.signin import Outcome, throttled_sign_in
-from server.mastodon.oauth.throttle import Verdict, utc_now
 from server.mastodon.oauth.web_session import CSRF_FIELD, SignedIn, current_session, start_session
 from server.mastodon.params import Params, read_params
 from server.mastodon.scopes import InvalidScope, narrow
 from server.services.identities import identities_for, may_act_as
-from activitypub.errors import BadRequest
+from server.sign_in_throttle import Verdict, utc_now
 from storage.models import NewAuthorizationCode, OAuthApplication
 
 if TYPE_CHECKING:
-    from server.app import AppState
+    from server.state import AppState
 
 CODE_LIFETIME: Final = timedelta(minutes=10)
 _CHALLENGE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")

@@ -11,14 +11,14 @@ from urllib.parse import unquote, urlsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from activitypub.errors import InvalidInput
 from server.mastodon.auth import AppOnly, digest_token, new_token, require_app_or_user
 from server.mastodon.entities import application_entity
 from server.mastodon.errors import OAuthError
 from server.mastodon.oauth.redirects import check_redirect_uri, split_redirect_uris
 from server.mastodon.params import Params, read_params
 from server.mastodon.scopes import InvalidScope, parse_scopes
-from server.mastodon.vapid_key import instance_vapid_keypair
-from activitypub.errors import InvalidInput
+from server.services.vapid_key import instance_vapid_keypair
 from storage.models import NewApplication, OAuthApplication
 from storage.protocols import Storage
 

@@ -31,57 +31,23 @@ what protects those instances.
 
 The secret is 32 random bytes made on the first start and kept in
 ``instance_meta``, so every server process signs and checks with the same
-key; each process reads it once, when the app starts (``CsrfKey.load``).
+key; each process reads it once, when the app starts (server/csrf_key.py).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from server.mastodon.auth import new_token
 from server.mastodon.oauth.web_session import csrf_cookie_name, secure_cookies, session_cookie
-from storage.protocols import Storage
 
 if TYPE_CHECKING:
-    from server.app import AppState
-
-CSRF_SECRET_META: Final = "csrf_secret"
-
-
-class CsrfKey:
-    """The instance's CSRF secret, as this process read it from the database at start-up."""
-
-    def __init__(self) -> None:
-        self._secret: bytes | None = None
-
-    async def load(self, storage: Storage) -> None:
-        self._secret = (await _stored_secret(storage)).encode("ascii")
-
-    def sign(self, binding: str) -> str:
-        if self._secret is None:
-            raise RuntimeError("the CSRF key is used before the app started")
-        mac = hmac.new(self._secret, binding.encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
-
-
-async def _stored_secret(storage: Storage) -> str:
-    stored = await storage.instance.get_meta(CSRF_SECRET_META)
-    if stored is not None:
-        return stored
-    # Processes starting together: the transaction makes check-and-set atomic; the loser adopts the winner's.
-    async with storage.transaction():
-        stored = await storage.instance.get_meta(CSRF_SECRET_META)
-        if stored is None:
-            stored = new_token()
-            await storage.instance.set_meta(CSRF_SECRET_META, stored)
-    return stored
+    from server.state import AppState
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,4 +104,4 @@ def csrf_valid(request: Request, submitted: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), submitted.encode())
 
 
-__all__ = ["CSRF_SECRET_META", "CsrfKey", "CsrfToken", "csrf_token", "csrf_valid", "set_csrf_cookie"]
+__all__ = ["CsrfToken", "csrf_token", "csrf_valid", "set_csrf_cookie"]

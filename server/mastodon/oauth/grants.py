@@ -17,18 +17,18 @@ from typing import TYPE_CHECKING, Final
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from activitypub.errors import BadRequest
 from server.mastodon.auth import digest_token, new_token
 from server.mastodon.errors import OAuthError, rate_limited_response
 from server.mastodon.oauth.clients import authenticate_client
 from server.mastodon.oauth.signin import Outcome, throttled_sign_in
-from server.mastodon.oauth.throttle import Verdict, utc_now
 from server.mastodon.params import Params, read_params
 from server.mastodon.scopes import format_scopes, narrow
-from activitypub.errors import BadRequest
+from server.sign_in_throttle import Verdict, utc_now
 from storage.models import AccessToken, AuthorizationCode, OAuthApplication
 
 if TYPE_CHECKING:
-    from server.app import AppState
+    from server.state import AppState
 
 GRANT_TYPES: Final = ("authorization_code", "password", "client_credentials")
 NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from server.mastodon.oauth.throttle import Verdict, account_key, unknown_login_key
 from server.passwords import Passwords
+from server.sign_in_throttle import Verdict, account_key, unknown_login_key
 from storage.models import Account, User
 from storage.protocols import Storage
 
 if TYPE_CHECKING:
-    from server.app import AppState
+    from server.state import AppState
 
 # A real Argon2id hash of a random string; verifying against it costs what a real check costs.
 _DECOY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$PPXq1atmeHt3Nsx9ndHtlA$oBGVPOwTVDSykmgW0gm6G4Wdl5A/6J7DiJvK1OAkqAU"

@@ -16,12 +16,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.mastodon.auth import digest_token, new_token
-from server.mastodon.oauth.throttle import utc_now
+from server.sign_in_throttle import utc_now
 from storage.models import Account, User, WebSession
 
 if TYPE_CHECKING:
-    from server.app import AppState
     from server.config import Settings
+    from server.state import AppState
 
 SESSION_MAX_AGE: Final = timedelta(days=14)
 CSRF_FIELD: Final = "authenticity_token"

@@ -8,9 +8,9 @@ from pathlib import Path
 import anyio
 import pytest
 
+from activitypub.errors import StorageError
 from federation.instance_actor import InstanceActor, load_or_create_instance_actor
 from storage import open_storage
-from activitypub.errors import StorageError
 from storage.protocols import Storage
 
 pytestmark = pytest.mark.anyio

@@ -6,7 +6,7 @@ shared admin services write, so the pages and the JSON API cannot drift.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -119,7 +119,7 @@ async def test_published_posts_show_outside_engagement_a_monthly_chart_and_a_csv
         await s.state.storage.interactions.add("favourite", pat, int(status_id))
         await s.state.storage.statuses.create(NewStatus(
             account_id=pat, visibility=Visibility.PUBLIC, local=False, text="congrats", in_reply_to_id=int(status_id),
-            uri="https://partner.example/notes/1", created_at=datetime(2024, 3, 5, tzinfo=timezone.utc)))
+            uri="https://partner.example/notes/1", created_at=datetime(2024, 3, 5, tzinfo=UTC)))
 
         page = await s.client.get("/admin/published")
         export = await s.client.get("/admin/published.csv?group=post")

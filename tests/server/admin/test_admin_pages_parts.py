@@ -1,16 +1,16 @@
-"""Small parts of the admin pages: the monthly chart's geometry, and CSRF on every POST route."""
+"""Small parts of the admin pages: the monthly chart's geometry, CSRF on every POST route, the gate on every page."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from starlette.routing import Route
 
-from server.admin import routes
-from server.admin.chart import HEIGHT, AXIS, month_bars
+from server.admin import open_routes, routes
+from server.admin.chart import AXIS, HEIGHT, month_bars
 from server.services.engagement import Group
 from storage.admin import EngagementEvent, EngagementKind
 from tests.server.admin.pages import site
@@ -18,7 +18,7 @@ from tests.server.admin.pages import site
 
 def month(key: str, replies: int, likes: int, boosts: int) -> Group:
     group = Group(key)
-    at = datetime(int(key[:4]), int(key[5:]), 1, tzinfo=timezone.utc)
+    at = datetime(int(key[:4]), int(key[5:]), 1, tzinfo=UTC)
     for kind, count in ((EngagementKind.REPLY, replies), (EngagementKind.FAVOURITE, likes),
                         (EngagementKind.REBLOG, boosts)):
         for _ in range(count):
@@ -59,3 +59,18 @@ async def test_every_post_route_refuses_a_request_without_the_csrf_token(tmp_pat
         assert len(posts) >= 15
         assert {path: a.status_code for path, a in answers.items()} == {path: 403 for path in posts}
         assert not await s.state.storage.admin.domain_rules()
+
+
+@pytest.mark.anyio
+async def test_every_page_but_the_open_ones_sends_a_stranger_to_sign_in(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        open_paths = {r.path for r in open_routes() if isinstance(r, Route)}
+        pages = [r.path for r in routes() if isinstance(r, Route) and r.methods and "GET" in r.methods
+                 and r.path not in open_paths]
+
+        answers = {path: await s.client.get(path) for path in pages}
+
+        assert len(pages) >= 9
+        assert open_paths == {"/admin", "/admin/admin.css", "/admin/sign_in", "/admin/sign_out"}
+        assert {path: a.headers.get("location") for path, a in answers.items()} == {
+            path: f"/admin/sign_in?next={path}" for path in pages}

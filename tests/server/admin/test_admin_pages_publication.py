@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from server.mastodon.oauth.web_session import CSRF_FIELD
-from storage.models import PublicationState
+from storage.models import Page, PublicationState
 from storage.review import AuditFilter, ReviewState
-from storage.models import Page
 from tests.server.admin.pages import rows, site
 
 pytestmark = pytest.mark.anyio

@@ -17,9 +17,10 @@ import httpx
 from starlette.applications import Starlette
 
 from federation.http import build_http_client
-from server.app import AppState, create_app
+from server.app import create_app
+from server.http_client import outbound_settings
 from server.mastodon.auth import digest_token, new_token
-from server.outbound import outbound_settings
+from server.state import AppState
 from storage import open_storage
 from storage.models import Account, RemoteProfile
 from storage.protocols import Storage

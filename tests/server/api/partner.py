@@ -25,8 +25,8 @@ from federation.http import build_http_client
 from federation.inbox import InboxWorker
 from server.activitypub.inbound import inbound_for
 from server.app import create_app
+from server.http_client import outbound_settings
 from server.mastodon.remote_media import media_cache_for
-from server.outbound import outbound_settings
 from server.services.cards import CardWorker
 from storage import open_storage
 from tests.federation.inbound_helpers import BASE_URL, body_of, resolve, signed_headers

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from storage.models import FollowState, NewStatus, Visibility
-from tests.server.api.admin_world import A, IO, admin_world
+from tests.server.api.admin_world import IO, A, admin_world
 from tests.server.helpers import bearer, staff_token
 
 pytestmark = pytest.mark.anyio

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from storage.models import Status, NewStatus, Visibility
+from storage.models import NewStatus, Status, Visibility
 from tests.server.api.admin_world import IO, AdminWorld, admin_world
 
 pytestmark = pytest.mark.anyio
-LAST_YEAR = datetime(2024, 1, 15, 12, 0, tzinfo=timezone.utc)
+LAST_YEAR = datetime(2024, 1, 15, 12, 0, tzinfo=UTC)
 
 
 async def post(w: AdminWorld, username: str, text: str) -> Status:
@@ -73,7 +73,7 @@ async def test_engagement_per_post_and_partner_domain(tmp_path: Path) -> None:
         assert counts(first) == (1, 2, 1) and first["author"] == "sam" and first["state"] == "published"
         assert {d["domain"]: counts(d) for d in first["domains"]} == {
             "partner.example": (1, 1, 0), "other.example": (0, 1, 1)}
-        this_month = datetime.now(timezone.utc).strftime("%Y-%m")
+        this_month = datetime.now(UTC).strftime("%Y-%m")
         assert {m["month"]: counts(m) for m in first["months"]} == {"2024-01": (1, 0, 0), this_month: (0, 2, 1)}
         assert counts(posts[str(quiet.id)]) == (0, 0, 0) and posts[str(quiet.id)]["domains"] == []
 
@@ -84,7 +84,7 @@ async def test_engagement_per_department_and_month(tmp_path: Path) -> None:
         departments = await report(w, "department")
         assert [(d["department"], d["posts"], counts(d)) for d in departments] == [("sales", 1, (1, 2, 1))]
         months = await report(w, "month")
-        this_month = datetime.now(timezone.utc).strftime("%Y-%m")
+        this_month = datetime.now(UTC).strftime("%Y-%m")
         assert [(m["month"], counts(m)) for m in months] == [("2024-01", (1, 0, 0)), (this_month, (0, 2, 1))]
         bad = await w.client.get(f"{IO}/engagement", headers=w.admin, params={"group": "year"})
         assert bad.status_code == 422

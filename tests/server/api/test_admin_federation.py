@@ -15,7 +15,7 @@ import pytest
 
 from activitypub.errors import BlockedDestination
 from storage.models import FollowState
-from tests.server.api.admin_world import A, IO, AdminWorld, admin_world
+from tests.server.api.admin_world import IO, A, AdminWorld, admin_world
 
 pytestmark = pytest.mark.anyio
 

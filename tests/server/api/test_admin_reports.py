@@ -17,7 +17,7 @@ import pytest
 
 from storage.curation import NewStaffReport, ReportCategory
 from storage.models import Account, NewReport, NewStatus, Status, Visibility
-from tests.server.api.admin_world import A, IO, AdminWorld, admin_world
+from tests.server.api.admin_world import IO, A, AdminWorld, admin_world
 
 pytestmark = pytest.mark.anyio
 

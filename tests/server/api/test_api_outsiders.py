@@ -1,6 +1,6 @@
 """Every /api route, walked as an outsider (no token, and an app-only token): nothing internal answers.
 
-Only the routes DESIGN.md lists may answer an outsider; their counts are
+Only the routes docs/design.md lists may answer an outsider; their counts are
 zero. Everything else answers 401 (or 404 for the routes Mastodon has but
 we hide from non-staff), and no answer carries internal content.
 """

@@ -16,11 +16,11 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from activitypub.errors import InvalidInput
 from server.services.attachments import StatusAttachments
 from server.services.polls import PollExpiryWorker, PollService
 from server.services.statuses import StatusDraft
 from storage.clock import utcnow
-from activitypub.errors import InvalidInput
 from storage.media import NewPoll
 from storage.models import NewStatus, RemoteProfile, Visibility
 from tests.server.helpers import app_for, bearer, serving, settings_for, staff_token

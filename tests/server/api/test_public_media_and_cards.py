@@ -33,7 +33,7 @@ pytestmark = pytest.mark.anyio
 AP = "application/activity+json"
 STORY = "https://news.example/2024/story"
 STORY_IMAGE = "https://news.example/img/story.jpg"
-STORY_HTML = f"""<!doctype html><html lang="en-GB"><head>
+STORY_HTML = """<!doctype html><html lang="en-GB"><head>
 <title>Plain title</title>
 <meta property="og:title" content="Big &amp; important story">
 <meta property="og:description" content="What happened, in one line.">

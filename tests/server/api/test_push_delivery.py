@@ -27,7 +27,7 @@ from federation.addresses import IPAddress
 from federation.http import build_http_client
 from server.app import create_app
 from server.config import Settings
-from server.outbound import outbound_settings
+from server.http_client import outbound_settings
 from server.push import decrypt
 from server.push.encryption import b64url_decode, b64url_encode, public_key_bytes
 from server.services.push import PushWorker, build_push_worker
@@ -86,7 +86,7 @@ def push_app(settings: Settings, service: PushService) -> Starlette:
 
 def worker_of(app: Starlette) -> PushWorker:
     state = app.state.insideout
-    return build_push_worker(state.settings, state.storage, state.http)
+    return build_push_worker(state.settings, state.storage, state.http, state.presenter.avatar_static)
 
 
 def verify_vapid(authorization: str, server_key: str, audience: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from activitypub.actors import actor_id
+from activitypub.uris import actor_id
 from storage.models import Page
 from storage.review import AuditFilter
 from tests.server.identities.world import World, bearer, consent, world

@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 from starlette.applications import Starlette
 
-from server.app import AppState
 from server.mastodon.auth import digest_token, new_token
+from server.state import AppState
 from storage.models import Account, AccountKind, FollowState, MemberRole, RemoteProfile, Role
 from tests.server.api.live import live
 from tests.server.helpers import app_for, serving, settings_for

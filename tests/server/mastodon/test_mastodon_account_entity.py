@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from server.mastodon.entities import AccountCounts, AccountSource, account_entity
 from storage.models import Account, AccountKind
@@ -19,8 +19,8 @@ def account(kind: AccountKind = AccountKind.EMPLOYEE, **overrides: object) -> Ac
     fields: dict[str, object] = {
         "id": 117677228198416123, "kind": kind, "username": "alice", "domain": None, "display_name": "Alice",
         "note": "Working on #roadmap & <secrets>", "public_note": "Hi there", "exposed": False,
-        "created_at": datetime(2026, 3, 4, 15, 16, 17, tzinfo=timezone.utc),
-        "updated_at": datetime(2026, 3, 4, 15, 16, 17, tzinfo=timezone.utc), "public_key_pem": "pem",
+        "created_at": datetime(2026, 3, 4, 15, 16, 17, tzinfo=UTC),
+        "updated_at": datetime(2026, 3, 4, 15, 16, 17, tzinfo=UTC), "public_key_pem": "pem",
     }  # fmt: skip
     fields.update(overrides)
     return Account(**fields)  # type: ignore[arg-type]

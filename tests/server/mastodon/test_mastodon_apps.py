@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.mastodon.vapid_key import VAPID_META_KEY
+from server.services.vapid_key import VAPID_META_KEY
 from tests.server.mastodon.oauth_helpers import OOB, Served, served
 
 pytestmark = pytest.mark.anyio

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from server.mastodon.dates import format_date, format_datetime, format_optional_datetime, parse_datetime
 from activitypub.errors import InvalidInput
+from server.mastodon.dates import format_date, format_datetime, format_optional_datetime, parse_datetime
 
-UTC = timezone.utc
+UTC = UTC
 PLUS_TWO = timezone(timedelta(hours=2))
 MASTODON_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 

@@ -70,7 +70,7 @@ async def test_rules_are_an_empty_list_for_anyone(client: httpx.AsyncClient) -> 
 
 
 async def test_custom_emojis_need_a_staff_token(client: httpx.AsyncClient) -> None:
-    """Not on DESIGN.md's anonymous list: emoji appear outside only inside published posts."""
+    """Not on docs/design.md's anonymous list: emoji appear outside only inside published posts."""
     answer = await client.get("/api/v1/custom_emojis")
     assert answer.status_code == 401 and "error" in answer.json()
 

@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from activitypub.errors import BadRequest
 from server.mastodon.pagination import (
     ACCOUNTS_LIMITS,
     NOTIFICATIONS_LIMITS,
@@ -17,7 +18,6 @@ from server.mastodon.pagination import (
     replace_query,
 )
 from server.mastodon.params import Params, parse_query
-from activitypub.errors import BadRequest
 
 # Mastodon.py's parser of Link headers, in substance: next/prev URL and their ids.
 _LINK = re.compile(r'<([^>]+)>; rel="([^"]+)"')

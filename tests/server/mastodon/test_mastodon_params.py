@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from activitypub.errors import BadRequest, InvalidInput, PayloadTooLarge
 from server.mastodon.params import (
     MAX_DEPTH,
     MAX_ID,
@@ -19,7 +20,6 @@ from server.mastodon.params import (
     to_id,
     to_int,
 )
-from activitypub.errors import BadRequest, InvalidInput, PayloadTooLarge
 
 
 @pytest.mark.parametrize(

@@ -16,11 +16,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from activitypub.errors import InsideoutError
 from server.mastodon.errors import error_response
 from server.mastodon.pagination import PageRequest, link_header
 from server.mastodon.params import ParamValue, read_params
 from server.mastodon.version import VERSION, api_versions
-from activitypub.errors import InsideoutError
 
 BASE = "https://insideout.test"
 

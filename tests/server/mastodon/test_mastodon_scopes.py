@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from activitypub.errors import BadRequest, Forbidden
 from server.mastodon.errors import OAuthError, error_response
 from server.mastodon.scopes import (
     ADMIN_READ_SCOPES,
@@ -19,7 +20,6 @@ from server.mastodon.scopes import (
     narrow,
     parse_scopes,
 )
-from activitypub.errors import BadRequest, Forbidden
 
 # Mastodon 4.3's config/initializers/doorkeeper.rb, default + optional scopes.
 MASTODON_43 = """

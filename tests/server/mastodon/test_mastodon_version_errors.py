@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from mastodon import Mastodon
 from mastodon.versions import parse_version_string
 
-from server.mastodon.errors import (
-    OAuthError,
-    error_body,
-    error_response,
-    oauth_error_body,
-    rate_limit_headers,
-    rate_limited_response,
-)
-from server.mastodon.version import MASTODON_API_VERSION, VERSION, api_versions, version_string
 from activitypub.errors import (
     BadRequest,
     Forbidden,
@@ -30,6 +21,15 @@ from activitypub.errors import (
     StorageError,
     Unauthorized,
 )
+from server.mastodon.errors import (
+    OAuthError,
+    error_body,
+    error_response,
+    oauth_error_body,
+    rate_limit_headers,
+    rate_limited_response,
+)
+from server.mastodon.version import MASTODON_API_VERSION, VERSION, api_versions, version_string
 
 # node-semver's coerce() (what masto.js-based clients fall back on): the first
 # run of up to three dot-separated numbers not glued to other digits.
@@ -40,7 +40,7 @@ LEADING_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)")
 
 def _normalize(version: str) -> str:
     """Mastodon.py's private ``__normalize_version_string``, called as it calls it."""
-    normalize = getattr(Mastodon, "_Mastodon__normalize_version_string")
+    normalize = Mastodon._Mastodon__normalize_version_string
     result = normalize(None, version)
     assert isinstance(result, str)
     return result
@@ -118,7 +118,7 @@ def test_oauth_errors() -> None:
 
 
 def test_rate_limited_response_like_rack_attack() -> None:
-    now = datetime(2026, 11, 25, 12, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
     response = rate_limited_response(300, now + timedelta(seconds=90, milliseconds=500), now=now)
     assert response.status_code == 429
     assert _json(response.body) == {"error": "Too many requests"}

@@ -11,9 +11,9 @@ from argon2 import PasswordHasher
 from starlette.applications import Starlette
 
 from server.mastodon.oauth.signin import resolve_login
-from server.mastodon.oauth.throttle import SignInThrottle, account_key
 from server.passwords import Passwords
 from server.services.accounts import AccountService
+from server.sign_in_throttle import SignInThrottle, account_key
 from storage import open_storage
 from storage.protocols import Storage
 from tests.backends import fresh_database

@@ -20,11 +20,11 @@ from argon2 import PasswordHasher
 from starlette.applications import Starlette
 
 from server.mastodon.oauth.signin import resolve_login
-from server.mastodon.oauth.throttle import account_key
 from server.passwords import Passwords
 from server.services.accounts import AccountService
+from server.sign_in_throttle import account_key
 from storage.protocols import Storage
-from tests.server.helpers import app_for, bearer, serving, settings_for
+from tests.server.helpers import app_for, bearer, settings_for
 from tests.server.mastodon.oauth_helpers import PASSWORD, register
 from tests.server.mastodon.test_oauth_authorize import authorize_path, hidden_fields
 from tests.server.mastodon.test_sign_in_throttle import stop_clocks

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.services.link_preview import first_link, parse_page
+from activitypub.content.link_preview import first_link, parse_page
 
 OWN = "local.example"
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 from PIL import Image
 
-from server.media.blurhash import components, decode, encode_image, encode_pixels
 from activitypub.errors import InvalidInput
+from server.media.blurhash import components, decode, encode_image, encode_pixels
 
 Rgb = tuple[int, int, int]
 SAMPLE = "LEHV6nWB2yk8pyo0adR*.7kCMdnj"  # the README's example hash

@@ -11,9 +11,9 @@ import zlib
 import pytest
 from PIL import ExifTags, Image, ImageCms
 
+from activitypub.errors import InvalidInput, PayloadTooLarge
 from server.media import media_meta, parse_focus, process_image
 from server.media.images import ORIGINAL_PIXELS, SMALL_PIXELS
-from activitypub.errors import InvalidInput, PayloadTooLarge
 
 
 def _save(image: Image.Image, fmt: str, **params: object) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from activitypub.errors import InvalidInput, PayloadTooLarge
 from server.push.encryption import (
     MAX_PLAINTEXT,
     b64url_decode,
@@ -13,7 +14,6 @@ from server.push.encryption import (
     encrypt,
     load_public_key,
 )
-from activitypub.errors import InvalidInput, PayloadTooLarge
 
 PLAINTEXT = b"When I grow up, I want to be a watermelon"
 AS_PRIVATE = "yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw"

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from activitypub.errors import InvalidInput
 from server.push import (
     DEFAULT_TTL,
     VapidKeyPair,
@@ -20,7 +21,6 @@ from server.push import (
     vapid_authorization,
 )
 from server.push.encryption import b64url_decode, b64url_encode, public_key_bytes
-from activitypub.errors import InvalidInput
 
 NOW = 1_700_000_000
 ENDPOINT = "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABc"

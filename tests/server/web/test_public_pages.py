@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from server.services.statuses import StatusDraft
-from storage.models import Account, ProfileChanges, Status, Visibility
+from storage.models import Account, ProfileChanges, Status
 from tests.server.activitypub.world import AP, BASE_URL, CANARY, DOMAIN, ORG_NAME, World, running
 
 pytestmark = pytest.mark.anyio
