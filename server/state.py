@@ -12,6 +12,8 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from starlette.requests import Request
+
 from federation.http import OutboundClient
 from server.config import Settings
 from server.csrf_key import CsrfKey
@@ -60,3 +62,9 @@ def event_bus_for(storage: Storage) -> EventBus:
 
 
 __all__ = ["AppState", "event_bus_for"]
+
+
+def app_state(request: Request) -> AppState:
+    """The ``AppState`` a request's app carries: how every edge (API, pages, feeds) reaches its dependencies."""
+    state: AppState = request.app.state.insideout
+    return state

@@ -24,11 +24,11 @@ from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import BadRequest, Forbidden, InsideoutError
 from server.admin.templates import render
-from server.mastodon.common import state
 from server.mastodon.oauth.csrf import csrf_token, csrf_valid, set_csrf_cookie
 from server.mastodon.oauth.web_session import CSRF_FIELD, current_session
 from server.mastodon.params import Params, read_params
 from server.services.review_roles import Reviewer, reviewer_for
+from server.state import app_state as state
 from storage.models import Account, Role, User
 
 SIGN_IN_PATH: Final = "/admin/sign_in"

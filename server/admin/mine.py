@@ -17,9 +17,10 @@ from starlette.responses import Response
 
 from activitypub.errors import NotFound
 from server.admin.gate import MINE_PATH, Admin, page, redirect
-from server.mastodon.common import path_id, state
+from server.mastodon.common import path_id
 from server.mastodon.params import Params
 from server.services.review import SHAREABLE
+from server.state import app_state as state
 from storage.models import Page, PublicationState, Status
 from storage.protocols import Storage
 from storage.review import AdminStatusFilter, ReviewItem, ReviewKind

@@ -14,10 +14,11 @@ from starlette.responses import Response
 from activitypub.errors import InvalidInput
 from server.admin.gate import Admin, page, redirect, require_admin
 from server.mastodon.admin_auth import admin_services
-from server.mastodon.common import path_id, state
+from server.mastodon.common import path_id
 from server.mastodon.params import Params
 from server.services.department_admin import DepartmentAdmin, Manager
 from server.services.exposure import exposed_accounts
+from server.state import app_state as state
 from storage.admin import AccountQuery
 from storage.models import MemberRole, Page, Role
 

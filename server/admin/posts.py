@@ -12,10 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.admin.gate import Admin, page, redirect
-from server.mastodon.admin_publication import _status_filter as status_filter
-from server.mastodon.common import page_of, path_id, state
+from server.mastodon.admin_publication import status_filter
+from server.mastodon.common import page_of, path_id
 from server.mastodon.pagination import STATUSES_LIMITS
 from server.mastodon.params import Params
+from server.state import app_state as state
 from storage.models import AccountKind
 
 FILTERS = ("author", "department", "hashtag", "since", "until", "state")

@@ -14,10 +14,9 @@ from starlette.responses import Response
 from activitypub.errors import InvalidInput
 from server.admin.chart import HEIGHT, WIDTH, month_bars
 from server.admin.gate import HEADERS, Admin, page, require_admin
-from server.mastodon.admin_engagement import _header as csv_header
-from server.mastodon.admin_engagement import _rows as csv_rows
-from server.mastodon.common import state
+from server.mastodon.admin_engagement import engagement_header, engagement_rows
 from server.services.engagement import Grouping, csv_text, engagement
+from server.state import app_state as state
 
 
 async def show_published(request: Request, admin: Admin) -> Response:
@@ -42,5 +41,5 @@ async def export_csv(request: Request, admin: Admin) -> Response:
     wanted = {p.account_id for p in result.posts.values()} | {
         int(str(g.key)) for g in result.groups if grouping is Grouping.DEPARTMENT}
     accounts = dict(await storage.accounts.get_many(sorted(wanted)))
-    return Response(csv_text(csv_header(grouping), csv_rows(result, accounts)), media_type="text/csv; charset=utf-8",
+    return Response(csv_text(engagement_header(grouping), engagement_rows(result, accounts)), media_type="text/csv; charset=utf-8",
                     headers={**HEADERS, "Content-Disposition": f'attachment; filename="engagement-{grouping.value}.csv"'})

@@ -12,10 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.admin.gate import Admin, page, redirect
-from server.mastodon.common import page_of, path_id, state
+from server.mastodon.common import page_of, path_id
 from server.mastodon.dates import parse_datetime
 from server.mastodon.params import Params
 from server.services.review_roles import Reviewer
+from server.state import app_state as state
 from storage.models import Account, AccountKind, Page
 from storage.protocols import Storage
 

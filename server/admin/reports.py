@@ -14,8 +14,9 @@ from starlette.responses import Response
 from activitypub.errors import InvalidInput
 from server.admin.gate import Admin, page, redirect, require_admin
 from server.mastodon.admin_auth import admin_services
-from server.mastodon.common import path_id, state
+from server.mastodon.common import path_id
 from server.mastodon.params import Params
+from server.state import app_state as state
 
 PATH = "/admin/reports"
 ACTIONS = ("dismiss", "delete_statuses", "disable_account", "block_domain")

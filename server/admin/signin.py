@@ -15,13 +15,13 @@ from starlette.responses import Response
 from activitypub.errors import BadRequest
 from server.admin.gate import MINE_PATH, SignInNeeded, page, redirect, signed_in_person
 from server.mastodon.auth import digest_token
-from server.mastodon.common import state
 from server.mastodon.oauth.csrf import csrf_valid
 from server.mastodon.oauth.signin import Outcome, throttled_sign_in
 from server.mastodon.oauth.web_session import CSRF_FIELD, secure_cookies, session_cookie_name, start_session
 from server.mastodon.params import Params, read_params
 from server.services.review_roles import reviewer_for
 from server.sign_in_throttle import Verdict
+from server.state import app_state as state
 
 LANDING = "/admin"
 

@@ -54,7 +54,7 @@ def _json(result: Engagement, accounts: dict[int, Account]) -> list[Entity]:
     ]
 
 
-def _rows(result: Engagement, accounts: dict[int, Account]) -> Iterator[list[object]]:
+def engagement_rows(result: Engagement, accounts: dict[int, Account]) -> Iterator[list[object]]:
     for group in result.groups:
         keys = list(_key_fields(result, group, accounts).values())
         if not group.domains:
@@ -63,7 +63,7 @@ def _rows(result: Engagement, accounts: dict[int, Account]) -> Iterator[list[obj
             yield [*keys, domain, *tally_cells(tally)]
 
 
-def _header(grouping: Grouping) -> list[str]:
+def engagement_header(grouping: Grouping) -> list[str]:
     keys = {Grouping.POST: ["status_id", "uri", "author", "state", "published_at"],
             Grouping.DEPARTMENT: ["department_id", "department", "name", "posts"], Grouping.MONTH: ["month"]}[grouping]
     return [*keys, "domain", *CSV_COUNTS]
@@ -86,7 +86,7 @@ async def report(request: Request) -> Response:
     accounts = dict(await storage.accounts.get_many(sorted(wanted)))
     if output == "json":
         return JSONResponse(_json(result, accounts))
-    return Response(csv_text(_header(grouping), _rows(result, accounts)), media_type="text/csv; charset=utf-8",
+    return Response(csv_text(engagement_header(grouping), engagement_rows(result, accounts)), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="engagement-{grouping.value}.csv"'})
 
 

@@ -132,7 +132,7 @@ async def unpublish(request: Request) -> Response:
     return JSONResponse(await state(request).presenter.status(status, viewer.account))
 
 
-async def _status_filter(request: Request, params: Params) -> AdminStatusFilter:
+async def status_filter(request: Request, params: Params) -> AdminStatusFilter:
     storage = state(request).storage
     author = department = None
     if name := params.get_str("author"):
@@ -162,7 +162,7 @@ async def list_statuses(request: Request) -> Response:
     viewer, reviewer = await _reviewer(request, "admin:read")
     params = await read_params(request)
     services = state(request).services
-    found = await services.review_queries.statuses(reviewer, await _status_filter(request, params),
+    found = await services.review_queries.statuses(reviewer, await status_filter(request, params),
                                                    page_of(params, STATUSES_LIMITS))
     entities = await state(request).presenter.statuses(list(found), viewer.account)
     return paged(request, entities, [s.id for s in found])

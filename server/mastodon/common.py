@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -11,16 +11,13 @@ from starlette.responses import JSONResponse
 from activitypub.errors import NotFound
 from server.mastodon.pagination import STATUSES_LIMITS, PageRequest, link_header
 from server.mastodon.params import Params
+from server.state import AppState, app_state
 from storage.ids import parse_id
 from storage.models import Page
 
-if TYPE_CHECKING:
-    from server.state import AppState
-
 
 def state(request: Request) -> AppState:
-    app_state: AppState = request.app.state.insideout
-    return app_state
+    return app_state(request)
 
 
 def path_id(request: Request, name: str = "id") -> int:

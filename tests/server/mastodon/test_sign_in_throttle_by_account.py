@@ -102,30 +102,18 @@ async def test_guesses_over_spellings_share_one_budget_on_the_password_grant(cli
     assert erin.status_code == 200
 
 
-async def test_guesses_over_spellings_share_one_budget_on_the_oauth_form(client: httpx.AsyncClient) -> None:
-    registered = await register(client)
-    page = await client.get(authorize_path(registered["client_id"]))
+@pytest.mark.parametrize("form", ["/oauth/sign_in", "/admin/sign_in"])
+async def test_guesses_over_spellings_share_one_budget_on_the_sign_in_forms(
+    client: httpx.AsyncClient, form: str
+) -> None:
+    if form == "/oauth/sign_in":
+        page = await client.get(authorize_path((await register(client))["client_id"]))
+    else:
+        page = await client.get("/admin/sign_in")
     fields = hidden_fields(page.text)
 
     async def sign_in(login: str, password: str) -> int:
-        answer = await client.post("/oauth/sign_in", data={**fields, "login": login, "password": password})
-        return answer.status_code
-
-    guesses = [await sign_in(login, f"guess {n}") for n, login in enumerate(ten_guesses())]
-    right = {login: await sign_in(login, PASSWORD) for login in CORRECT_SPELLINGS}
-    erin = await sign_in("erin", PASSWORD)
-
-    assert guesses == [422] * 10
-    assert right == {login: 429 for login in CORRECT_SPELLINGS}
-    assert erin == 303
-
-
-async def test_guesses_over_spellings_share_one_budget_on_the_admin_form(client: httpx.AsyncClient) -> None:
-    page = await client.get("/admin/sign_in")
-    fields = hidden_fields(page.text)
-
-    async def sign_in(login: str, password: str) -> int:
-        answer = await client.post("/admin/sign_in", data={**fields, "login": login, "password": password})
+        answer = await client.post(form, data={**fields, "login": login, "password": password})
         return answer.status_code
 
     guesses = [await sign_in(login, f"guess {n}") for n, login in enumerate(ten_guesses())]
