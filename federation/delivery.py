@@ -29,8 +29,9 @@ from activitypub.errors import BlockedDestination, ConfigError, StorageError
 from activitypub.uris import Uris
 from federation.backoff import HostHealthPolicy, RetryPolicy
 from federation.guard import DeliveryGuard, LeakPrevented
-from federation.http import OutboundClient, Outcome, classify_exception, classify_response
+from federation.http import OutboundClient
 from federation.keycache import PrivateKeyCache
+from federation.outcomes import Outcome, classify_exception, classify_response
 from federation.signing import HttpSignatureAuth, ThreadedSignatureAuth
 from storage.clock import utcnow
 from storage.deliveries import Delivery, DeliveryState, DeliveryUpdate, DomainHealth

@@ -15,8 +15,8 @@ goes through, in order:
   checked again by the policy and the guard;
 * a cap on the body size, checked on Content-Length and while streaming.
 
-Transport failures come out as ``RetryLater``; ``classify_response`` and
-``classify_exception`` turn a delivery's result into an ``Outcome``.
+Transport failures come out as ``RetryLater``; ``federation.outcomes`` sorts
+what a response or an exception means (ok, retry, permanent, gone).
 """
 
 from __future__ import annotations
@@ -24,18 +24,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import anyio
 import httpx
 
-from activitypub.errors import BlockedDestination, Gone, OwnOrigin, PermanentFailure, RetryLater
+from activitypub.errors import BlockedDestination, OwnOrigin, PermanentFailure, RetryLater
 from activitypub.json_reader import Rejection, UntrustedJsonError, loads_untrusted
 from activitypub.parse import is_own_uri
 from federation.addresses import AddressVetter, GuardTransport, PinnedTransport, Resolver, system_resolver
 from federation.live_policy import refresh_if_stale
+from federation.outcomes import Outcome, classify_response, raise_for_outcome
 from federation.policy import DomainPolicy, FederationMode
 from federation.pools import HostPools
 
@@ -45,7 +44,6 @@ JSON_MEDIA_TYPES = frozenset(
 )
 ACTIVITY_ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 LOGGED_BODY_BYTES = 4096
-MAX_RETRY_AFTER = 86_400.0
 _CREDENTIAL_HEADERS = ("authorization", "cookie", "proxy-authorization")
 
 
@@ -79,85 +77,8 @@ class ResponseTooLarge(PermanentFailure):
     default_message = "The remote response is too large"
 
 
-class RemoteHTTPError(PermanentFailure):
-    """A remote server answered a fetch with a status that will not change."""
-
-    def __init__(self, status: int, *, detail: str | None = None) -> None:
-        super().__init__("The remote server refused the request", detail=detail)
-        self.status = status
-
-
 class HostPolicy(Protocol):
     def is_allowed(self, host: str) -> bool: ...
-
-
-# --- classification -------------------------------------------------------
-
-OutcomeKind = Literal["ok", "retry", "permanent", "gone"]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    kind: OutcomeKind
-    retry_after: float | None = None
-    status: int | None = None
-    error: str = ""
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date)."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    delta = (when - (now or datetime.now(UTC))).total_seconds()
-    return min(max(delta, 0.0), MAX_RETRY_AFTER)
-
-
-def classify_response(
-    status: int, headers: Mapping[str, str] | None = None, *, now: datetime | None = None
-) -> Outcome:
-    """2xx ok; 410 gone; 401, 408, 429 and 5xx retry; anything else permanent."""
-    if 200 <= status < 300:
-        return Outcome("ok", status=status)
-    if status == 410:
-        return Outcome("gone", status=status, error="HTTP 410")
-    if status in (401, 408, 429) or 500 <= status < 600:
-        header = None if headers is None else headers.get("retry-after", headers.get("Retry-After"))
-        return Outcome("retry", parse_retry_after(header, now=now), status, f"HTTP {status}")
-    return Outcome("permanent", status=status, error=f"HTTP {status}")
-
-
-def classify_exception(exc: BaseException) -> Outcome:
-    """The outcome of a request that raised instead of answering."""
-    error = f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, RetryLater):
-        return Outcome("retry", exc.retry_after, error=error)
-    if isinstance(exc, Gone):
-        return Outcome("gone", status=410, error=error)
-    if isinstance(exc, RemoteHTTPError):
-        return Outcome("permanent", status=exc.status, error=error)
-    if isinstance(exc, (httpx.TransportError, TimeoutError, OSError)):
-        return Outcome("retry", error=error)
-    return Outcome("permanent", error=error)
-
-
-def raise_for_outcome(outcome: Outcome, url: str) -> None:
-    """Turn a non-ok outcome of a fetch into the matching exception."""
-    detail = f"{outcome.error} from {url}"
-    if outcome.kind == "retry":
-        raise RetryLater("The remote server is unavailable", detail=detail, retry_after=outcome.retry_after)
-    if outcome.kind == "gone":
-        raise Gone("The remote object is gone", detail=detail)
-    if outcome.kind == "permanent":
-        raise RemoteHTTPError(outcome.status or 0, detail=detail)
 
 
 # --- results --------------------------------------------------------------

@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 from activitypub.content.link_preview import PageMeta, parse_page
 from activitypub.errors import InsideoutError, RetryLater
 from federation.card_queue import card_allowed
-from federation.http import OutboundClient, RemoteHTTPError
+from federation.http import OutboundClient
 from federation.media_tokens import new_token
+from federation.outcomes import RemoteHTTPError
 from server.services.remote_media import LEASE, RemoteMediaCache, retry_delay
 from storage.clock import utcnow
 from storage.protocols import Storage

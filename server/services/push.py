@@ -24,7 +24,8 @@ from datetime import datetime, timedelta
 
 from activitypub.errors import BlockedDestination
 from federation.backoff import RetryPolicy
-from federation.http import OutboundClient, Outcome, classify_exception, classify_response
+from federation.http import OutboundClient
+from federation.outcomes import Outcome, classify_exception, classify_response
 from server.config import Settings
 from server.push import build_push_request
 from server.services.identities import reader_for_token

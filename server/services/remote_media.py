@@ -28,8 +28,9 @@ from urllib.parse import urlsplit
 
 from activitypub.errors import InsideoutError, NotFound, RetryLater
 from activitypub.uris import Uris
-from federation.http import OutboundClient, RemoteHTTPError
+from federation.http import OutboundClient
 from federation.media_tokens import new_token
+from federation.outcomes import RemoteHTTPError
 from server.config import Settings
 from server.media import ProcessedImage, process_image
 from server.services.media import EXTENSIONS, MEDIA_TYPES, StoredFile

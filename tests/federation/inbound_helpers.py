@@ -96,6 +96,17 @@ def plain_actor(uri: str, key_number: int = 0, **extra: Any) -> dict[str, Any]:
     }
 
 
+def follow_activity(actor: str, target: str, *, n: int = 1, activity_id: str | None = None) -> dict[str, Any]:
+    """A Follow as Mastodon sends it; its id is the actor's unless ``activity_id`` says otherwise."""
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": activity_id or f"{actor}#follows/{n}",
+        "type": "Follow",
+        "actor": actor,
+        "object": target,
+    }
+
+
 def key_id_of(actor: Mapping[str, Any]) -> str:
     key_id: str = actor["publicKey"]["id"]
     return key_id

@@ -16,7 +16,8 @@ import pytest
 
 from activitypub.errors import BlockedDestination, Gone, PermanentFailure, RetryLater
 from federation.addresses import IPAddress
-from federation.http import OutboundClient, OutboundSettings, RemoteHTTPError, build_http_client
+from federation.http import OutboundClient, OutboundSettings, build_http_client
+from federation.outcomes import RemoteHTTPError
 
 UA = "Insideout/0.1.0 (+https://local.example/)"
 DNS = {

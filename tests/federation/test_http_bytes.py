@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from activitypub.errors import BlockedDestination, PermanentFailure, RetryLater
-from federation.http import RemoteHTTPError, ResponseTooLarge
+from federation.http import ResponseTooLarge
+from federation.outcomes import RemoteHTTPError
 from tests.federation.test_http import Recorder, make_client
 
 pytestmark = pytest.mark.anyio

@@ -8,14 +8,13 @@ import httpx
 import pytest
 
 from activitypub.errors import BlockedDestination, Gone, PermanentFailure, RetryLater
-from federation.http import (
+from federation.http import ResponseTooLarge, user_agent
+from federation.outcomes import (
     MAX_RETRY_AFTER,
     RemoteHTTPError,
-    ResponseTooLarge,
     classify_exception,
     classify_response,
     parse_retry_after,
-    user_agent,
 )
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)

@@ -17,6 +17,7 @@ from tests.federation.inbound_helpers import (
     Harness,
     RemoteServer,
     fixture_actor,
+    follow_activity,
     inbox_app,
     key_id_of,
     load_fixture,
@@ -34,13 +35,7 @@ COMPANY = f"{BASE_URL}/users/company"
 
 
 def follow(actor: str = ACTOR, target: str = COMPANY, n: int = 1) -> dict[str, Any]:
-    return {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": f"{actor}#follows/{n}",
-        "type": "Follow",
-        "actor": actor,
-        "object": target,
-    }
+    return follow_activity(actor, target, n=n)
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from tests.federation.inbound_helpers import (
     Harness,
     RemoteServer,
     fixture_actor,
+    follow_activity,
     inbox_app,
     key_id_of,
     plain_actor,
@@ -44,13 +45,7 @@ PARTNER = fixture_actor("mastodon/actor-person")
 
 
 def follow(actor: str, *, activity_id: str | None = None, target: str = f"{BASE_URL}/users/company") -> dict[str, Any]:
-    return {
-        "@context": "https://www.w3.org/ns/activitystreams",
-        "id": activity_id or f"{actor}#follows/1",
-        "type": "Follow",
-        "actor": actor,
-        "object": target,
-    }
+    return follow_activity(actor, target, activity_id=activity_id)
 
 
 @pytest.fixture
