@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from psycopg import AsyncConnection
 
 from activitypub.errors import StorageError
@@ -41,9 +42,19 @@ class PostgresStorage(SqlStorage):
 
     async def close(self) -> None:
         if self._node_lock is not None:
-            await self._node_lock.close()
+            await self._release_id_node(self._node_lock)
             self._node_lock = None
         await self.postgres.close()
+
+    async def _release_id_node(self, connection: AsyncConnection[Any]) -> None:
+        # Unlock before closing: the server ends a closed session's backend a moment later,
+        # and until then the node would still look taken to the next process.
+        try:
+            await connection.execute("SELECT pg_advisory_unlock_all()")
+        except psycopg.Error:
+            pass  # the connection is gone already, and the lock with it
+        finally:
+            await connection.close()
 
     async def _claim_id_node(self) -> None:
         """Hold one of the id nodes for as long as this process runs (the lock dies with its connection)."""
