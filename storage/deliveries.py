@@ -14,9 +14,11 @@ Plain dataclasses: the payload is opaque bytes here, serialised once by
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 
 class DeliveryState(StrEnum):
@@ -100,3 +102,55 @@ class HostDeliveryCounts:
     failed: int = 0
     gone: int = 0
     expired: int = 0
+
+
+DomainChange = Callable[[DomainHealth], DomainHealth]
+
+
+class DeliveryStore(Protocol):
+    async def enqueue(self, deliveries: Sequence[NewDelivery], now: datetime) -> int:
+        """Insert pending rows due at ``now`` in one transaction; an (activity, inbox) already queued is skipped.
+
+        Returns how many rows were inserted.
+        """
+        ...
+
+    async def claim(
+        self, worker_id: str, now: datetime, lease_until: datetime, limit: int, per_host_limit: int
+    ) -> Sequence[Delivery]:
+        """Atomically lock up to ``limit`` due pending rows, at most ``per_host_limit`` per host.
+
+        A row is claimable when due and unlocked or its lease has passed, so the
+        rows of a crashed worker come back. PostgreSQL: ``FOR UPDATE SKIP LOCKED``.
+        """
+        ...
+
+    async def complete(self, worker_id: str, updates: Sequence[DeliveryUpdate]) -> int:
+        """Record outcomes and unlock; rows no longer locked by ``worker_id`` are left alone."""
+        ...
+
+    async def get(self, delivery_id: int) -> Delivery | None: ...
+
+    async def for_activity(self, activity_uri: str) -> Sequence[Delivery]:
+        """Every row of one activity, by inbox, for the admin page and the author's view."""
+        ...
+
+    async def inboxes_for_object(self, object_uri: str) -> Sequence[str]:
+        """Inboxes that got (or are still getting) an activity about ``object_uri``."""
+        ...
+
+    async def domains(self, hosts: Iterable[str]) -> Mapping[str, DomainHealth]:
+        """Health of the hosts that have a row; absent hosts have never failed."""
+        ...
+
+    async def update_domains(self, changes: Mapping[str, DomainChange]) -> Mapping[str, DomainHealth]:
+        """Read-modify-write each host's health atomically (hosts without a row start blank)."""
+        ...
+
+    async def unavailable_hosts(self, hosts: Iterable[str]) -> frozenset[str]: ...
+
+    async def counts_by_host(self, limit: int = 100) -> Sequence[HostDeliveryCounts]:
+        """Rows per state for the hosts with the most pending rows, for the admin page."""
+        ...
+
+    async def list_domains(self, *, unavailable_only: bool = False, limit: int = 100) -> Sequence[DomainHealth]: ...

@@ -1,10 +1,12 @@
-"""Records of what arrives from other servers: remote profiles, inbox items, reports and blocks."""
+"""What arrives from other servers: remote profiles, inbox items, reports and blocks, and their stores."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,3 +105,45 @@ class RemoteBlock:
     target_id: int
     activity_id: str | None
     created_at: datetime
+
+
+class InboxStore(Protocol):
+    """Verified inbound activities waiting for, or done with, their handler."""
+
+    async def add(self, item: NewInboxItem) -> InboxItem | None:
+        """Store a pending item; None if its ``dedupe_key`` was seen before."""
+        ...
+
+    async def get(self, item_id: int) -> InboxItem | None: ...
+
+    async def get_by_dedupe_key(self, dedupe_key: str) -> InboxItem | None: ...
+
+    async def claim_due(self, limit: int, lease_seconds: float) -> Sequence[InboxItem]:
+        """Lease up to ``limit`` pending items whose next attempt is due, counting the attempt."""
+        ...
+
+    async def mark_done(self, item_id: int, note: str | None = None) -> None: ...
+
+    async def mark_retry(self, item_id: int, delay_seconds: float, error: str) -> None: ...
+
+    async def mark_failed(self, item_id: int, error: str) -> None: ...
+
+    async def count_by_state(self) -> dict[str, int]: ...
+
+
+class ModerationStore(Protocol):
+    """What remote servers tell us about our accounts: reports (``Flag``) and blocks."""
+
+    async def add_report(self, report: NewReport) -> Report | None:
+        """None if a report with the same activity id exists."""
+        ...
+
+    async def list_reports(self) -> Sequence[Report]: ...
+
+    async def add_remote_block(self, actor_id: int, target_id: int, activity_id: str | None) -> bool:
+        """False if the block was already recorded."""
+        ...
+
+    async def remove_remote_block(self, actor_id: int, target_id: int) -> bool: ...
+
+    async def remote_blocks_of(self, target_id: int) -> Sequence[RemoteBlock]: ...

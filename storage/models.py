@@ -8,7 +8,14 @@ from enum import StrEnum
 
 # Records of other aggregates, re-exported so ``from storage.models import ...`` keeps working.
 from storage.inbound import InboxItem, InboxState, NewInboxItem, NewReport, RemoteBlock, RemoteProfile, Report
-from storage.oauth import AuthorizationCode, NewApplication, NewAuthorizationCode, OAuthApplication
+from storage.oauth import (
+    AccessToken,
+    AuthorizationCode,
+    NewApplication,
+    NewAuthorizationCode,
+    OAuthApplication,
+    WebSession,
+)
 
 
 class AccountKind(StrEnum):
@@ -129,28 +136,6 @@ class ProfileChanges:
     header_path: str | None = None
     locked: bool | None = None
     exposed: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AccessToken:
-    """An OAuth access token; only its SHA-256 digest is stored."""
-
-    id: int
-    account_id: int | None
-    application_id: int | None
-    scopes: tuple[str, ...]
-    created_at: datetime
-    revoked_at: datetime | None
-    acting_as_account_id: int | None = None
-    """None: the token acts as its own account; else as this organisational account."""
-
-
-@dataclass(frozen=True, slots=True)
-class WebSession:
-    id: int
-    account_id: int
-    created_at: datetime
-    revoked_at: datetime | None
 
 
 class FollowState(StrEnum):

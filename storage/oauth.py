@@ -1,9 +1,11 @@
-"""Records of the OAuth aggregate: client apps and authorization codes (tokens live in ``storage.models``)."""
+"""The OAuth aggregate: client apps, authorization codes, access tokens and browser sessions, and their stores."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +60,81 @@ class NewAuthorizationCode:
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     acting_as_account_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    """An OAuth access token; only its SHA-256 digest is stored."""
+
+    id: int
+    account_id: int | None
+    application_id: int | None
+    scopes: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None
+    acting_as_account_id: int | None = None
+    """None: the token acts as its own account; else as this organisational account."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    id: int
+    account_id: int
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TokenStore(Protocol):
+    async def create_access_token(
+        self, token_digest: str, account_id: int | None, application_id: int | None, scopes: Sequence[str]
+    ) -> AccessToken: ...
+
+    async def get_access_token(self, token_digest: str) -> AccessToken | None:
+        """The token with this digest, revoked or not; callers check ``revoked_at``."""
+        ...
+
+    async def access_token_by_id(self, token_id: int) -> AccessToken | None:
+        """The token with this id, revoked or not (a push subscription names its token by id)."""
+        ...
+
+    async def revoke_access_token(self, token_digest: str) -> bool: ...
+
+    async def create_session(self, session_digest: str, account_id: int) -> WebSession: ...
+
+    async def get_session(self, session_digest: str) -> WebSession | None: ...
+
+    async def revoke_session(self, session_digest: str) -> bool:
+        """Sign one browser session out; False if there was no live session with this digest."""
+        ...
+
+    async def revoke_all_for_account(self, account_id: int) -> int:
+        """Revoke every access token and web session of the account; returns how many."""
+        ...
+
+
+class OAuthStore(Protocol):
+    """Client apps and authorization codes. Apps are never deleted behind a client's back."""
+
+    async def create_application(self, application: NewApplication) -> OAuthApplication: ...
+
+    async def get_application(self, application_id: int) -> OAuthApplication | None: ...
+
+    async def get_application_by_client_id(self, client_id: str) -> OAuthApplication | None: ...
+
+    async def create_authorization_code(self, code: NewAuthorizationCode) -> AuthorizationCode: ...
+
+    async def get_authorization_code(self, code_digest: str) -> AuthorizationCode | None:
+        """The code with this digest, used or expired or not; callers check."""
+        ...
+
+    async def redeem_authorization_code(self, code_id: int, token_digest: str) -> AccessToken | None:
+        """Mark the code used and issue its token, atomically.
+
+        If the code was already used, revoke every token issued from it
+        (RFC 6749 section 4.1.2) and return None.
+        """
+        ...
+
+    async def revoke_tokens_from_code(self, code_id: int) -> int:
+        """Revoke every token issued from the code; returns how many."""
+        ...

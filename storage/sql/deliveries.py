@@ -17,12 +17,12 @@ from storage.deliveries import (
     Delivery,
     DeliveryState,
     DeliveryUpdate,
+    DomainChange,
     DomainHealth,
     HostDeliveryCounts,
     NewDelivery,
 )
 from storage.ids import IdGenerator
-from storage.protocols import DomainChange
 from storage.sql.database import Database, Row
 from storage.sql.leases import completion_params, completion_sql
 
