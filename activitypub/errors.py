@@ -15,6 +15,7 @@ status the server answers with::
     │   └── BadRequest (400)        malformed syntax: unparsable body, bad id
     │       └── MalformedActivity   a remote ActivityStreams document we cannot use
     ├── Unauthorized (401)          no or bad credentials, bad signature
+    │   └── SignInRefused           the identity provider's answer proves nothing
     ├── Forbidden (403)             authenticated, but not allowed
     ├── NotFound (404)              absent, or hidden from this viewer
     ├── Gone (410)                  existed once, retracted or deleted
@@ -61,6 +62,12 @@ class BadRequest(InvalidInput):
 class Unauthorized(InsideoutError):
     status_code = 401
     default_message = "The access token is invalid"
+
+
+class SignInRefused(Unauthorized):
+    """A sign-in through the identity provider did not prove who the person is (a bad ID token, a replayed state)."""
+
+    default_message = "The sign-in was refused"
 
 
 class Forbidden(InsideoutError):

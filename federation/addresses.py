@@ -138,15 +138,35 @@ async def system_resolver(host: str, port: int) -> list[IPAddress]:
     return addresses
 
 
+class PrivateHosts:
+    """The hosts an operator trusts on private addresses: the identity provider's, which usually lives on the intranet.
+
+    Hosts come from configuration (the SSO issuer) and from what that issuer's
+    discovery document names; nothing a remote server sends adds one.
+    """
+
+    def __init__(self, hosts: Iterable[str] = ()) -> None:
+        self._hosts = {host.lower().rstrip(".") for host in hosts}
+
+    def add(self, host: str) -> None:
+        self._hosts.add(host.lower().rstrip("."))
+
+    def __contains__(self, host: object) -> bool:
+        return isinstance(host, str) and host.lower().rstrip(".") in self._hosts
+
+
 class AddressVetter:
     """Resolves a host and returns its addresses only if every one is allowed."""
 
-    def __init__(self, resolver: Resolver, *, allow_private_addresses: bool = False) -> None:
+    def __init__(
+        self, resolver: Resolver, *, allow_private_addresses: bool = False, private_hosts: PrivateHosts | None = None
+    ) -> None:
         self._resolver = resolver
         self._allow_private = allow_private_addresses
+        self.private_hosts = private_hosts if private_hosts is not None else PrivateHosts()
 
-    def allowed(self, address: IPAddress) -> bool:
-        return self._allow_private or is_public_address(address)
+    def allowed(self, address: IPAddress, host: str | None = None) -> bool:
+        return self._allow_private or is_public_address(address) or (host is not None and host in self.private_hosts)
 
     async def vet(self, host: str, port: int) -> list[IPAddress]:
         """The addresses to connect to; raises ``BlockedDestination`` or ``RetryLater``."""
@@ -154,7 +174,7 @@ class AddressVetter:
         addresses = [literal] if literal is not None else list(await self._resolver(host, port))
         if not addresses:
             raise RetryLater("Could not resolve the remote host", detail=host)
-        refused = [str(address) for address in addresses if not self.allowed(address)]
+        refused = [str(address) for address in addresses if not self.allowed(address, host)]
         if refused:
             raise BlockedDestination(detail=f"{host} resolves to non-public {', '.join(refused)}")
         return addresses

@@ -25,6 +25,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 import anyio
 import httpx
@@ -32,7 +33,14 @@ import httpx
 from activitypub.errors import BlockedDestination, OwnOrigin, PermanentFailure, RetryLater
 from activitypub.json_reader import Rejection, UntrustedJsonError, loads_untrusted
 from activitypub.parse import is_own_uri
-from federation.addresses import AddressVetter, GuardTransport, PinnedTransport, Resolver, system_resolver
+from federation.addresses import (
+    AddressVetter,
+    GuardTransport,
+    PinnedTransport,
+    PrivateHosts,
+    Resolver,
+    system_resolver,
+)
 from federation.live_policy import refresh_if_stale
 from federation.outcomes import Outcome, classify_response, raise_for_outcome
 from federation.policy import DomainPolicy, FederationMode
@@ -139,10 +147,15 @@ def _parse_url(url: str | httpx.URL) -> httpx.URL:
 class OutboundClient:
     """The shared outbound client; build it with ``build_http_client``."""
 
-    def __init__(self, client: httpx.AsyncClient, settings: OutboundSettings, policy: HostPolicy) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, settings: OutboundSettings, policy: HostPolicy,
+        private_hosts: PrivateHosts | None = None,
+    ) -> None:
         self._client = client
         self._settings = settings
         self.policy = policy
+        # Shared with the SSRF guard: a host added here may answer from a private address.
+        self.private_hosts = private_hosts if private_hosts is not None else PrivateHosts()
 
     async def __aenter__(self) -> OutboundClient:
         return self
@@ -161,6 +174,7 @@ class OutboundClient:
         headers: Mapping[str, str] | None = None,
         auth: httpx.Auth | None = None,
         exempt_from_federation_policy: bool = False,
+        media_types: frozenset[str] = JSON_MEDIA_TYPES,
     ) -> FetchedJson:
         """GET a JSON document; raises ``RetryLater``, ``Gone`` or ``PermanentFailure``."""
         request_headers = {"Accept": accept, **(headers or {})}
@@ -168,7 +182,7 @@ class OutboundClient:
             response = await self._open("GET", url, None, request_headers, auth, exempt_from_federation_policy)
             try:
                 raise_for_outcome(classify_response(response.status_code, response.headers), str(response.url))
-                if _media_type(response) not in JSON_MEDIA_TYPES:
+                if _media_type(response) not in media_types:
                     raise PermanentFailure("The remote document is not JSON", detail=_media_type(response))
                 body = await self._read_capped(response)
             finally:
@@ -225,6 +239,39 @@ class OutboundClient:
                 await response.aclose()
         text = bytes(head[:LOGGED_BODY_BYTES]).decode("utf-8", errors="replace")
         return PostResult(response.status_code, response.headers, text, str(response.url))
+
+    async def post_form(
+        self,
+        url: str,
+        form: Mapping[str, str],
+        headers: Mapping[str, str] | None = None,
+        *,
+        exempt_from_federation_policy: bool = False,
+    ) -> FetchedJson:
+        """POST a form and read the JSON answer whole (capped), as an OAuth token endpoint answers.
+
+        A 4xx raises ``PermanentFailure`` with the body's ``error`` in its detail.
+        """
+        request_headers = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded",
+                           **(headers or {})}
+        content = urlencode(form).encode()
+        async with self._guarded():
+            response = await self._open("POST", url, content, request_headers, None, exempt_from_federation_policy)
+            try:
+                body = await self._read_capped(response)
+            finally:
+                await response.aclose()
+        try:
+            document = loads_untrusted(body)
+        except UntrustedJsonError:
+            document = None
+        outcome = classify_response(response.status_code, response.headers)
+        if outcome.kind != "ok":
+            error = document.get("error") if isinstance(document, dict) else None
+            raise_for_outcome(outcome, f"{response.url}: {error or response.status_code}")
+        if not isinstance(document, dict):
+            raise PermanentFailure("The remote answer is not a JSON object", detail=str(response.url))
+        return FetchedJson(document, str(response.url), response.status_code)
 
     def is_own(self, uri: str) -> bool:
         """Whether ``uri`` is on our own origin (see ``activitypub.parse.is_own_uri``)."""
@@ -331,4 +378,4 @@ def build_http_client(
         follow_redirects=False,
         trust_env=False,
     )
-    return OutboundClient(client, settings, policy)
+    return OutboundClient(client, settings, policy, vetter.private_hosts)
