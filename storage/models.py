@@ -93,6 +93,12 @@ class User:
     role: Role
     disabled: bool
     created_at: datetime
+    # The identity provider's ``sub`` once a single sign-on has linked this account.
+    sso_subject: str | None = None
+    # Break-glass: keeps password sign-in when single sign-on is the only way in.
+    local_login: bool = False
+    # The role came from the provider's groups (and goes when the person leaves them).
+    role_from_idp: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +129,8 @@ class NewUser:
     email: str
     password_hash: str
     role: Role = Role.STAFF
+    local_login: bool = False
+    sso_subject: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

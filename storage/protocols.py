@@ -42,6 +42,7 @@ from storage.social import (
     StatusStore,
     TimelineStore,
 )
+from storage.sso import SsoSignInStore
 from storage.throttle import ThrottleStore
 
 
@@ -150,6 +151,9 @@ class Storage(Protocol):
 
     @property
     def throttle(self) -> ThrottleStore: ...
+
+    @property
+    def sso_sign_ins(self) -> SsoSignInStore: ...
 
     async def open(self) -> None: ...
 

@@ -42,6 +42,7 @@ from activitypub.errors import PermanentFailure, SignInRefused
 from activitypub.json_reader import UntrustedJsonError, loads_untrusted
 from federation.http import JSON_MEDIA_TYPES, OutboundClient
 from server.config import SsoSettings
+from server.services.sso import IdentityClaims
 
 # The signature algorithms an ID token may use: public-key ones only (RFC 7518 section 3, RFC 8037).
 KEY_TYPES_BY_ALGORITHM = {
@@ -78,18 +79,6 @@ class PendingSignIn:
     state: str
     nonce: str
     code_verifier: str = field(repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class IdentityClaims:
-    """Who the provider says signed in."""
-
-    subject: str
-    username: str | None
-    email: str | None
-    email_verified: bool
-    name: str | None
-    groups: tuple[str, ...]
 
 
 def new_pending() -> PendingSignIn:

@@ -27,7 +27,9 @@ ACCOUNT_COLUMNS = (
     "public_key_pem, private_key_pem, uri, url, inbox_url, shared_inbox_url, key_id, created_at, updated_at, "
     "actor_type, fetched_at, deleted_at, moved_to_uri"
 )
-USER_COLUMNS = "account_id, email, password_hash, role, disabled, created_at"
+USER_COLUMNS = (
+    "account_id, email, password_hash, role, disabled, created_at, sso_subject, local_login, role_from_idp"
+)
 QUALIFIED_ACCOUNT_COLUMNS = ", ".join(f"accounts.{name.strip()}" for name in ACCOUNT_COLUMNS.split(","))
 PREFIXED_USER_COLUMNS = ", ".join(f"users.{name.strip()} AS user_{name.strip()}" for name in USER_COLUMNS.split(","))
 
@@ -69,6 +71,9 @@ def user_from_row(row: Row, prefix: str = "") -> User:
         role=Role(row[f"{prefix}role"]),
         disabled=bool(row[f"{prefix}disabled"]),
         created_at=from_db(row[f"{prefix}created_at"]),
+        sso_subject=row[f"{prefix}sso_subject"],
+        local_login=bool(row[f"{prefix}local_login"]),
+        role_from_idp=bool(row[f"{prefix}role_from_idp"]),
     )
 
 
@@ -93,8 +98,9 @@ class SqlAccountStore:
             )
             if user is not None:
                 await self._db.execute(
-                    f"INSERT INTO users ({USER_COLUMNS}) VALUES (?, ?, ?, ?, 0, ?)",
-                    (account_id, user.email, user.password_hash, user.role.value, now),
+                    f"INSERT INTO users ({USER_COLUMNS}) VALUES (?, ?, ?, ?, 0, ?, ?, ?, 0)",
+                    (account_id, user.email, user.password_hash, user.role.value, now, user.sso_subject,
+                     int(user.local_login)),
                 )
         created = await self.get(account_id)
         return read_back(created, "the account")
@@ -191,6 +197,20 @@ class SqlAccountStore:
         row = await self._db.fetch_one(f"SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower(?)", (email,))
         return user_from_row(row) if row else None
 
+    async def get_user_by_sso_subject(self, subject: str) -> User | None:
+        row = await self._db.fetch_one(f"SELECT {USER_COLUMNS} FROM users WHERE sso_subject = ?", (subject,))
+        return user_from_row(row) if row else None
+
+    async def link_sso_subject(self, account_id: int, subject: str) -> None:
+        await self._require_changed(
+            "UPDATE users SET sso_subject = ? WHERE account_id = ? AND sso_subject IS NULL", (subject, account_id)
+        )
+
+    async def set_local_login(self, account_id: int, local_login: bool) -> None:
+        await self._require_changed(
+            "UPDATE users SET local_login = ? WHERE account_id = ?", (int(local_login), account_id)
+        )
+
     async def list_users(self) -> Sequence[tuple[Account, User]]:
         rows = await self._db.fetch_all(
             f"SELECT {QUALIFIED_ACCOUNT_COLUMNS}, {PREFIXED_USER_COLUMNS} FROM accounts"
@@ -198,8 +218,10 @@ class SqlAccountStore:
         )
         return [(account_from_row(row), user_from_row(row, "user_")) for row in rows]
 
-    async def set_role(self, account_id: int, role: Role) -> None:
-        await self._require_changed("UPDATE users SET role = ? WHERE account_id = ?", (role.value, account_id))
+    async def set_role(self, account_id: int, role: Role, *, from_idp: bool = False) -> None:
+        await self._require_changed(
+            "UPDATE users SET role = ?, role_from_idp = ? WHERE account_id = ?", (role.value, int(from_idp), account_id)
+        )
 
     async def set_disabled(self, account_id: int, disabled: bool) -> None:
         await self._require_changed("UPDATE users SET disabled = ? WHERE account_id = ?", (int(disabled), account_id))

@@ -41,6 +41,7 @@ from storage.sql.remote_media import SqlRemoteFileStore
 from storage.sql.review import SqlReviewStore
 from storage.sql.scheduled import SqlScheduledStatusStore
 from storage.sql.search import SqlSearchStore
+from storage.sql.sso_sign_ins import SqlSsoSignInStore
 from storage.sql.staff_reports import SqlStaffReportStore
 from storage.sql.statuses import SqlStatusStore
 from storage.sql.tag_follows import SqlTagFollowStore
@@ -91,6 +92,7 @@ class SqlStorage:
         self.directory = SqlAccountDirectory(database)
         self.metrics = SqlMetricsStore(database)
         self.throttle = SqlThrottleStore(database)
+        self.sso_sign_ins = SqlSsoSignInStore(database)
 
     async def ping(self) -> None:
         await self.database.fetch_one("SELECT 1")

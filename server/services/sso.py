@@ -1,0 +1,178 @@
+"""Single sign-on's account side: which account a proven identity is, and what its groups make it.
+
+A sign-in the identity provider has proven (server/signin/oidc.py) becomes an
+account here; the first match wins:
+
+1. the account already linked to the provider's ``sub``;
+2. an account with the same email, only when the provider says the email is
+   verified and the account is linked to no other ``sub`` (an unverified email
+   never links: whoever controls the provider's profile could take the account);
+3. a new account, when ``[sso] create_accounts`` allows. Its username comes
+   from ``username_claim``; a username is never given to a second person, so a
+   taken one gets a number.
+
+Groups, when ``groups_claim`` is set, apply at each sign-in. The provider
+raises a role to what its groups grant (``admin_groups`` first, then
+``publisher_groups``) and takes back only what it granted once the person
+leaves the group: a role set by the CLI or an admin stays until changed there.
+A group named like a department's username makes the person a member of it.
+Every change is in the admin audit log, by the actor ``sso``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+
+from activitypub.errors import Conflict, Forbidden, SignInRefused
+from server.config import SsoSettings
+from server.services.accounts import AccountService, Employee
+from server.services.admin_log import audit
+from server.services.keys import new_key_pair
+from storage.models import AccountKind, MemberRole, NewAccount, NewUser, Role
+from storage.protocols import Storage
+
+log = logging.getLogger(__name__)
+
+AUDIT_ACTOR = "sso"
+# No password: verification of this placeholder always fails (it is no hash).
+NO_PASSWORD = "!sso"
+_NOT_USERNAME = re.compile(r"[^A-Za-z0-9_]+")
+RANKS = {Role.STAFF: 0, Role.PUBLISHER: 1, Role.ADMIN: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityClaims:
+    """Who the provider says signed in."""
+
+    subject: str
+    username: str | None
+    email: str | None
+    email_verified: bool
+    name: str | None
+    groups: tuple[str, ...]
+
+
+def username_from_claim(claim: str | None) -> str:
+    """A username of ours from the provider's: the part before any ``@``, in our alphabet, at most 30."""
+    local = (claim or "").split("@", 1)[0]
+    cleaned = _NOT_USERNAME.sub("_", local).strip("_")[:30]
+    return cleaned or "user"
+
+
+def placeholder_email(subject: str) -> str:
+    """A unique address that can never be delivered (RFC 2606's ``.invalid``), for a provider that sends none."""
+    return f"sso-{hashlib.sha256(subject.encode()).hexdigest()[:24]}@sso.invalid"
+
+
+class SingleSignOn:
+    def __init__(self, storage: Storage, settings: SsoSettings, accounts: AccountService) -> None:
+        self._storage = storage
+        self._settings = settings
+        self._accounts = accounts
+
+    async def account_for(self, claims: IdentityClaims) -> Employee:
+        """The employee this sign-in is, linked or created as needed, with the groups' roles applied."""
+        employee = await self._match(claims)
+        if employee.user.disabled:
+            raise Forbidden("Your login is currently disabled")
+        await self._apply_groups(employee, claims.groups)
+        return await self._accounts.employee(employee.account.username)
+
+    async def _match(self, claims: IdentityClaims) -> Employee:
+        linked = await self._storage.accounts.get_user_by_sso_subject(claims.subject)
+        if linked is not None:
+            account = await self._storage.accounts.get(linked.account_id)
+            if account is not None:
+                return Employee(account, linked)
+        if claims.email:
+            by_email = await self._storage.accounts.get_user_by_email(claims.email)
+            if by_email is not None:
+                return await self._link_by_email(claims, by_email.account_id)
+        if not self._settings.create_accounts:
+            raise SignInRefused("No account here matches your sign-in; ask an administrator to create one",
+                                detail=f"sub {claims.subject} is unknown and create_accounts is off")
+        return await self._create(claims)
+
+    async def _link_by_email(self, claims: IdentityClaims, account_id: int) -> Employee:
+        if not claims.email_verified:
+            raise SignInRefused("An account with your email exists; ask an administrator to link it",
+                                detail=f"sub {claims.subject}: email {claims.email} is not verified by the provider")
+        account = await self._storage.accounts.get(account_id)
+        user = await self._storage.accounts.get_user(account_id)
+        if account is None or user is None:
+            raise SignInRefused(detail=f"account {account_id} vanished while signing in")
+        if user.sso_subject is not None:
+            raise SignInRefused("Your email belongs to an account linked to another sign-in",
+                                detail=f"sub {claims.subject}: account {account_id} is linked to another sub")
+        async with self._storage.transaction():
+            await self._storage.accounts.link_sso_subject(account_id, claims.subject)
+            await audit(self._storage, AUDIT_ACTOR, "account.sso_link", "account", account_id,
+                        subject=claims.subject, email=claims.email or "")
+        return await self._accounts.employee(account.username)
+
+    async def _create(self, claims: IdentityClaims) -> Employee:
+        email = claims.email or placeholder_email(claims.subject)
+        if claims.email and not claims.email_verified:
+            # An unverified address may be someone else's: keep it off the account, so it can't claim one later.
+            email = placeholder_email(claims.subject)
+        keys = await new_key_pair()
+        base = username_from_claim(claims.username or claims.email)
+        for attempt in range(1, 100):
+            username = base if attempt == 1 else f"{base[:30 - len(str(attempt))]}{attempt}"
+            if await self._storage.accounts.get_local(username):
+                continue
+            try:
+                async with self._storage.transaction():
+                    account = await self._storage.accounts.create_local(
+                        NewAccount(AccountKind.EMPLOYEE, username, (claims.name or "")[:100], keys.public_pem,
+                                   keys.private_pem),
+                        NewUser(email, NO_PASSWORD, sso_subject=claims.subject),
+                    )
+                    await audit(self._storage, AUDIT_ACTOR, "account.sso_create", "account", account.id,
+                                username=username, subject=claims.subject)
+            except Conflict:
+                continue  # taken by a concurrent sign-in or creation: try the next number
+            return await self._accounts.employee(account.username)
+        raise SignInRefused(detail=f"no free username near {base!r}")
+
+    async def _apply_groups(self, employee: Employee, groups: tuple[str, ...]) -> None:
+        if not self._settings.groups_claim:
+            return
+        await self._apply_role(employee, set(groups))
+        await self._join_departments(employee, groups)
+
+    async def _apply_role(self, employee: Employee, groups: set[str]) -> None:
+        settings, user = self._settings, employee.user
+        if not (settings.admin_groups or settings.publisher_groups):
+            return
+        granted = (Role.ADMIN if groups & set(settings.admin_groups)
+                   else Role.PUBLISHER if groups & set(settings.publisher_groups) else None)
+        if granted is not None and RANKS[granted] > RANKS[user.role]:
+            target, from_idp = granted, True
+        elif user.role_from_idp and granted != user.role:
+            target, from_idp = granted or Role.STAFF, granted is not None
+        else:
+            return
+        if user.role is Role.ADMIN and await self._storage.accounts.count_admins() <= 1:
+            log.warning("sso: %s left the admin groups but is the last admin; the role stays",
+                        employee.account.username)
+            return
+        async with self._storage.transaction():
+            await self._storage.accounts.set_role(employee.account.id, target, from_idp=from_idp)
+            await audit(self._storage, AUDIT_ACTOR, "account.role", "account", employee.account.id,
+                        before=user.role.value, after=target.value)
+
+    async def _join_departments(self, employee: Employee, groups: tuple[str, ...]) -> None:
+        joined = {membership.department_id
+                  for membership in await self._storage.departments.memberships_of(employee.account.id)}
+        for group in dict.fromkeys(group.strip() for group in groups):
+            department = await self._storage.accounts.get_local(group) if group else None
+            if department is None or department.kind is not AccountKind.DEPARTMENT or department.id in joined:
+                continue
+            async with self._storage.transaction():
+                await self._storage.departments.set_member(department.id, employee.account.id, MemberRole.MEMBER)
+                await audit(self._storage, AUDIT_ACTOR, "department.member_set", "department", department.id,
+                            account_id=str(employee.account.id), role=MemberRole.MEMBER.value)
