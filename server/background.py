@@ -19,9 +19,10 @@ from federation.delivery import DEFAULT_SEND_BUDGET, DeliveryWorker
 from federation.handlers import default_handlers
 from federation.handlers.statuses import StatusHandlers
 from federation.inbox import InboxWorker
-from server.activitypub.inbound import fanout_deliver, inbound_for
+from server.activitypub.inbound import inbound_for
 from server.mastodon.remote_media import media_cache_for
 from server.services.cards import CardWorker
+from server.services.inbox_intake import fanout_deliver
 from server.services.polls import PollExpiryWorker
 from server.services.push import build_push_worker
 from server.services.remote_media import RemoteMediaWorker

@@ -16,18 +16,17 @@ from starlette.routing import BaseRoute, Route
 
 from activitypub.actors import instance_actor_document
 from federation.actor_documents import actor_document
-from federation.instance_actor import load_or_create_instance_actor
-from server.activitypub.lookup import exposed_actor
 from server.activitypub.responses import ACTOR_CACHE, activity_response, wants_activity_json
+from server.state import app_state
 from server.web.pages import profile_page
 
 INSTANCE_ACTOR_CACHE: Final = "max-age=600, public"
 
 
 async def actor(request: Request) -> Response:
-    state = request.app.state.insideout
+    state = app_state(request)
     settings = state.settings
-    account = await exposed_actor(state.storage, request.path_params["username"])
+    account = await state.services.public_face.exposed_actor(request.path_params["username"])
     if wants_activity_json(request.headers.get("accept")):
         document = actor_document(account, base_url=settings.base_url)
         return activity_response(document, cache=ACTOR_CACHE, headers={"Vary": "Accept"})
@@ -35,9 +34,9 @@ async def actor(request: Request) -> Response:
 
 
 async def instance_actor(request: Request) -> Response:
-    state = request.app.state.insideout
+    state = app_state(request)
     settings = state.settings
-    key = await load_or_create_instance_actor(state.storage, settings.base_url)
+    key = await state.services.public_face.instance_actor()
     document = instance_actor_document(
         base_url=settings.base_url, domain=settings.domain, public_key_pem=key.public_key_pem
     )

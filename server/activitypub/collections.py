@@ -2,7 +2,7 @@
 
 Shaped like Mastodon's (a collection with ``totalItems`` and a ``first``
 page link; pages by ``?page=true`` and ``max_id``), but counting only what
-``server.activitypub.sources`` lets outsiders see. An unknown or hidden
+``server.services.outside_collections`` lets outsiders see. An unknown or hidden
 actor answers the same 404 on every one of these routes.
 """
 
@@ -16,18 +16,18 @@ from starlette.routing import BaseRoute, Route
 
 from activitypub.context import AS_CONTEXT, note_context
 from activitypub.uris import Uris, actor_id
-from server.activitypub.lookup import exposed_actor
 from server.activitypub.responses import COLLECTION_CACHE, activity_response
-from server.activitypub.sources import Direction, collection_sources
+from server.services.outside_collections import Direction
+from server.state import app_state
 
 FOLLOWS_PER_PAGE: Final = 12
 OUTBOX_PER_PAGE: Final = 20
 
 
 async def outbox(request: Request) -> Response:
-    state = request.app.state.insideout
-    account = await exposed_actor(state.storage, request.path_params["username"])
-    posts = collection_sources(state.storage).posts
+    state = app_state(request)
+    account = await state.services.public_face.exposed_actor(request.path_params["username"])
+    posts = state.services.public_face.collections.posts
     uri = f"{actor_id(state.settings.base_url, account.username)}/outbox"
     if request.query_params.get("page") != "true":
         document = {
@@ -61,9 +61,9 @@ async def following(request: Request) -> Response:
 
 
 async def _relationships(request: Request, direction: Direction) -> Response:
-    state = request.app.state.insideout
-    account = await exposed_actor(state.storage, request.path_params["username"])
-    relationships = collection_sources(state.storage).relationships
+    state = app_state(request)
+    account = await state.services.public_face.exposed_actor(request.path_params["username"])
+    relationships = state.services.public_face.collections.relationships
     uri = f"{actor_id(state.settings.base_url, account.username)}/{direction}"
     total = await relationships.count(account.id, direction)
     if request.query_params.get("page") != "true":
@@ -92,15 +92,15 @@ async def _relationships(request: Request, direction: Direction) -> Response:
 
 async def featured(request: Request) -> Response:
     """Pinned posts: none can be pinned yet, so always empty."""
-    state = request.app.state.insideout
-    account = await exposed_actor(state.storage, request.path_params["username"])
+    state = app_state(request)
+    account = await state.services.public_face.exposed_actor(request.path_params["username"])
     uri = f"{actor_id(state.settings.base_url, account.username)}/collections/featured"
     return activity_response(_empty(uri, ordered=True), cache=COLLECTION_CACHE)
 
 
 async def featured_tags(request: Request) -> Response:
-    state = request.app.state.insideout
-    account = await exposed_actor(state.storage, request.path_params["username"])
+    state = app_state(request)
+    account = await state.services.public_face.exposed_actor(request.path_params["username"])
     uri = f"{actor_id(state.settings.base_url, account.username)}/collections/tags"
     return activity_response(_empty(uri, ordered=False), cache=COLLECTION_CACHE)
 

@@ -33,15 +33,12 @@ from activitypub.errors import BadRequest, Forbidden, PayloadTooLarge, Unauthori
 from activitypub.json_reader import Rejection, UntrustedJsonError, loads_untrusted
 from activitypub.parse import is_own_uri, parse_activity
 from activitypub.signatures import Reason, SignatureRejected, VerificationResult, parse_signature
-from activitypub.vocab import Activity
-from federation.inbox import store_activity
 from federation.live_policy import refresh_if_stale
 from federation.policy import UrlPolicy
 from federation.verify import verify_inbound
 from server.activitypub.inbound import inbound_for, request_as_signed
-from server.activitypub.lookup import exposed_actor
+from server.state import app_state
 from storage.models import Account
-from storage.protocols import Storage
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +51,13 @@ async def shared_inbox(request: Request) -> Response:
 
 
 async def actor_inbox(request: Request) -> Response:
-    recipient = await exposed_actor(request.app.state.insideout.storage, request.path_params["username"])
+    recipient = await app_state(request).services.public_face.exposed_actor(request.path_params["username"])
     return await receive(request, recipient)
 
 
 async def receive(request: Request, recipient: Account | None) -> Response:
-    state = request.app.state.insideout
+    state = app_state(request)
+    intake = state.services.inbox
     require_activity_json(request.headers.get("content-type"))
     body = await read_capped(request, MAX_BODY_BYTES)
     activity = parse_activity(parse_json(body))
@@ -70,7 +68,7 @@ async def receive(request: Request, recipient: Account | None) -> Response:
     await refresh_if_stale(inbound.policy)
     refuse_own_origin(state.settings.base_url, activity.actor, key_id)
     check_policy(inbound.policy, activity.actor, key_id)
-    if await is_unknown_actor_leaving(state.storage, activity):
+    if await intake.is_unknown_actor_leaving(activity):
         return Response(status_code=202)
     verification = await verify_inbound(signed, inbound.actors, parsed=parsed)
     verification.result.raise_for_failure()
@@ -83,9 +81,7 @@ async def receive(request: Request, recipient: Account | None) -> Response:
                    "actor": activity.actor},
         )
         raise SignatureRejected(Reason.OWNER_MISMATCH, f"{key_id} belongs to {verification.signer.uri}")
-    stored = await store_activity(
-        state.storage, activity, body, key_id=key_id, recipient_id=recipient.id if recipient else None
-    )
+    stored = await intake.store(activity, body, key_id=key_id, recipient_id=recipient.id if recipient else None)
     if stored is None:
         log.debug("duplicate activity", extra={"activity_id": activity.id})
     return Response(status_code=202)
@@ -132,14 +128,6 @@ def check_policy(policy: UrlPolicy, actor: str, key_id: str | None) -> None:
     for uri in (actor, key_id):
         if uri is not None and not policy.is_allowed_url(uri):
             raise Forbidden(detail=f"{uri} is not allowed by the federation policy")
-
-
-async def is_unknown_actor_leaving(storage: Storage, activity: Activity) -> bool:
-    """A Delete/Update of itself by an actor we never knew (or already deleted): nothing to do."""
-    if activity.type not in ("Delete", "Update") or activity.object_id != activity.actor:
-        return False
-    known = await storage.accounts.get_by_uri(activity.actor)
-    return known is None or (activity.type == "Delete" and known.deleted_at is not None)
 
 
 def routes() -> list[BaseRoute]:

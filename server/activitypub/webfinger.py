@@ -20,7 +20,6 @@ from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import BadRequest, NotFound
 from activitypub.uris import Uris, actor_id, profile_url
-from server.activitypub.lookup import exposed_actor
 from server.activitypub.responses import JRD_JSON_UTF8
 from server.config import Settings
 
@@ -86,7 +85,7 @@ async def _describe(target: Target, state: AppState) -> dict[str, Any]:
     if target.username is None:
         instance = Uris.of(base_url).instance_actor
         return _jrd(f"acct:{domain}@{domain}", instance, f"{base_url}/about/more?instance_actor=true", [instance])
-    account = await exposed_actor(state.storage, target.username)
+    account = await state.services.public_face.exposed_actor(target.username)
     uri, page = actor_id(base_url, account.username), profile_url(base_url, account.username)
     return _jrd(f"acct:{account.username}@{domain}", uri, page, [page, uri])
 

@@ -1,7 +1,7 @@
 """The audit log page: publication decisions (``publication_log``) and other admin actions (``admin_actions``).
 
 Both are read through the same calls as the JSON API (``ReviewQueries.audit``
-and ``AdminStore.actions``), with the same filters; admins only.
+and ``AdminLog.actions``), with the same filters; admins only.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ async def show_audit(request: Request, admin: Admin) -> Response:
         until=parse_datetime(until, "until") if until else None,
     )
     decisions = await app.services.review_queries.audit(admin.reviewer, where, page_of(params, (100, 200)))
-    actions = await app.storage.admin.actions(
+    actions = await app.services.admin_log.actions(
         target_type=params.get_str("target_type"), target_id=params.get_str("target_id"),
         action=params.get_str("action"), limit=100)
     if where.actor or where.since or where.until:

@@ -27,7 +27,7 @@ from server.admin.templates import render
 from server.mastodon.oauth.csrf import csrf_token, csrf_valid, set_csrf_cookie
 from server.mastodon.oauth.web_session import CSRF_FIELD, current_session
 from server.mastodon.params import Params, read_params
-from server.services.review_roles import Reviewer, reviewer_for
+from server.services.review_roles import Reviewer
 from server.state import app_state as state
 from storage.models import Account, Role, User
 
@@ -97,7 +97,7 @@ async def signed_in_person(request: Request) -> Admin:
     session = await current_session(request)
     if session is None:
         raise SignInNeeded()
-    reviewer = await reviewer_for(state(request).storage, session.account, session.user.role)
+    reviewer = await state(request).services.review_queries.reviewer(session.account, session.user.role)
     return Admin(session.account, session.user, reviewer)
 
 

@@ -17,7 +17,6 @@ from server.mastodon.admin_auth import admin_services
 from server.mastodon.common import path_id
 from server.mastodon.params import Params
 from server.services.department_admin import DepartmentAdmin, Manager
-from server.services.exposure import exposed_accounts
 from server.state import app_state as state
 from storage.admin import AccountQuery
 from storage.models import MemberRole, Page, Role
@@ -74,12 +73,11 @@ def _back(form: Params) -> str:
 
 async def show_exposure(request: Request, admin: Admin) -> Response:
     require_admin(admin)
-    return page(request, "exposure.html", admin=admin, exposures=await exposed_accounts(state(request).storage))
+    return page(request, "exposure.html", admin=admin, exposures=await admin_services(request).accounts.exposures())
 
 
 async def _manager(request: Request, admin: Admin) -> tuple[DepartmentAdmin, Manager]:
-    app = state(request)
-    departments = DepartmentAdmin(app.storage, app.services.accounts, app.services.profiles)
+    departments = state(request).services.department_admin
     return departments, await departments.manager(admin.account, admin.user, admin.label)
 
 
@@ -101,7 +99,7 @@ async def add_member(request: Request, admin: Admin, form: Params) -> Response:
     departments, manager = await _manager(request, admin)
     department = await departments.department(manager, path_id(request))
     username = (form.get_str("username") or "").strip().lstrip("@")
-    account = await state(request).storage.accounts.get_local(username) if username else None
+    account = await departments.local_account(username) if username else None
     if account is None:
         raise InvalidInput(f"No employee {username!r}")
     await departments.set_member(manager, department, account.id, _member_role(form))

@@ -17,7 +17,6 @@ from server.mastodon.common import page_of, path_id
 from server.mastodon.pagination import STATUSES_LIMITS
 from server.mastodon.params import Params
 from server.state import app_state as state
-from storage.models import AccountKind
 
 FILTERS = ("author", "department", "hashtag", "since", "until", "state")
 
@@ -27,11 +26,8 @@ async def show_statuses(request: Request, admin: Admin) -> Response:
     params = Params({k: v for k, v in request.query_params.items() if v})
     where = await status_filter(request, params)
     found = await app.services.review_queries.statuses(admin.reviewer, where, page_of(params, STATUSES_LIMITS))
-    authors = await app.storage.accounts.get_many(sorted({s.account_id for s in found}))
-    departments = sorted(await app.storage.accounts.list_local(AccountKind.DEPARTMENT), key=lambda d: d.username)
-    scope = admin.reviewer.scope()
-    if scope is not None:
-        departments = [d for d in departments if d.id in scope]
+    authors = await app.services.review_queries.authors(found)
+    departments = await app.services.review_queries.departments(admin.reviewer)
     filters = {name: request.query_params.get(name, "") for name in FILTERS}
     older = {**{k: v for k, v in filters.items() if v}, "max_id": str(found[-1].id)} if found else None
     return page(request, "statuses.html", admin=admin, statuses=found, authors=authors, departments=departments,

@@ -15,17 +15,17 @@ from activitypub.errors import InvalidInput
 from server.admin.chart import HEIGHT, WIDTH, month_bars
 from server.admin.gate import HEADERS, Admin, page, require_admin
 from server.mastodon.admin_engagement import engagement_header, engagement_rows
-from server.services.engagement import Grouping, csv_text, engagement
+from server.services.engagement import Grouping, csv_text
 from server.state import app_state as state
 
 
 async def show_published(request: Request, admin: Admin) -> Response:
     require_admin(admin)
-    storage = state(request).storage
-    by_post = await engagement(storage, Grouping.POST)
-    by_month = await engagement(storage, Grouping.MONTH)
-    authors = await storage.accounts.get_many(sorted({p.account_id for p in by_post.posts.values()}))
-    statuses = await storage.statuses.get_many(list(by_post.posts))
+    reports = state(request).services.engagement
+    by_post = await reports.grouped(Grouping.POST)
+    by_month = await reports.grouped(Grouping.MONTH)
+    authors = await reports.accounts_named(by_post)
+    statuses = await reports.statuses(by_post)
     return page(request, "published.html", admin=admin, result=by_post, authors=authors, statuses=statuses,
                 bars=month_bars(by_month.groups), chart_width=WIDTH, chart_height=HEIGHT)
 
@@ -36,10 +36,8 @@ async def export_csv(request: Request, admin: Admin) -> Response:
         grouping = Grouping(request.query_params.get("group") or "post")
     except ValueError:
         raise InvalidInput("group must be post, department or month") from None
-    storage = state(request).storage
-    result = await engagement(storage, grouping)
-    wanted = {p.account_id for p in result.posts.values()} | {
-        int(str(g.key)) for g in result.groups if grouping is Grouping.DEPARTMENT}
-    accounts = dict(await storage.accounts.get_many(sorted(wanted)))
+    reports = state(request).services.engagement
+    result = await reports.grouped(grouping)
+    accounts = await reports.accounts_named(result)
     return Response(csv_text(engagement_header(grouping), engagement_rows(result, accounts)), media_type="text/csv; charset=utf-8",
                     headers={**HEADERS, "Content-Disposition": f'attachment; filename="engagement-{grouping.value}.csv"'})

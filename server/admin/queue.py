@@ -6,8 +6,6 @@ the same roles, freshness checks and audit entries apply.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -15,26 +13,17 @@ from server.admin.gate import Admin, page, redirect
 from server.mastodon.common import page_of, path_id
 from server.mastodon.dates import parse_datetime
 from server.mastodon.params import Params
-from server.services.review_roles import Reviewer
 from server.state import app_state as state
-from storage.models import Account, AccountKind, Page
-from storage.protocols import Storage
+from storage.models import Page
 
 QUEUE_PAGE = Page(limit=100)
-
-
-async def announcer_choices(storage: Storage, reviewer: Reviewer) -> Sequence[Account]:
-    """The company and the exposed departments this person may make announce."""
-    company = await storage.accounts.list_local(AccountKind.COMPANY)
-    departments = [d for d in await storage.accounts.list_local(AccountKind.DEPARTMENT) if d.exposed]
-    return [a for a in [*company, *sorted(departments, key=lambda d: d.username)] if reviewer.can_announce_as(a.id)]
 
 
 async def show_queue(request: Request, admin: Admin) -> Response:
     app = state(request)
     entries = await app.services.review_queries.queue(admin.reviewer, page_of(Params(dict(request.query_params)),
                                                                                 (100, 200)))
-    choices = await announcer_choices(app.storage, admin.reviewer)
+    choices = await app.services.review_queries.announcer_choices(admin.reviewer)
     return page(request, "queue.html", admin=admin, entries=entries, choices=choices)
 
 

@@ -16,7 +16,6 @@ from server.admin.gate import Admin, page, redirect, require_admin
 from server.mastodon.admin_auth import admin_services
 from server.mastodon.common import path_id
 from server.mastodon.params import Params
-from server.state import app_state as state
 
 PATH = "/admin/reports"
 ACTIONS = ("dismiss", "delete_statuses", "disable_account", "block_domain")
@@ -25,9 +24,9 @@ ACTIONS = ("dismiss", "delete_statuses", "disable_account", "block_domain")
 async def show_reports(request: Request, admin: Admin) -> Response:
     require_admin(admin)
     resolved = request.query_params.get("resolved") == "true"
-    views = await admin_services(request).reports.reports(resolved=resolved, limit=100)
-    authors = await state(request).storage.accounts.get_many(
-        sorted({s.account_id for v in views for s in v.statuses}))
+    reports = admin_services(request).reports
+    views = await reports.reports(resolved=resolved, limit=100)
+    authors = await reports.authors(views)
     return page(request, "reports.html", admin=admin, reports=views, resolved=resolved, authors=authors)
 
 

@@ -14,12 +14,10 @@ from starlette.responses import Response
 
 from activitypub.errors import BadRequest
 from server.admin.gate import MINE_PATH, SignInNeeded, page, redirect, signed_in_person
-from server.mastodon.auth import digest_token
 from server.mastodon.oauth.csrf import csrf_valid
 from server.mastodon.oauth.signin import Outcome, throttled_sign_in
 from server.mastodon.oauth.web_session import CSRF_FIELD, secure_cookies, session_cookie_name, start_session
 from server.mastodon.params import Params, read_params
-from server.services.review_roles import reviewer_for
 from server.sign_in_throttle import Verdict
 from server.state import app_state as state
 
@@ -68,7 +66,7 @@ class SignInPages:
             return self._form(request, next_path=next_path, status=403, error="Your login is currently disabled.")
         if result.outcome is not Outcome.OK or result.account is None or result.user is None:
             return self._form(request, next_path=next_path, status=422, error="Invalid email, username or password.")
-        reviews = (await reviewer_for(app.storage, result.account, result.user.role)).reviews
+        reviews = (await app.services.review_queries.reviewer(result.account, result.user.role)).reviews
         response = redirect(_landing(reviews, next_path))
         await start_session(request, response, result.account.id)
         return response
@@ -85,7 +83,7 @@ async def sign_out(request: Request) -> Response:
     cookie = session_cookie_name(app.settings)
     raw = request.cookies.get(cookie)
     if raw and len(raw) <= 256:
-        await app.storage.tokens.revoke_session(digest_token(raw))
+        await app.services.web_sessions.end(raw)
     response = redirect("/admin/sign_in", "signed_out")
     response.delete_cookie(cookie, path="/", secure=secure_cookies(app.settings), httponly=True,
                            samesite="lax")

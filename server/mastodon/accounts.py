@@ -27,10 +27,7 @@ from storage.models import Account, StatusFilter
 
 
 async def _account(request: Request) -> Account:
-    account = await state(request).storage.accounts.get(path_id(request))
-    if account is None:
-        raise NotFound()
-    return account
+    return await state(request).services.account_queries.get(path_id(request))
 
 
 async def show_account(request: Request) -> Response:
@@ -52,10 +49,7 @@ async def lookup(request: Request) -> Response:
     params = await read_params(request)
     app = state(request)
     username, domain = split_handle(params.require_str("acct"), app.settings.domain)
-    found = (await app.storage.accounts.get_local(username) if domain is None
-             else await app.storage.accounts.find_remote(username, domain))
-    if found is None or found.deleted_at is not None:
-        raise NotFound()
+    found = await app.services.account_queries.lookup(username, domain)
     return JSONResponse(await app.presenter.account(found))
 
 
@@ -68,9 +62,9 @@ async def search(request: Request) -> Response:
     if not username:
         return JSONResponse([])
     following = viewer.account.id if params.get_bool("following", False) else None
-    found = list(await app.storage.directory.search(
+    found = await app.services.account_queries.search(
         username, domain, limit=page.limit, offset=page.offset, following_of=following
-    ))
+    )
     if domain is not None and params.get_bool("resolve", False) and page.offset == 0 and following is None:
         found = await _with_resolved(request, found, username, domain)
     return JSONResponse(await app.presenter.accounts(found))
@@ -98,8 +92,8 @@ async def account_statuses(request: Request) -> Response:
         exclude_reblogs=bool(params.get_bool("exclude_reblogs", False)),
         tag_any=(tagged,) if tagged else (),
     )
-    ids = await state(request).storage.timelines.statuses(viewer.reader, page_of(params), flt,
-                                                          account_id=account.id)
+    ids = await state(request).services.timelines.statuses(viewer.reader, page_of(params), flt,
+                                                           account_id=account.id)
     return await _statuses(request, viewer, ids)
 
 
@@ -107,16 +101,14 @@ async def _pinned(request: Request, viewer: Viewer, account: Account, params: Pa
     """Pins, most recently pinned first; they come as one page, so a cursor gets the empty rest."""
     if params.get_id("max_id") is not None or params.get_id("min_id") is not None:
         return JSONResponse([])
-    storage = state(request).storage
-    pinned = await storage.interactions.pinned_ids(account.id)
-    visible = await storage.timelines.visible_ids(viewer.reader, pinned)
-    return await _statuses(request, viewer, [i for i in pinned if i in visible], link=False)
+    pinned = await state(request).services.timelines.pinned(viewer.reader, account.id)
+    return await _statuses(request, viewer, pinned, link=False)
 
 
 async def _statuses(request: Request, viewer: Viewer, ids: Sequence[int], *, link: bool = True) -> Response:
     app = state(request)
-    found = await app.storage.statuses.get_many(ids)
-    entities = await app.presenter.statuses([found[i] for i in ids if i in found], viewer.account)
+    found = await app.services.timelines.in_order(ids)
+    entities = await app.presenter.statuses(found, viewer.account)
     return paged(request, entities, ids) if link else JSONResponse(entities)
 
 
@@ -124,13 +116,11 @@ async def _collection(request: Request, followers: bool) -> Response:
     viewer = await require_user(request, "read:accounts")
     account = await _account(request)
     app = state(request)
+    queries = app.services.account_queries
     page = page_of(await read_params(request), ACCOUNTS_LIMITS)
-    if account.id != viewer.account.id and (await app.storage.profiles.get(account.id)).hide_collections:
+    if await queries.collections_hidden(viewer.account, account):
         return JSONResponse([])
-    if followers:
-        rows = await app.storage.follows.followers(account.id, page)
-    else:
-        rows = await app.storage.follows.following(account.id, page)
+    rows = await (queries.followers if followers else queries.following)(account, page)
     entities = await app.presenter.accounts([other for _, other in rows])
     return paged(request, entities, [follow.id for follow, _ in rows], limit=page.limit)
 
@@ -147,13 +137,11 @@ async def familiar_followers(request: Request) -> Response:
     viewer = await require_user(request, "read:follows")
     params = await read_params(request)
     app = state(request)
-    result = []
-    for account_id in params.get_id_list("id")[:ACCOUNTS_LIMITS[1]]:
-        if await app.storage.accounts.get(account_id) is None:
-            continue
-        familiar = await app.storage.directory.familiar_followers(viewer.account.id, account_id)
-        result.append({"id": str(account_id), "accounts": await app.presenter.accounts(familiar)})
-    return JSONResponse(result)
+    found = await app.services.account_queries.familiar_followers(
+        viewer.account, params.get_id_list("id")[:ACCOUNTS_LIMITS[1]]
+    )
+    return JSONResponse([{"id": str(account_id), "accounts": await app.presenter.accounts(familiar)}
+                         for account_id, familiar in found])
 
 
 async def featured_tags(request: Request) -> Response:

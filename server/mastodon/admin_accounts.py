@@ -32,7 +32,6 @@ from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.entities.admin import admin_account_entity, admin_action_entity, exposure_entity
 from server.mastodon.params import Params, read_params
 from server.services.admin_accounts import ManagedAccount
-from server.services.exposure import exposed_accounts
 from storage.admin import AccountQuery
 from storage.models import Role
 
@@ -128,7 +127,7 @@ async def hide(request: Request) -> Response:
 
 async def exposure(request: Request) -> Response:
     await require_admin(request, READ_ACCOUNTS)
-    exposures = await exposed_accounts(state(request).storage)
+    exposures = await admin_services(request).accounts.exposures()
     accounts = await state(request).presenter.accounts([e.account for e in exposures])
     return JSONResponse([exposure_entity(e, a) for e, a in zip(exposures, accounts)])
 
@@ -137,7 +136,7 @@ async def actions(request: Request) -> Response:
     await require_admin(request, READ)
     params = await read_params(request)
     limit = max(1, min(params.get_int("limit", 100) or 100, 500))
-    found = await state(request).storage.admin.actions(
+    found = await state(request).services.admin_log.actions(
         target_type=params.get_str("target_type") or None, target_id=params.get_str("target_id") or None,
         action=params.get_str("action") or None, limit=limit)
     return JSONResponse([admin_action_entity(a) for a in found])

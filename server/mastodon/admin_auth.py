@@ -6,8 +6,8 @@ Mastodon's 403, and only then is the role checked (403 for staff and
 publishers). The role is the human's, even when the token acts as the
 company or a department; ``Viewer.actor`` names that human in the audit log.
 
-The ``admin_services`` helper builds the admin services of one request from
-the app's shared ones: they hold no state of their own.
+The ``admin_services`` helper names the admin services among the app's
+shared ones (``Services.admin_accounts`` and its siblings).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from activitypub.errors import Forbidden
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
 from server.services.admin_accounts import AdminAccounts
-from server.services.admin_notices import AccountNotices
 from server.services.admin_reports import AdminReports
 from server.services.federation_admin import FederationAdmin
 from storage.models import Role
@@ -54,12 +53,5 @@ class AdminServices:
 
 
 def admin_services(request: Request) -> AdminServices:
-    app = state(request)
-    services = app.services
-    base_url = app.settings.base_url
-    accounts = AdminAccounts(app.storage, services.accounts,
-                             AccountNotices(app.storage, base_url, services.distribution))
-    federation = FederationAdmin(app.storage, services.policy)
-    reports = AdminReports(app.storage, base_url, services.statuses, accounts, federation, services.sender,
-                           services.distribution)
-    return AdminServices(accounts, federation, reports)
+    services = state(request).services
+    return AdminServices(services.admin_accounts, services.federation_admin, services.admin_reports)

@@ -28,14 +28,9 @@ WRITE = ("admin:write", "admin:write:accounts")
 Entity = dict[str, Any]
 
 
-def _admin(request: Request) -> DepartmentAdmin:
-    app = state(request)
-    return DepartmentAdmin(app.storage, app.services.accounts, app.services.profiles)
-
-
 async def _manager(request: Request, scopes: tuple[str, ...]) -> tuple[DepartmentAdmin, Manager]:
     viewer = await require_user(request, *scopes)
-    admin = _admin(request)
+    admin = state(request).services.department_admin
     return admin, await admin.manager(viewer.human, viewer.user, viewer.actor)
 
 
@@ -49,7 +44,7 @@ async def _entity(request: Request, admin: DepartmentAdmin, department: Account,
         "display_name": department.display_name,
         "public_note": department.public_note,
         "exposed": department.exposed,
-        "timeline": (await app.storage.policies.department_timeline(department.id)).value,
+        "timeline": (await admin.timeline(department)).value,
         "auto_publish": trust.enabled,
         "members_count": len(listed),
         "created_at": format_datetime(department.created_at),

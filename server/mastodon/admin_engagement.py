@@ -21,7 +21,7 @@ from server.mastodon.admin_auth import READ, require_admin
 from server.mastodon.common import state
 from server.mastodon.dates import format_optional_datetime
 from server.mastodon.params import read_params
-from server.services.engagement import CSV_COUNTS, Engagement, Group, Grouping, Tally, csv_text, engagement, tally_cells
+from server.services.engagement import CSV_COUNTS, Engagement, Group, Grouping, Tally, csv_text, tally_cells
 from storage.models import Account
 
 PATH = "/api/v1/admin/insideout/engagement"
@@ -79,11 +79,9 @@ async def report(request: Request) -> Response:
     output = params.get_str("format") or "json"
     if output not in ("json", "csv"):
         raise InvalidInput("format must be json or csv")
-    storage = state(request).storage
-    result = await engagement(storage, grouping)
-    wanted = {p.account_id for p in result.posts.values()} | {
-        int(str(g.key)) for g in result.groups if grouping is Grouping.DEPARTMENT}
-    accounts = dict(await storage.accounts.get_many(sorted(wanted)))
+    reports = state(request).services.engagement
+    result = await reports.grouped(grouping)
+    accounts = await reports.accounts_named(result)
     if output == "json":
         return JSONResponse(_json(result, accounts))
     return Response(csv_text(engagement_header(grouping), engagement_rows(result, accounts)), media_type="text/csv; charset=utf-8",

@@ -15,13 +15,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from activitypub.errors import Forbidden, InvalidInput, NotFound
+from activitypub.errors import Forbidden, InvalidInput
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import path_id, state
 from server.mastodon.dates import format_datetime
 from server.mastodon.params import read_params
 from server.services.auto_publish import Trust
-from storage.models import Account, AccountKind, Role
+from storage.models import Role
 
 PREFIX = "/api/v1/admin/insideout/policies"
 READ = ("admin:read", "admin:read:accounts")
@@ -50,54 +50,38 @@ async def _trust_entity(request: Request, trust: Trust) -> Entity:
     }
 
 
-async def _local_account(request: Request) -> Account:
-    account = await state(request).storage.accounts.get(path_id(request, "account_id"))
-    if account is None:
-        raise NotFound()
-    if not account.is_local or account.kind is AccountKind.REMOTE:
-        raise InvalidInput("Only local accounts can be trusted to publish")
-    return account
-
-
 async def show_policies(request: Request) -> Response:
     await _admin(request, READ)
-    app = state(request)
-    storage = app.storage
-    set_ids = [p.account_id for p in await storage.policies.auto_publish_settings()]
-    companies = await storage.accounts.list_local(AccountKind.COMPANY)
-    ids = [*(c.id for c in companies), *(i for i in set_ids if i not in {c.id for c in companies})]
-    accounts = await storage.accounts.get_many(ids)
-    trusts = await app.services.auto_publish.trust([accounts[i] for i in ids if i in accounts])
-    changes = await storage.policies.changes(limit=100)
+    overview = await state(request).services.auto_publish.overview(changes=100)
     return JSONResponse({
-        "auto_publish": [await _trust_entity(request, t) for t in trusts],
+        "auto_publish": [await _trust_entity(request, t) for t in overview.trusts],
         "changes": [
             {"id": str(c.id), "account_id": str(c.account_id), "setting": c.setting, "value": c.value,
              "actor": c.actor, "reason": c.reason, "created_at": format_datetime(c.created_at)}
-            for c in changes
+            for c in overview.changes
         ],
     })
 
 
 async def set_auto_publish(request: Request) -> Response:
     viewer = await _admin(request, WRITE)
-    account = await _local_account(request)
+    auto_publish = state(request).services.auto_publish
+    account = await auto_publish.trustable(path_id(request, "account_id"))
     params = await read_params(request)
     enabled = params.get_bool("enabled")
     if enabled is None:
         raise InvalidInput("enabled (true or false) is required")
     reason = _reason(params.get_str("reason"))
-    await state(request).storage.policies.set_auto_publish(account.id, enabled, actor=viewer.actor, reason=reason)
-    (trust,) = await state(request).services.auto_publish.trust([account])
+    trust = await auto_publish.set_trust(account, enabled, actor=viewer.actor, reason=reason)
     return JSONResponse(await _trust_entity(request, trust))
 
 
 async def clear_auto_publish(request: Request) -> Response:
     viewer = await _admin(request, WRITE)
-    account = await _local_account(request)
+    auto_publish = state(request).services.auto_publish
+    account = await auto_publish.trustable(path_id(request, "account_id"))
     reason = _reason((await read_params(request)).get_str("reason"))
-    await state(request).storage.policies.clear_auto_publish(account.id, actor=viewer.actor, reason=reason)
-    (trust,) = await state(request).services.auto_publish.trust([account])
+    trust = await auto_publish.reset_trust(account, actor=viewer.actor, reason=reason)
     return JSONResponse(await _trust_entity(request, trust))
 
 

@@ -24,9 +24,9 @@ from server.mastodon.dates import parse_datetime
 from server.mastodon.entities.review import audit_entity, queue_item_entity, revision_entity
 from server.mastodon.pagination import STATUSES_LIMITS
 from server.mastodon.params import Params, read_params
-from server.services.review_roles import Reviewer, reviewer_for
+from server.services.review_roles import Reviewer
 from server.services.review_views import QueueEntry
-from storage.models import AccountKind, PublicationState
+from storage.models import PublicationState
 from storage.review import OPEN_STATES, AdminStatusFilter, AuditFilter, ReviewState
 
 Entity = dict[str, Any]
@@ -36,7 +36,7 @@ PREFIX = "/api/v1/admin/insideout"
 async def _reviewer(request: Request, *scopes: str) -> tuple[Viewer, Reviewer]:
     viewer = await require_user(request, *scopes)
     # The human behind the token decides, even when the token acts as the company or a department.
-    reviewer = await reviewer_for(state(request).storage, viewer.human, viewer.user.role)
+    reviewer = await state(request).services.review_queries.reviewer(viewer.human, viewer.user.role)
     return viewer, replace(reviewer, label=viewer.actor)
 
 
@@ -133,18 +133,12 @@ async def unpublish(request: Request) -> Response:
 
 
 async def status_filter(request: Request, params: Params) -> AdminStatusFilter:
-    storage = state(request).storage
+    queries = state(request).services.review_queries
     author = department = None
     if name := params.get_str("author"):
-        found = await storage.accounts.get_local(name.lstrip("@"))
-        if found is None:
-            raise InvalidInput(f"No local account {name!r}")
-        author = found.id
+        author = await queries.author_id(name)
     if name := params.get_str("department"):
-        found = await storage.accounts.get_local(name.lstrip("@"))
-        if found is None or found.kind is not AccountKind.DEPARTMENT:
-            raise InvalidInput(f"No department {name!r}")
-        department = (found.id,)
+        department = (await queries.department_id(name),)
     raw_state = params.get_str("state")
     try:
         publication_state = PublicationState(raw_state) if raw_state else None

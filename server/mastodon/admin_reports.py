@@ -27,7 +27,6 @@ from server.mastodon.auth import Viewer
 from server.mastodon.common import path_id, state
 from server.mastodon.entities.admin import admin_account_entity, admin_report_entity
 from server.mastodon.params import read_params
-from server.services.admin_accounts import ManagedAccount
 from server.services.admin_reports import ReportView
 from storage.models import Account
 
@@ -39,8 +38,8 @@ Entity = dict[str, Any]
 async def _admin_account(request: Request, account: Account | None) -> Entity | None:
     if account is None:
         return None
-    user = await state(request).storage.accounts.get_user(account.id) if account.is_local else None
-    return admin_account_entity(ManagedAccount(account, user), await state(request).presenter.account(account))
+    managed = await admin_services(request).accounts.managed(account)
+    return admin_account_entity(managed, await state(request).presenter.account(account))
 
 
 async def _entity(request: Request, viewer: Viewer, view: ReportView) -> Entity:

@@ -1,18 +1,18 @@
-"""Media and poll entities of many statuses (or scheduled statuses), loaded in a few batch queries."""
+"""Media and poll entities of many statuses (or scheduled statuses), from records read in a few batch queries."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from server.mastodon.entities.media import media_entity
 from server.mastodon.entities.poll import poll_entity
+from server.services.attached_reads import AttachedReads, SeenPoll
 from storage.clock import utcnow
-from storage.media import Poll, PollTally
+from storage.media import MediaAttachment
 from storage.models import Status
-from storage.protocols import Storage
 
 Entity = dict[str, Any]
 
@@ -24,39 +24,33 @@ class Attached:
 
 
 async def load_attached(
-    storage: Storage, base_url: str, statuses: Sequence[Status], viewer_id: int | None, *,
+    reads: AttachedReads, base_url: str, statuses: Sequence[Status], viewer_id: int | None, *,
     now: datetime | None = None,
 ) -> Attached:
-    ids = [s.id for s in statuses if s.reblog_of_id is None]
-    media = await storage.media.for_statuses(ids)
-    polls = await storage.polls.for_statuses(ids)
+    found = await reads.of_statuses(statuses, viewer_id)
     authors = {s.id: s.account_id for s in statuses}
-    entities = await poll_entities(storage, list(polls.values()), authors, viewer_id, now=now)
+    entities = poll_entities(found.polls.values(), authors, viewer_id, now=now)
     return Attached(
-        media={status_id: [media_entity(m, base_url=base_url) for m in items] for status_id, items in media.items()},
-        polls={poll.status_id: entities[poll.id] for poll in polls.values()},
+        media=media_entities(found.media, base_url),
+        polls={status_id: entities[seen.poll.id] for status_id, seen in found.polls.items()},
     )
 
 
-async def poll_entities(
-    storage: Storage, polls: Sequence[Poll], author_of_status: Mapping[int, int], viewer_id: int | None, *,
+def poll_entities(
+    polls: Iterable[SeenPoll], author_of_status: Mapping[int, int], viewer_id: int | None, *,
     now: datetime | None = None,
 ) -> Mapping[int, Entity]:
     """Poll entities by poll id; ``author_of_status`` maps each poll's status to its author."""
-    poll_ids = [p.id for p in polls]
-    tallies = await storage.polls.tallies(poll_ids)
-    own = await storage.polls.own_votes(viewer_id, poll_ids) if viewer_id is not None else {}
     moment = now or utcnow()
     return {
-        poll.id: poll_entity(
-            poll, tallies.get(poll.id, PollTally((0,) * len(poll.options), 0)), now=moment, viewer_id=viewer_id,
-            author_id=author_of_status.get(poll.status_id, -1), own_votes=own.get(poll.id, ()),
+        seen.poll.id: poll_entity(
+            seen.poll, seen.tally, now=moment, viewer_id=viewer_id,
+            author_id=author_of_status.get(seen.poll.status_id, -1), own_votes=seen.own_votes,
         )
-        for poll in polls
+        for seen in polls
     }
 
 
-async def media_entities(storage: Storage, base_url: str, scheduled_ids: Sequence[int]) -> Mapping[int, list[Entity]]:
-    """Media reserved by scheduled statuses, by scheduled status id."""
-    found = await storage.media.for_scheduled(scheduled_ids)
-    return {owner: [media_entity(m, base_url=base_url) for m in items] for owner, items in found.items()}
+def media_entities(media: Mapping[int, Sequence[MediaAttachment]], base_url: str) -> Mapping[int, list[Entity]]:
+    """Entities of media grouped by their owner (a status or a scheduled status)."""
+    return {owner: [media_entity(m, base_url=base_url) for m in items] for owner, items in media.items()}

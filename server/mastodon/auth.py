@@ -1,7 +1,8 @@
 """Who is calling the client API: a staff user's token, an app-only token, or nobody.
 
 Tokens are random strings handed out once; only their SHA-256 digest is
-stored, so a leaked database holds no usable token. As in Doorkeeper
+stored, so a leaked database holds no usable token; the checks of who holds
+one are the service's (server/services/access_tokens.py). As in Doorkeeper
 (Mastodon's OAuth library) a token arrives in ``Authorization: Bearer``,
 else in the ``access_token`` (or ``bearer_token``) query or form parameter.
 
@@ -22,8 +23,6 @@ revoked and refused.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -34,25 +33,17 @@ from starlette.requests import Request
 from activitypub.errors import Forbidden, InsideoutError, Unauthorized
 from server.mastodon.params import media_type, parse_json_body
 from server.mastodon.scopes import ScopeSet
-from server.services.identities import Editor, acting_identity, reader_for
+from server.services.access_tokens import AccessTokens, AppToken, Refusal, Refused, digest_token
+from server.services.access_tokens import new_token as new_token  # re-exported: the OAuth views and tests use it
+from server.services.identities import Editor, reader_for
+from server.state import app_state
 from storage.models import AccessToken, Account, Reader, User
-from storage.protocols import Storage
 
 INVALID_TOKEN_MESSAGE: Final = "The access token is invalid"
 USER_REQUIRED_MESSAGE: Final = "This method requires an authenticated user"
 DISABLED_MESSAGE: Final = "Your login is currently disabled"
 TOKEN_PARAMS: Final = ("access_token", "bearer_token")
 _MAX_TOKEN_LENGTH: Final = 512
-
-
-def new_token() -> str:
-    """A fresh secret: 256 random bits, URL-safe."""
-    return secrets.token_urlsafe(32)
-
-
-def digest_token(raw: str) -> str:
-    """The stored form of a token, code, session or client secret."""
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +92,8 @@ class AppOnly:
 Principal = Viewer | AppOnly
 
 
-def _storage(request: Request) -> Storage:
-    storage: Storage = request.app.state.insideout.storage
-    return storage
+def _tokens(request: Request) -> AccessTokens:
+    return app_state(request).services.tokens
 
 
 def bearer_from_header(request: Request) -> str | None:
@@ -151,29 +141,29 @@ async def authenticate(request: Request) -> Principal | None:
         return None
     if len(raw) > _MAX_TOKEN_LENGTH:
         raise Unauthorized(INVALID_TOKEN_MESSAGE, detail="oversized token")
-    storage = _storage(request)
-    token_digest = digest_token(raw)
-    token = await storage.tokens.get_access_token(token_digest)
-    if token is None or token.revoked_at is not None:
-        raise Unauthorized(INVALID_TOKEN_MESSAGE, detail="unknown" if token is None else "revoked")
-    scopes = ScopeSet(frozenset(token.scopes))
-    if token.account_id is None:
-        return AppOnly(token, scopes, token.application_id)
-    account = await storage.accounts.get(token.account_id)
-    user = await storage.accounts.get_user(token.account_id)
-    if account is None or user is None:
-        raise Unauthorized(INVALID_TOKEN_MESSAGE, detail="token of an account without sign-in")
-    if user.disabled:
-        raise Forbidden(DISABLED_MESSAGE, detail=f"account {account.id}")
-    identity = account
-    if token.acting_as_account_id is not None:
-        acting = await acting_identity(storage, token, user)
-        if acting is None:
-            await storage.tokens.revoke_access_token(token_digest)
-            raise Unauthorized(INVALID_TOKEN_MESSAGE, detail=f"account {account.id} may no longer act as "
-                               f"{token.acting_as_account_id}; token revoked")
-        identity = acting
-    return Viewer(identity, user, token, scopes, token.application_id, token.acting_as_account_id, account)
+    held = await _tokens(request).holder(digest_token(raw), revoke_lost_identity=True)
+    if isinstance(held, Refused):
+        raise _refusal(held)
+    scopes = ScopeSet(frozenset(held.token.scopes))
+    if isinstance(held, AppToken):
+        return AppOnly(held.token, scopes, held.token.application_id)
+    token = held.token
+    return Viewer(held.identity, held.user, token, scopes, token.application_id, token.acting_as_account_id,
+                  held.human)
+
+
+def _refusal(refused: Refused) -> InsideoutError:
+    token = refused.token
+    if refused.reason is Refusal.UNKNOWN or token is None:
+        return Unauthorized(INVALID_TOKEN_MESSAGE, detail="unknown")
+    if refused.reason is Refusal.REVOKED:
+        return Unauthorized(INVALID_TOKEN_MESSAGE, detail="revoked")
+    if refused.reason is Refusal.NO_SIGN_IN:
+        return Unauthorized(INVALID_TOKEN_MESSAGE, detail="token of an account without sign-in")
+    if refused.reason is Refusal.DISABLED:
+        return Forbidden(DISABLED_MESSAGE, detail=f"account {token.account_id}")
+    return Unauthorized(INVALID_TOKEN_MESSAGE, detail=f"account {token.account_id} may no longer act as "
+                        f"{token.acting_as_account_id}; token revoked")
 
 
 async def require_app_or_user(request: Request, *scopes: str) -> Principal:

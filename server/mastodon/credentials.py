@@ -44,7 +44,7 @@ async def own_entity(request: Request, viewer: Viewer, own: OwnProfile) -> dict[
     preferences = own.preferences
     source = AccountSource(
         privacy=preferences.visibility.value, sensitive=preferences.sensitive, language=preferences.language,
-        follow_requests_count=await app.storage.follows.count_requests(own.account.id),
+        follow_requests_count=await app.services.relationships.count_follow_requests(own.account),
         fields=tuple((f.name, f.value) for f in own.profile.fields), discoverable=own.profile.discoverable,
         hide_collections=own.profile.hide_collections,
     )

@@ -1,8 +1,8 @@
 """Filters v2: ``/api/v2/filters`` with their keywords and statuses.
 
-Every change tells the owner's streams ``filters_changed``, so open clients
-reload them. Another account's filter, keyword or status entry answers
-exactly like a missing one.
+The work is ``FilterService``'s: every change tells the owner's streams
+``filters_changed``, so open clients reload them, and another account's
+filter, keyword or status entry answers exactly like a missing one.
 """
 
 from __future__ import annotations
@@ -14,18 +14,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from activitypub.errors import Conflict, InvalidInput, NotFound
-from server.events import Event
+from activitypub.errors import InvalidInput
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import path_id, state
 from server.mastodon.entities.filter import filter_entity, filter_keyword_entity, filter_status_entity
 from server.mastodon.params import Params, read_params
 from storage.clock import utcnow
-from storage.curation import FILTER_CONTEXTS, Filter, FilterAction, FilterFields, KeywordEdit
-
-
-async def changed(request: Request, viewer: Viewer) -> None:
-    await state(request).events.publish([Event(f"user:{viewer.account.id}", "filters_changed")])
+from storage.curation import FILTER_CONTEXTS, Filter, FilterAction, FilterFields, FilterKeyword, KeywordEdit
 
 
 def parse_context(params: Params, default: Sequence[str] | None) -> tuple[str, ...]:
@@ -88,15 +83,12 @@ def keyword_edits(params: Params) -> list[KeywordEdit]:
 
 
 async def _owned(request: Request, viewer: Viewer, name: str = "id") -> Filter:
-    found = await state(request).storage.filters.get(viewer.account.id, path_id(request, name))
-    if found is None:
-        raise NotFound()
-    return found
+    return await state(request).services.filters.get(viewer.account.id, path_id(request, name))
 
 
 async def index(request: Request) -> Response:
     viewer = await require_user(request, "read:filters")
-    return JSONResponse([filter_entity(f) for f in await state(request).storage.filters.owned(viewer.account.id)])
+    return JSONResponse([filter_entity(f) for f in await state(request).services.filters.owned(viewer.account.id)])
 
 
 async def create(request: Request) -> Response:
@@ -105,8 +97,7 @@ async def create(request: Request) -> Response:
     fields = parse_fields(params, None)
     keywords = [(e.keyword, True if e.whole_word is None else e.whole_word)
                 for e in keyword_edits(params) if e.keyword and not e.destroy]
-    created = await state(request).storage.filters.create(viewer.account.id, fields, keywords)
-    await changed(request, viewer)
+    created = await state(request).services.filters.create(viewer.account.id, fields, keywords)
     return JSONResponse(filter_entity(created))
 
 
@@ -119,16 +110,16 @@ async def update(request: Request) -> Response:
     viewer = await require_user(request, "write:filters")
     found = await _owned(request, viewer)
     params = await read_params(request)
-    updated = await state(request).storage.filters.update(found.id, parse_fields(params, found), keyword_edits(params))
-    await changed(request, viewer)
+    updated = await state(request).services.filters.update(
+        viewer.account.id, found, parse_fields(params, found), keyword_edits(params)
+    )
     return JSONResponse(filter_entity(updated))
 
 
 async def delete(request: Request) -> Response:
     viewer = await require_user(request, "write:filters")
     found = await _owned(request, viewer)
-    await state(request).storage.filters.delete(viewer.account.id, found.id)
-    await changed(request, viewer)
+    await state(request).services.filters.delete(viewer.account.id, found)
     return JSONResponse({})
 
 
@@ -149,44 +140,36 @@ async def add_keyword(request: Request) -> Response:
     viewer = await require_user(request, "write:filters")
     found = await _owned(request, viewer, "filter_id")
     params = await read_params(request)
-    keyword = await state(request).storage.filters.add_keyword(
-        found.id, _keyword_text(params), bool(params.get_bool("whole_word", True))
+    keyword = await state(request).services.filters.add_keyword(
+        viewer.account.id, found, _keyword_text(params), bool(params.get_bool("whole_word", True))
     )
-    await changed(request, viewer)
     return JSONResponse(filter_keyword_entity(keyword))
 
 
-async def _keyword(request: Request, viewer: Viewer) -> tuple[int, str, bool]:
-    keyword = await state(request).storage.filters.get_keyword(viewer.account.id, path_id(request))
-    if keyword is None:
-        raise NotFound()
-    return keyword.id, keyword.keyword, keyword.whole_word
+async def _keyword(request: Request, viewer: Viewer) -> FilterKeyword:
+    return await state(request).services.filters.keyword(viewer.account.id, path_id(request))
 
 
 async def show_keyword(request: Request) -> Response:
     viewer = await require_user(request, "read:filters")
-    keyword = await state(request).storage.filters.get_keyword(viewer.account.id, path_id(request))
-    if keyword is None:
-        raise NotFound()
-    return JSONResponse(filter_keyword_entity(keyword))
+    return JSONResponse(filter_keyword_entity(await _keyword(request, viewer)))
 
 
 async def update_keyword(request: Request) -> Response:
     viewer = await require_user(request, "write:filters")
-    keyword_id, text, whole_word = await _keyword(request, viewer)
+    keyword = await _keyword(request, viewer)
     params = await read_params(request)
-    updated = await state(request).storage.filters.update_keyword(
-        keyword_id, _keyword_text(params, text), bool(params.get_bool("whole_word", whole_word))
+    updated = await state(request).services.filters.update_keyword(
+        viewer.account.id, keyword, _keyword_text(params, keyword.keyword),
+        bool(params.get_bool("whole_word", keyword.whole_word)),
     )
-    await changed(request, viewer)
     return JSONResponse(filter_keyword_entity(updated))
 
 
 async def delete_keyword(request: Request) -> Response:
     viewer = await require_user(request, "write:filters")
-    keyword_id, _, _ = await _keyword(request, viewer)
-    await state(request).storage.filters.delete_keyword(keyword_id)
-    await changed(request, viewer)
+    keyword = await _keyword(request, viewer)
+    await state(request).services.filters.delete_keyword(viewer.account.id, keyword)
     return JSONResponse({})
 
 
@@ -200,33 +183,20 @@ async def add_status(request: Request) -> Response:
     viewer = await require_user(request, "write:filters")
     found = await _owned(request, viewer, "filter_id")
     status_id = (await read_params(request)).get_id("status_id")
-    app = state(request)
-    if status_id is None or not await app.storage.timelines.visible_ids(viewer.reader, [status_id]):
-        raise NotFound()
-    try:
-        entry = await app.storage.filters.add_status(found.id, status_id)
-    except Conflict:
-        raise InvalidInput("Validation failed: Status has already been taken") from None
-    await changed(request, viewer)
+    entry = await state(request).services.filters.add_status(viewer.account.id, viewer.reader, found, status_id)
     return JSONResponse(filter_status_entity(entry))
 
 
 async def show_status(request: Request) -> Response:
     viewer = await require_user(request, "read:filters")
-    entry = await state(request).storage.filters.get_status(viewer.account.id, path_id(request))
-    if entry is None:
-        raise NotFound()
+    entry = await state(request).services.filters.status_entry(viewer.account.id, path_id(request))
     return JSONResponse(filter_status_entity(entry))
 
 
 async def delete_status(request: Request) -> Response:
     viewer = await require_user(request, "write:filters")
-    app = state(request)
-    entry = await app.storage.filters.get_status(viewer.account.id, path_id(request))
-    if entry is None:
-        raise NotFound()
-    await app.storage.filters.delete_status(entry.id)
-    await changed(request, viewer)
+    filters = state(request).services.filters
+    await filters.delete_status(viewer.account.id, await filters.status_entry(viewer.account.id, path_id(request)))
     return JSONResponse({})
 
 

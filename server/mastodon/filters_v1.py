@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from activitypub.errors import InvalidInput, NotFound
+from activitypub.errors import InvalidInput
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import path_id, state
 from server.mastodon.entities.filter import v1_filter_entities
-from server.mastodon.filters import changed, parse_context, parse_expiry
+from server.mastodon.filters import parse_context, parse_expiry
 from server.mastodon.params import Params, read_params
 from storage.curation import Filter, FilterAction, FilterFields, FilterKeyword, KeywordEdit
 
@@ -35,12 +35,7 @@ def _action(params: Params, current: FilterAction) -> FilterAction:
 
 
 async def _find(request: Request, viewer: Viewer) -> tuple[Filter, FilterKeyword]:
-    storage = state(request).storage
-    keyword = await storage.filters.get_keyword(viewer.account.id, path_id(request))
-    found = await storage.filters.get(viewer.account.id, keyword.filter_id) if keyword else None
-    if keyword is None or found is None:
-        raise NotFound()
-    return found, keyword
+    return await state(request).services.filters.keyword_and_filter(viewer.account.id, path_id(request))
 
 
 def _entity(found: Filter, keyword_id: int) -> dict[str, object]:
@@ -49,7 +44,7 @@ def _entity(found: Filter, keyword_id: int) -> dict[str, object]:
 
 async def index(request: Request) -> Response:
     viewer = await require_user(request, "read:filters")
-    found = await state(request).storage.filters.owned(viewer.account.id)
+    found = await state(request).services.filters.owned(viewer.account.id)
     return JSONResponse([entity for flt in found for entity in v1_filter_entities(flt)])
 
 
@@ -65,10 +60,9 @@ async def create(request: Request) -> Response:
     phrase = _phrase(params)
     fields = FilterFields(phrase, parse_context(params, None), _action(params, FilterAction.WARN),
                           parse_expiry(params, None))
-    created = await state(request).storage.filters.create(
+    created = await state(request).services.filters.create(
         viewer.account.id, fields, [(phrase, bool(params.get_bool("whole_word", True)))]
     )
-    await changed(request, viewer)
     return JSONResponse(_entity(created, created.keywords[0].id))
 
 
@@ -79,20 +73,14 @@ async def update(request: Request) -> Response:
     fields = FilterFields(found.title, parse_context(params, found.context),
                           _action(params, found.filter_action), parse_expiry(params, found.expires_at))
     edit = KeywordEdit(keyword.id, _phrase(params, keyword.keyword), params.get_bool("whole_word"))
-    updated = await state(request).storage.filters.update(found.id, fields, [edit])
-    await changed(request, viewer)
+    updated = await state(request).services.filters.update(viewer.account.id, found, fields, [edit])
     return JSONResponse(_entity(updated, keyword.id))
 
 
 async def delete(request: Request) -> Response:
     viewer = await require_user(request, "write:filters")
     found, keyword = await _find(request, viewer)
-    storage = state(request).storage
-    if len(found.keywords) > 1:
-        await storage.filters.delete_keyword(keyword.id)
-    else:
-        await storage.filters.delete(viewer.account.id, found.id)
-    await changed(request, viewer)
+    await state(request).services.filters.drop_keyword(viewer.account.id, found, keyword)
     return JSONResponse({})
 
 

@@ -19,8 +19,6 @@ from activitypub.errors import NotFound
 from server.mastodon.auth import require_user
 from server.mastodon.entities.account import AccountCounts, account_entity, default_header_url
 from server.mastodon.version import VERSION, api_versions
-from server.services.vapid_key import instance_vapid_keypair
-from storage.models import AccountKind
 
 if TYPE_CHECKING:
     from server.config import Settings
@@ -76,16 +74,16 @@ def _state(request: Request) -> AppState:
 
 async def _contact(request: Request) -> dict[str, Any] | None:
     state = _state(request)
-    companies = await state.storage.accounts.list_local(AccountKind.COMPANY)
-    if not companies:
+    company = await state.services.account_queries.company()
+    if company is None:
         return None
-    return account_entity(companies[0], base_url=state.settings.base_url, counts=AccountCounts(), outside=True)
+    return account_entity(company, base_url=state.settings.base_url, counts=AccountCounts(), outside=True)
 
 
 async def instance_v2(request: Request) -> Response:
     settings = _state(request).settings
     base = settings.base_url
-    vapid = await instance_vapid_keypair(_state(request).storage)
+    vapid = await _state(request).services.vapid.keypair()
     configuration = limits(settings)
     body = {
         "domain": settings.domain,

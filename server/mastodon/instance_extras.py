@@ -15,7 +15,7 @@ from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
 from server.mastodon.pagination import ACCOUNTS_LIMITS
 from server.mastodon.params import read_params
-from storage.models import Account, AccountKind
+from storage.models import Account
 
 
 async def announcements(request: Request) -> Response:
@@ -37,22 +37,7 @@ async def _suggested(request: Request, viewer: Viewer) -> list[Account]:
     params = await read_params(request)
     limit = params.get_int("limit", ACCOUNTS_LIMITS[0], minimum=1) or ACCOUNTS_LIMITS[0]
     limit = min(limit, ACCOUNTS_LIMITS[1])
-    storage = state(request).storage
-    blocked = await storage.relationships.blocked_ids(viewer.account.id)
-    found: list[Account] = []
-    for account in await storage.accounts.list_local():
-        if len(found) >= limit:
-            break
-        if account.id == viewer.account.id or account.id in blocked:
-            continue
-        if await storage.follows.get(viewer.account.id, account.id) is not None:
-            continue
-        if account.kind is AccountKind.EMPLOYEE:
-            user = await storage.accounts.get_user(account.id)
-            if user is None or user.disabled:
-                continue
-        found.append(account)
-    return found
+    return await state(request).services.account_queries.suggestions(viewer.account, limit)
 
 
 async def suggestions_v1(request: Request) -> Response:

@@ -38,14 +38,14 @@ async def get_markers(request: Request) -> Response:
     viewer = await require_user(request, "read:statuses")
     params = await read_params(request)
     timelines = _timelines(params.get_str_list("timeline"))
-    markers = await state(request).storage.markers.get(viewer.account.id, timelines)
+    markers = await state(request).services.markers.get(viewer.account.id, timelines)
     return JSONResponse({timeline.value: marker_entity(marker) for timeline, marker in markers.items()})
 
 
 async def save_markers(request: Request) -> Response:
     viewer = await require_user(request, "write:statuses")
     params = await read_params(request)
-    storage = state(request).storage
+    markers = state(request).services.markers
     result: dict[str, Any] = {}
     for timeline in MarkerTimeline:
         section = params.get_dict(timeline.value)
@@ -54,14 +54,14 @@ async def save_markers(request: Request) -> Response:
         last_read_id = section.get_id("last_read_id")
         if last_read_id is None:
             raise BadRequest(f"param is missing or the value is empty: {timeline.value}[last_read_id]")
-        marker = await storage.markers.set(viewer.account.id, timeline, last_read_id)
+        marker = await markers.save(viewer.account.id, timeline, last_read_id)
         result[timeline.value] = marker_entity(marker)
     return JSONResponse(result)
 
 
 async def preferences(request: Request) -> Response:
     viewer = await require_user(request, "read:accounts")
-    prefs = await state(request).storage.profiles.preferences(viewer.account.id)
+    prefs = (await state(request).services.profiles.own(viewer.account)).preferences
     return JSONResponse({
         "posting:default:visibility": prefs.visibility.value,
         "posting:default:sensitive": prefs.sensitive,

@@ -10,7 +10,6 @@ v1 carry, so clients see one consistent key everywhere.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Final
 
 from starlette.requests import Request
@@ -22,12 +21,10 @@ from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import page_of, paged, path_id, public_url, state
 from server.mastodon.pagination import NOTIFICATIONS_LIMITS, link_header
 from server.mastodon.params import Params, read_params
-from storage.models import Notification, Page
-from storage.profiles import MarkerTimeline
-from storage.protocols import Storage
+from server.services.notifications import NotificationPage, NotificationQuery
+from storage.models import Notification
 
 UNREAD_LIMITS: Final = (100, 1000)
-MAX_ROUNDS: Final = 5  # pages read past hidden notifications before answering short
 GROUP_PREFIX: Final = "ungrouped-"
 DEFAULT_POLICY: Final = {
     "for_not_following": "accept", "for_not_followers": "accept", "for_new_accounts": "accept",
@@ -36,59 +33,25 @@ DEFAULT_POLICY: Final = {
 }  # fmt: skip
 
 
-async def hidden_senders(storage: Storage, account_id: int) -> frozenset[int]:
-    blocked = await storage.relationships.blocked_ids(account_id)
-    return blocked | await storage.relationships.muted_ids(account_id, notifications_only=True)
-
-
-async def _page(request: Request, viewer: Viewer, params: Params) -> tuple[list[Notification], list[int]]:
+async def _page(request: Request, viewer: Viewer, params: Params) -> NotificationPage:
     """A page of shown notifications, and the ids to page by (never skipping or repeating one)."""
-    storage = state(request).storage
     page = page_of(params, NOTIFICATIONS_LIMITS)
-    filters: dict[str, Any] = {
-        "types": params.get_str_list("types"), "exclude_types": params.get_str_list("exclude_types"),
-        "from_account_id": params.get_id("account_id"),
-    }
-    hidden = await hidden_senders(storage, viewer.account.id)
-    shown: list[Notification] = []
-    scanned: list[int] = []
-    cursor = page
-    for _ in range(MAX_ROUNDS):
-        rows = await storage.notifications.list(viewer.reader, cursor, **filters)
-        scanned.extend(n.id for n in rows)
-        shown.extend(n for n in rows if n.from_account_id not in hidden)
-        if len(rows) < cursor.limit or len(shown) >= page.limit:
-            break
-        cursor = _beyond(cursor, [n.id for n in rows])
-    shown = _trim(shown, page)
-    return shown, ([n.id for n in shown] or sorted(scanned, reverse=True))
-
-
-def _beyond(cursor: Page, ids: list[int]) -> Page:
-    if cursor.min_id is not None:
-        return replace(cursor, min_id=max(ids))
-    return replace(cursor, max_id=min(ids))
-
-
-def _trim(shown: list[Notification], page: Page) -> list[Notification]:
-    """Newest first; reading up from ``min_id`` keeps the ones just above it."""
-    ordered = sorted(shown, key=lambda n: n.id, reverse=True)
-    return ordered[-page.limit:] if page.min_id is not None else ordered[: page.limit]
+    query = NotificationQuery(
+        types=params.get_str_list("types"), exclude_types=params.get_str_list("exclude_types"),
+        from_account_id=params.get_id("account_id"),
+    )
+    return await state(request).services.notifications.page(viewer.reader, page, query)
 
 
 async def list_notifications(request: Request) -> Response:
     viewer = await require_user(request, "read:notifications")
-    notifications, cursor = await _page(request, viewer, await read_params(request))
-    entities = await state(request).presenter.notifications(notifications, viewer.account)
-    return paged(request, entities, cursor)
+    found = await _page(request, viewer, await read_params(request))
+    entities = await state(request).presenter.notifications(found.shown, viewer.account)
+    return paged(request, entities, found.cursor_ids)
 
 
 async def _visible(request: Request, viewer: Viewer, notification_id: int) -> Notification:
-    storage = state(request).storage
-    notification = await storage.notifications.get(viewer.reader, notification_id)
-    if notification is None or notification.from_account_id in await hidden_senders(storage, viewer.account.id):
-        raise NotFound()
-    return notification
+    return await state(request).services.notifications.visible(viewer.reader, notification_id)
 
 
 async def show_notification(request: Request) -> Response:
@@ -102,14 +65,13 @@ async def show_notification(request: Request) -> Response:
 
 async def dismiss(request: Request) -> Response:
     viewer = await require_user(request, "write:notifications")
-    if not await state(request).storage.notifications.dismiss(viewer.reader, path_id(request)):
-        raise NotFound()
+    await state(request).services.notifications.dismiss(viewer.reader, path_id(request))
     return JSONResponse({})
 
 
 async def clear(request: Request) -> Response:
     viewer = await require_user(request, "write:notifications")
-    await state(request).storage.notifications.clear(viewer.reader)
+    await state(request).services.notifications.clear(viewer.reader)
     return JSONResponse({})
 
 
@@ -119,11 +81,7 @@ async def unread_count(request: Request) -> Response:
     params = await read_params(request)
     limit = params.get_int("limit") or UNREAD_LIMITS[0]
     limit = max(1, min(abs(limit), UNREAD_LIMITS[1]))
-    storage = state(request).storage
-    markers = await storage.markers.get(viewer.account.id, [MarkerTimeline.NOTIFICATIONS])
-    marker = markers.get(MarkerTimeline.NOTIFICATIONS)
-    count = await storage.notifications.count_after(viewer.reader, marker.last_read_id if marker else 0,
-                                                    limit=limit)
+    count = await state(request).services.notifications.unread_count(viewer.reader, limit)
     return JSONResponse({"count": count})
 
 
@@ -148,9 +106,9 @@ def grouped(entities: list[dict[str, Any]]) -> dict[str, Any]:
 
 async def list_groups(request: Request) -> Response:
     viewer = await require_user(request, "read:notifications")
-    notifications, cursor = await _page(request, viewer, await read_params(request))
-    entities = await state(request).presenter.notifications(notifications, viewer.account)
-    link = link_header(public_url(request), cursor)
+    found = await _page(request, viewer, await read_params(request))
+    entities = await state(request).presenter.notifications(found.shown, viewer.account)
+    link = link_header(public_url(request), found.cursor_ids)
     return JSONResponse(grouped(entities), headers={"Link": link} if link else None)
 
 
@@ -171,14 +129,13 @@ async def show_group(request: Request) -> Response:
 async def group_accounts(request: Request) -> Response:
     viewer = await require_user(request, "read:notifications")
     notification = await _visible(request, viewer, _group_id(request))
-    sender = await state(request).storage.accounts.get(notification.from_account_id)
+    sender = await state(request).services.notifications.sender(notification)
     return JSONResponse(await state(request).presenter.accounts([sender] if sender else []))
 
 
 async def dismiss_group(request: Request) -> Response:
     viewer = await require_user(request, "write:notifications")
-    if not await state(request).storage.notifications.dismiss(viewer.reader, _group_id(request)):
-        raise NotFound()
+    await state(request).services.notifications.dismiss(viewer.reader, _group_id(request))
     return JSONResponse({})
 
 
@@ -216,8 +173,7 @@ async def _legacy_dismiss(request: Request) -> Response:
     """``POST /api/v1/notifications/dismiss`` with ``id`` in the body (Mastodon < 3.1, still sent by some clients)."""
     viewer = await require_user(request, "write:notifications")
     notification_id = (await read_params(request)).get_id("id")
-    if notification_id is None or not await state(request).storage.notifications.dismiss(
-        viewer.reader, notification_id
-    ):
+    if notification_id is None:
         raise NotFound()
+    await state(request).services.notifications.dismiss(viewer.reader, notification_id)
     return JSONResponse({})

@@ -17,8 +17,8 @@ from storage.models import Account, Status
 
 
 async def _entity(request: Request, poll: Poll, status: Status, viewer: Account) -> Response:
-    storage = state(request).storage
-    entities = await poll_entities(storage, [poll], {status.id: status.account_id}, viewer.id)
+    seen = await state(request).services.attached.polls([poll], viewer.id)
+    entities = poll_entities(seen.values(), {status.id: status.account_id}, viewer.id)
     return JSONResponse(entities[poll.id])
 
 

@@ -13,6 +13,7 @@ from server.mastodon.entities.account import AccountCounts, AccountSource, accou
 from server.mastodon.entities.card import card_entity
 from server.mastodon.entities.status import StatusContext, status_entity
 from server.mastodon.filtering import FilterSet, hides
+from server.services.attached_reads import AttachedReads
 from server.services.remote_media import ProxyUrls
 from storage.clock import utcnow
 from storage.models import Account, Notification, Status
@@ -26,6 +27,7 @@ class Presenter:
         self._storage = storage
         self._base_url = settings.base_url
         self._proxy_urls = ProxyUrls(storage, settings.base_url)
+        self._attached = AttachedReads(storage)
 
     async def account(self, account: Account, *, source: AccountSource | None = None) -> Entity:
         return (await self.accounts([account], source=source))[0]
@@ -86,7 +88,7 @@ class Presenter:
         flags = await self._storage.interactions.flags(viewer.id, ids) if viewer else None
         applications = await self._applications({s.application_id for s in everything if s.application_id})
         filters = await self._filters(viewer, context)
-        attached = await load_attached(self._storage, self._base_url, everything, viewer.id if viewer else None)
+        attached = await load_attached(self._attached, self._base_url, everything, viewer.id if viewer else None)
         cards = await self._storage.cards.for_statuses(ids)
 
         def render(status: Status, reblog: Entity | None) -> Entity:

@@ -23,8 +23,7 @@ from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
 from server.mastodon.params import Params, read_params
 from server.push.encryption import load_auth_secret, load_public_key
-from server.services.vapid_key import instance_vapid_keypair
-from storage.clock import utcnow
+from server.services.push_subscriptions import PushSubscriptions
 from storage.push import ALERT_TYPES, NewPushSubscription, PushPolicy, PushSubscription
 
 PATH: Final = "/api/v1/push/subscription"
@@ -90,8 +89,12 @@ def parse_policy(data: Params | None) -> PushPolicy | None:
         raise InvalidInput("Validation failed: Policy is not included in the list") from None
 
 
+def _subscriptions(request: Request) -> PushSubscriptions:
+    return state(request).services.push_subscriptions
+
+
 async def _respond(request: Request, subscription: PushSubscription) -> Response:
-    keypair = await instance_vapid_keypair(state(request).storage)
+    keypair = await state(request).services.vapid.keypair()
     return JSONResponse(subscription_entity(subscription, keypair.public_b64()))
 
 
@@ -115,11 +118,11 @@ async def create_subscription(request: Request) -> Response:
         policy=parse_policy(data) or PushPolicy.ALL,
         standard=bool(fields.get_bool("standard", False)),
     )
-    return await _respond(request, await state(request).storage.push.subscribe(new, utcnow()))
+    return await _respond(request, await _subscriptions(request).subscribe(new))
 
 
 async def _own(request: Request, viewer: Viewer) -> PushSubscription:
-    subscription = await state(request).storage.push.for_token(viewer.token.id)
+    subscription = await _subscriptions(request).of_token(viewer.token.id)
     if subscription is None:
         raise NotFound()
     return subscription
@@ -134,7 +137,7 @@ async def update_subscription(request: Request) -> Response:
     viewer = await require_user(request, "push")
     await _own(request, viewer)
     data = (await read_params(request)).get_dict("data")
-    updated = await state(request).storage.push.update(viewer.token.id, parse_alerts(data), parse_policy(data), utcnow())
+    updated = await _subscriptions(request).update(viewer.token.id, parse_alerts(data), parse_policy(data))
     if updated is None:
         raise NotFound()
     return await _respond(request, updated)
@@ -142,7 +145,7 @@ async def update_subscription(request: Request) -> Response:
 
 async def delete_subscription(request: Request) -> Response:
     viewer = await require_user(request, "push")
-    await state(request).storage.push.unsubscribe(viewer.token.id)
+    await _subscriptions(request).unsubscribe(viewer.token.id)
     return JSONResponse({})
 
 

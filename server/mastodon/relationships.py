@@ -12,8 +12,7 @@ organisation: its settings, which only an admin changes, audited
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from starlette.requests import Request
@@ -21,15 +20,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import InvalidInput
-from server.mastodon.auth import Viewer, require_user
+from server.mastodon.auth import require_user
 from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.pagination import ACCOUNTS_LIMITS
 from server.mastodon.params import Params, read_params
-from server.services.identities import settings_change
 from server.services.relationships import RelationshipService
-from storage.models import Account, FollowState
+from storage.models import Account
 from storage.profiles import RelationshipFacts
-from storage.protocols import Storage
 
 MAX_RELATIONSHIP_IDS: Final = 1000
 DOMAIN_BLOCKS_MESSAGE: Final = (
@@ -59,13 +56,8 @@ def relationship_entity(account_id: int, facts: RelationshipFacts) -> dict[str, 
     }
 
 
-async def relationships_of(storage: Storage, viewer: Account, account_ids: Sequence[int]) -> list[dict[str, Any]]:
-    facts = await storage.directory.relationships(viewer.id, account_ids)
-    return [relationship_entity(i, facts[i]) for i in account_ids if i in facts]
-
-
-async def _relationship(storage: Storage, viewer: Account, account_id: int) -> Response:
-    return JSONResponse((await relationships_of(storage, viewer, [account_id]))[0])
+async def _relationship(service: RelationshipService, viewer: Account, target: Account) -> Response:
+    return JSONResponse(relationship_entity(target.id, await service.relationship(viewer, target)))
 
 
 async def relationships(request: Request) -> Response:
@@ -75,9 +67,8 @@ async def relationships(request: Request) -> Response:
     ids = params.get_id_list("id")
     if len(ids) > MAX_RELATIONSHIP_IDS:
         raise InvalidInput(f"At most {MAX_RELATIONSHIP_IDS} ids may be asked for at once")
-    storage = state(request).storage
-    known = [i for i in ids if await storage.accounts.get(i) is not None]
-    return JSONResponse(await relationships_of(storage, viewer.account, known))
+    found = await state(request).services.relationships.relationships(viewer.account, ids)
+    return JSONResponse([relationship_entity(i, facts) for i, facts in found])
 
 
 Action = Callable[[RelationshipService, Account, Account, Params], Awaitable[object]]
@@ -108,29 +99,17 @@ ACTIONS: Final[dict[str, tuple[str, Action]]] = {
     "unmute": ("write:mutes", lambda s, v, t, p: s.unmute(v, t)),
     "note": ("write:accounts", _note),
 }
-# Who may follow and reach the account: an organisation's settings (admins only, audited).
-SETTINGS: Final = frozenset({"remove_from_followers", "block", "unblock", "authorize", "reject"})
-
-
-@asynccontextmanager
-async def _as_allowed(storage: Storage, viewer: Viewer, name: str, target: Account) -> AsyncIterator[None]:
-    if name not in SETTINGS:
-        yield
-        return
-    async with settings_change(storage, viewer.account, viewer.editor, f"relationship.{name}",
-                               account_id=str(target.id), acct=target.acct):
-        yield
 
 
 def _account_action(name: str, scope: str, action: Action) -> Callable[[Request], Awaitable[Response]]:
     async def handler(request: Request) -> Response:
         viewer = await require_user(request, scope)
-        app = state(request)
-        target = await app.services.relationships.target(path_id(request))
+        service = state(request).services.relationships
+        target = await service.target(path_id(request))
         params = await read_params(request)
-        async with _as_allowed(app.storage, viewer, name, target):
-            await action(app.services.relationships, viewer.account, target, params)
-        return await _relationship(app.storage, viewer.account, target.id)
+        async with service.deciding(name, viewer.account, viewer.editor, target):
+            await action(service, viewer.account, target, params)
+        return await _relationship(service, viewer.account, target)
 
     return handler
 
@@ -138,12 +117,11 @@ def _account_action(name: str, scope: str, action: Action) -> Callable[[Request]
 def _request_action(name: str) -> Callable[[Request], Awaitable[Response]]:
     async def handler(request: Request) -> Response:
         viewer = await require_user(request, "write:follows")
-        app = state(request)
-        requester = await app.services.relationships.target(path_id(request, "account_id"))
-        service = app.services.relationships
-        async with _as_allowed(app.storage, viewer, name, requester):
+        service = state(request).services.relationships
+        requester = await service.target(path_id(request, "account_id"))
+        async with service.deciding(name, viewer.account, viewer.editor, requester):
             await (service.authorize if name == "authorize" else service.reject)(viewer.account, requester)
-        return await _relationship(app.storage, viewer.account, requester.id)
+        return await _relationship(service, viewer.account, requester)
 
     return handler
 
@@ -152,7 +130,7 @@ async def follow_requests(request: Request) -> Response:
     viewer = await require_user(request, "read:follows")
     app = state(request)
     page = page_of(await read_params(request), ACCOUNTS_LIMITS)
-    rows = await app.storage.follows.followers(viewer.account.id, page, state=FollowState.PENDING)
+    rows = await app.services.relationships.follow_requests(viewer.account, page)
     entities = await app.presenter.accounts([account for _, account in rows])
     return paged(request, entities, [follow.id for follow, _ in rows], limit=page.limit)
 
@@ -161,7 +139,7 @@ async def _listed(request: Request, scope: str, kind: str) -> Response:
     viewer = await require_user(request, scope)
     app = state(request)
     page = page_of(await read_params(request), ACCOUNTS_LIMITS)
-    rows = await app.storage.directory.blocked_or_muted(kind, viewer.account.id, page)
+    rows = await app.services.relationships.blocked_or_muted(kind, viewer.account, page)
     entities = await app.presenter.accounts([account for _, account in rows])
     return paged(request, entities, [row_id for row_id, _ in rows], limit=page.limit)
 

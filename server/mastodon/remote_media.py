@@ -14,9 +14,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from activitypub.errors import ConfigError
 from server.mastodon.common import state
-from server.services.public_media import PublicMedia
 from server.services.remote_media import RemoteMediaCache
+from server.state import AppState
 
 PROXY_HEADERS = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
 # Short, so that a retraction's 410 reaches outsiders' caches soon.
@@ -25,11 +26,10 @@ PUBLIC_HEADERS = {"Cache-Control": "public, max-age=300", "X-Content-Type-Option
 
 def media_cache_for(app: Starlette) -> RemoteMediaCache:
     """The app's one cache: the proxy route and the prefetch worker share its per-file locks."""
-    cache: RemoteMediaCache | None = getattr(app.state, "remote_media", None)
+    app_state: AppState = app.state.insideout
+    cache = app_state.services.remote_media
     if cache is None:
-        app_state = app.state.insideout
-        cache = RemoteMediaCache(app_state.storage, app_state.http, app_state.settings)
-        app.state.remote_media = cache
+        raise ConfigError(detail="the media proxy needs an outbound client to fetch remote files")
     return cache
 
 
@@ -40,9 +40,7 @@ async def proxy_file(request: Request) -> Response:
 
 
 async def public_file(request: Request) -> Response:
-    app = state(request)
-    media = PublicMedia(app.storage, app.settings.data_dir)
-    stored = await media.file(request.path_params["token"], request.path_params["name"])
+    stored = await state(request).services.public_media.file(request.path_params["token"], request.path_params["name"])
     return FileResponse(stored.path, media_type=stored.media_type, headers=PUBLIC_HEADERS)
 
 

@@ -13,13 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from activitypub.errors import InvalidInput, NotFound
-from server.mastodon.auth import Viewer, require_user
+from activitypub.errors import InvalidInput
+from server.mastodon.auth import require_user
 from server.mastodon.common import state
 from server.mastodon.dates import format_datetime, format_optional_datetime
 from server.mastodon.params import Params, read_params
 from storage.curation import NewStaffReport, ReportCategory, StaffReport
-from storage.models import Account
 
 MAX_COMMENT = 1000
 
@@ -47,31 +46,12 @@ def _category(params: Params, rule_ids: list[int]) -> ReportCategory:
         raise InvalidInput(f"Validation failed: '{value}' is not a valid category") from None
 
 
-async def _target(request: Request, params: Params) -> Account:
-    account_id = params.get_id("account_id")
-    target = await state(request).storage.accounts.get(account_id) if account_id is not None else None
-    if target is None:
-        raise NotFound()
-    return target
-
-
-async def _status_ids(request: Request, viewer: Viewer, target: Account, params: Params) -> tuple[int, ...]:
-    """Only statuses of the target that the reporter may see; any other id is not found."""
-    ids = params.get_id_list("status_ids")
-    storage = state(request).storage
-    statuses = await storage.statuses.get_many(ids)
-    visible = await storage.timelines.visible_ids(viewer.reader, ids)
-    for status_id in ids:
-        status = statuses.get(status_id)
-        if status is None or status.account_id != target.id or status_id not in visible:
-            raise NotFound()
-    return tuple(ids)
-
-
 async def create(request: Request) -> Response:
     viewer = await require_user(request, "write:reports")
     params = await read_params(request)
-    target = await _target(request, params)
+    app = state(request)
+    reports = app.services.staff_reports
+    target = await reports.target(params.get_id("account_id"))
     comment = params.get_str("comment", "") or ""
     if len(comment) > MAX_COMMENT:
         raise InvalidInput(f"Validation failed: Comment is too long (maximum is {MAX_COMMENT} characters)")
@@ -79,10 +59,9 @@ async def create(request: Request) -> Response:
     if rule_ids:
         # The instance publishes no rules (GET /api/v1/instance/rules is empty), so none can be cited.
         raise InvalidInput("Validation failed: Rule ids are not valid rules of this server")
-    app = state(request)
-    report = await app.storage.staff_reports.create(NewStaffReport(
-        account_id=viewer.account.id, target_account_id=target.id,
-        status_ids=await _status_ids(request, viewer, target, params), comment=comment,
+    status_ids = await reports.reported_statuses(viewer.reader, target, params.get_id_list("status_ids"))
+    report = await reports.file(NewStaffReport(
+        account_id=viewer.account.id, target_account_id=target.id, status_ids=status_ids, comment=comment,
         category=_category(params, rule_ids), rule_ids=(), forward=bool(params.get_bool("forward", False)),
     ))
     return JSONResponse(report_entity(report, await app.presenter.account(target)))

@@ -31,7 +31,7 @@ def _params_entity(params: dict[str, Any]) -> Entity:
 
 async def scheduled_entities(request: Request, rows: Sequence[ScheduledStatus]) -> list[Entity]:
     app = state(request)
-    media = await media_entities(app.storage, app.settings.base_url, [row.id for row in rows])
+    media = media_entities(await app.services.attached.of_scheduled([row.id for row in rows]), app.settings.base_url)
     return [
         {
             "id": str(row.id),

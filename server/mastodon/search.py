@@ -33,7 +33,7 @@ async def search(request: Request) -> Response:
     app = state(request)
     results = await app.services.search.search(viewer.account, query, reader=viewer.reader)
     presenter = app.presenter
-    followed = await app.storage.tag_follows.following(viewer.account.id, [t.id for t in results.hashtags])
+    followed = await app.services.tags.following(viewer.account.id, [t.id for t in results.hashtags])
     return JSONResponse({
         "accounts": await presenter.accounts(results.accounts),
         "statuses": await presenter.statuses(results.statuses, viewer.account),

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from activitypub.errors import InvalidInput, StorageError
+from activitypub.errors import InvalidInput
 from server.mastodon.auth import require_user
 from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.entities.status import status_edit_entity
@@ -18,7 +18,7 @@ from server.mastodon.params import Params, read_params
 from server.mastodon.polls import attachment_extra
 from server.mastodon.scheduled import schedule_if_asked
 from server.services.statuses import StatusDraft
-from storage.models import Status, Visibility
+from storage.models import Visibility
 from storage.profiles import Preferences
 
 VISIBILITY_ALIASES = {"local": Visibility.PUBLIC}
@@ -62,7 +62,7 @@ async def create_status(request: Request) -> Response:
     viewer = await require_user(request, "write:statuses")
     params = await read_params(request)
     services = state(request).services
-    defaults = await state(request).storage.profiles.preferences(viewer.account.id)
+    defaults = await services.statuses.posting_preferences(viewer.account)
     draft = draft_from(params, request, viewer.application_id, defaults)
     if (scheduled := await schedule_if_asked(request, params, viewer, draft)) is not None:
         return scheduled
@@ -101,49 +101,20 @@ async def delete_status(request: Request) -> Response:
 
 async def status_context(request: Request) -> Response:
     viewer = await require_user(request, "read:statuses")
-    storage = state(request).storage
-    services = state(request).services
-    status = await services.statuses.visible(viewer.reader, path_id(request))
-    thread = await storage.statuses.thread(status.thread_id)
-    visible = await storage.timelines.visible_ids(viewer.reader, [s.id for s in thread])
-    by_id = {s.id: s for s in thread if s.id in visible}
-    ancestors: list[Status] = []
-    parent_id = status.in_reply_to_id
-    while parent_id is not None and parent_id in by_id:
-        ancestors.insert(0, by_id[parent_id])
-        parent_id = by_id[parent_id].in_reply_to_id
-    descendants = _descendants(status.id, list(by_id.values()))
+    thread = await state(request).services.statuses.context(viewer.reader, path_id(request))
+    presenter = state(request).presenter
     return JSONResponse({
-        "ancestors": await state(request).presenter.statuses(ancestors, viewer.account, context="thread"),
-        "descendants": await state(request).presenter.statuses(descendants, viewer.account, context="thread"),
+        "ancestors": await presenter.statuses(thread.ancestors, viewer.account, context="thread"),
+        "descendants": await presenter.statuses(thread.descendants, viewer.account, context="thread"),
     })
-
-
-def _descendants(root_id: int, thread: list[Status]) -> list[Status]:
-    """Depth-first, oldest reply first at each level, as Mastodon orders a thread."""
-    children: dict[int, list[Status]] = {}
-    for status in thread:
-        if status.in_reply_to_id is not None:
-            children.setdefault(status.in_reply_to_id, []).append(status)
-    ordered = []
-    stack = list(reversed(children.get(root_id, [])))
-    while stack:
-        status = stack.pop()
-        ordered.append(status)
-        stack.extend(reversed(children.get(status.id, [])))
-    return ordered
 
 
 async def status_history(request: Request) -> Response:
     viewer = await require_user(request, "read:statuses")
-    storage = state(request).storage
-    services = state(request).services
-    status = await services.statuses.visible(viewer.reader, path_id(request))
-    author = await storage.accounts.get(status.account_id)
-    if author is None:
-        raise StorageError(detail=f"status {status.id} has no author {status.account_id}")
-    account = await state(request).presenter.account(author)
-    return JSONResponse([status_edit_entity(edit, account) for edit in await storage.statuses.edits(status.id)])
+    statuses = state(request).services.statuses
+    history = await statuses.history(await statuses.visible(viewer.reader, path_id(request)))
+    account = await state(request).presenter.account(history.author)
+    return JSONResponse([status_edit_entity(edit, account) for edit in history.edits])
 
 
 async def status_source(request: Request) -> Response:
@@ -157,7 +128,7 @@ async def favourited_by(request: Request) -> Response:
     app = state(request)
     status = await app.services.statuses.visible(viewer.reader, path_id(request))
     page = page_of(await read_params(request), ACCOUNTS_LIMITS)
-    rows = await app.storage.interactions.favourited_by(status.id, page)
+    rows = await app.services.statuses.favourited_by(status, page)
     return paged(request, await app.presenter.accounts([a for _, a in rows]), [i for i, _ in rows])
 
 
@@ -165,9 +136,7 @@ async def reblogged_by(request: Request) -> Response:
     viewer = await require_user(request, "read:accounts")
     app = state(request)
     status = await app.services.statuses.visible(viewer.reader, path_id(request))
-    boosts = await app.storage.statuses.reblogs_of(status.id)
-    accounts = [a for a in [await app.storage.accounts.get(b.account_id) for b in reversed(boosts)] if a]
-    return JSONResponse(await app.presenter.accounts(accounts))
+    return JSONResponse(await app.presenter.accounts(await app.services.statuses.reblogged_by(status)))
 
 
 def _action(method: str, scope: str) -> Callable[[Request], Awaitable[Response]]:

@@ -17,12 +17,12 @@ from typing import Final
 
 from starlette.datastructures import Headers, QueryParams
 
-from activitypub.errors import Forbidden, Unauthorized
-from server.mastodon.auth import DISABLED_MESSAGE, digest_token
+from activitypub.errors import Forbidden, InsideoutError, Unauthorized
+from server.mastodon.auth import DISABLED_MESSAGE
 from server.mastodon.scopes import ScopeSet
-from server.services.identities import acting_identity, reader_for, reader_for_token
+from server.services.access_tokens import AccessTokens, AppToken, Refusal, Refused, digest_token
+from server.services.identities import reader_for
 from storage.models import AccessToken, Account, Reader
-from storage.protocols import Storage
 
 MISSING_TOKEN: Final = "Missing access token"
 INVALID_TOKEN: Final = "Invalid access token"
@@ -65,35 +65,34 @@ def token_from(headers: Headers, query: QueryParams, *, websocket: bool) -> RawT
     return None
 
 
-async def stream_viewer(storage: Storage, raw: RawToken | None) -> StreamViewer:
+async def stream_viewer(tokens: AccessTokens, raw: RawToken | None) -> StreamViewer:
     """The staff user behind ``raw``; Unauthorized (401) or Forbidden (disabled user, 403) otherwise."""
     if raw is None:
         raise Unauthorized(MISSING_TOKEN)
     if len(raw.value) > _MAX_TOKEN_LENGTH:
         raise Unauthorized(INVALID_TOKEN, detail="oversized token")
     digest = digest_token(raw.value)
-    token = await storage.tokens.get_access_token(digest)
-    if token is None or token.revoked_at is not None or token.account_id is None:
+    # An acting-as token streams the organisational account's timelines, while its human may.
+    held = await tokens.holder(digest, revoke_lost_identity=False)
+    if isinstance(held, Refused):
+        raise _refusal(held)
+    if isinstance(held, AppToken):
         raise Unauthorized(INVALID_TOKEN, detail="unknown, revoked or app-only token")
-    account = await storage.accounts.get(token.account_id)
-    user = await storage.accounts.get_user(token.account_id)
-    if account is None or user is None:
-        raise Unauthorized(INVALID_TOKEN, detail="token of an account without sign-in")
-    if user.disabled:
-        raise Forbidden(DISABLED_MESSAGE, detail=f"account {account.id}")
-    human = account
-    if token.acting_as_account_id is not None:
-        # An acting-as token streams the organisational account's timelines, while its human may.
-        acting = await acting_identity(storage, token, user)
-        if acting is None:
-            raise Unauthorized(INVALID_TOKEN, detail="no longer allowed to act as that account")
-        account = acting
-    return StreamViewer(account, token, digest, ScopeSet(frozenset(token.scopes)), reader_for(account, human, user))
+    return StreamViewer(held.identity, held.token, digest, ScopeSet(frozenset(held.token.scopes)),
+                        reader_for(held.identity, held.human, held.user))
 
 
-async def still_allowed(storage: Storage, viewer: StreamViewer) -> bool:
+def _refusal(refused: Refused) -> InsideoutError:
+    if refused.reason in (Refusal.UNKNOWN, Refusal.REVOKED) or refused.token is None:
+        return Unauthorized(INVALID_TOKEN, detail="unknown, revoked or app-only token")
+    if refused.reason is Refusal.NO_SIGN_IN:
+        return Unauthorized(INVALID_TOKEN, detail="token of an account without sign-in")
+    if refused.reason is Refusal.DISABLED:
+        return Forbidden(DISABLED_MESSAGE, detail=f"account {refused.token.account_id}")
+    return Unauthorized(INVALID_TOKEN, detail="no longer allowed to act as that account")
+
+
+async def still_allowed(tokens: AccessTokens, viewer: StreamViewer) -> bool:
     """The token still lives, its human may still act as its identity, and still reads with the same eyes."""
-    token = await storage.tokens.get_access_token(viewer.token_digest)
-    if token is None or token.revoked_at is not None:
-        return False
-    return await reader_for_token(storage, token) == viewer.reader
+    reader = await tokens.live_reader(viewer.token_digest)
+    return reader is not None and reader == viewer.reader

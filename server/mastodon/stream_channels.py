@@ -15,8 +15,8 @@ from typing import Any, Final
 from activitypub.content import normalize_hashtag
 from activitypub.errors import BadRequest, Unauthorized
 from server.mastodon.stream_auth import StreamViewer
+from server.services.streams import StreamService
 from storage.ids import parse_id
-from storage.protocols import Storage
 
 # The SSE path below /api/v1/streaming/ of each channel.
 SSE_PATHS: Final = {
@@ -80,7 +80,9 @@ def channel_name(name: str, params: Mapping[str, Any]) -> str:
     return name
 
 
-async def resolve_channel(storage: Storage, viewer: StreamViewer, name: str | None, params: Mapping[str, Any]) -> Channel:
+async def resolve_channel(
+    streams: StreamService, viewer: StreamViewer, name: str | None, params: Mapping[str, Any],
+) -> Channel:
     """The channel ``name`` with ``params``; Mastodon's 400/401 errors for what cannot be streamed."""
     if name is None or not _known(name):
         raise BadRequest(UNKNOWN_STREAM)
@@ -97,7 +99,7 @@ async def resolve_channel(storage: Storage, viewer: StreamViewer, name: str | No
         return Channel(name, (name,), (base,), only_media=name != base, filtered=True)
     if name in ("hashtag", "hashtag:local"):
         return _hashtag(name, params)
-    return await _list(storage, viewer, params)
+    return await _list(streams, viewer, params)
 
 
 def _known(name: str) -> bool:
@@ -113,18 +115,18 @@ def _hashtag(name: str, params: Mapping[str, Any]) -> Channel:
     return Channel(name, (name, tag), (stream,), filtered=True)
 
 
-async def _list(storage: Storage, viewer: StreamViewer, params: Mapping[str, Any]) -> Channel:
+async def _list(streams: StreamService, viewer: StreamViewer, params: Mapping[str, Any]) -> Channel:
     raw = first_param(params.get("list"))
     if not raw:
         raise BadRequest("Missing list name parameter")
-    if not await _owns_list(storage, viewer.account.id, raw):
+    if not await _owns_list(streams, viewer.account.id, raw):
         raise Unauthorized("Not authorized to stream this list")
     return Channel("list", ("list", raw), (f"list:{parse_id(raw)}",))
 
 
-async def _owns_list(storage: Storage, account_id: int, raw: str) -> bool:
+async def _owns_list(streams: StreamService, account_id: int, raw: str) -> bool:
     try:
         list_id = parse_id(raw)
     except ValueError:
         return False
-    return await storage.lists.get(account_id, list_id) is not None
+    return await streams.owns_list(account_id, list_id)

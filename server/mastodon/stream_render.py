@@ -1,7 +1,7 @@
 """What one viewer sees of one bus event: the JSON payload string, or nothing.
 
-Statuses pass only if the one visibility rule lets the viewer see them (and
-the boosted original), the viewer neither blocks nor mutes the authors (as
+Statuses pass only if the stream service lets the viewer have them
+(server/services/streams.py: the one visibility rule, blocks and mutes, as
 the timelines do) and no ``hide`` filter of the viewer matches; a
 notification only reaches its owner. Each is rendered by the Presenter for
 its viewer, so favourites, bookmarks, filters and poll votes are the
@@ -36,8 +36,8 @@ from typing import Any, Final, TypeVar
 from server.events import Event
 from server.mastodon.presenters import Presenter
 from server.mastodon.stream_channels import Channel
-from storage.models import Account, Reader, Status
-from storage.protocols import Storage
+from server.services.streams import StreamService
+from storage.models import Account, Reader
 
 STATUS_EVENTS: Final = frozenset({"update", "status.update"})
 CACHE_SECONDS: Final = 5.0
@@ -141,9 +141,10 @@ class StreamRenderer:
     """
 
     def __init__(
-        self, storage: Storage, presenter: Presenter, viewer: Account, cache: RenderCache, reader: Reader | None = None,
+        self, streams: StreamService, presenter: Presenter, viewer: Account, cache: RenderCache,
+        reader: Reader | None = None,
     ) -> None:
-        self._storage = storage
+        self._streams = streams
         self._presenter = presenter
         self._viewer = viewer
         self._cache = cache
@@ -186,25 +187,15 @@ class StreamRenderer:
         return (event.event, subject_id, edited_at)
 
     async def _edited_at(self, status_id: int) -> str | None:
-        status = await self._storage.statuses.get(status_id)
-        return status.edited_at.isoformat() if status is not None and status.edited_at is not None else None
+        edited_at = await self._streams.edited_at(status_id)
+        return edited_at.isoformat() if edited_at is not None else None
 
     async def _audience(self, status_id: int) -> Audience:
-        status = await self._storage.statuses.get(status_id)
-        if status is None:
-            return Audience(None)
-        shown = [status.id] if status.reblog_of_id is None else [status.id, status.reblog_of_id]
-        return Audience(await self._storage.timelines.individual_viewers(shown))
+        return Audience(await self._streams.individual_viewers(status_id))
 
     async def _status(self, status_id: int, channel: Channel) -> Rendered | None:
-        status = await self._storage.statuses.get(status_id)
-        if status is None or status.deleted_at is not None:
-            return None
-        original = await self._storage.statuses.get(status.reblog_of_id) if status.reblog_of_id else None
-        shown = [status] if original is None else [status, original]
-        if await self._storage.timelines.visible_ids(self._reader, [s.id for s in shown]) != {s.id for s in shown}:
-            return None
-        if await self._silenced(shown, channel.filtered):
+        status = await self._streams.status_for(self._reader, self._viewer.id, status_id, filtered=channel.filtered)
+        if status is None:
             return None
         entities = await self._presenter.statuses([status], self._viewer, context=channel.context)
         if not entities:
@@ -212,21 +203,8 @@ class StreamRenderer:
         media = (entities[0].get("reblog") or entities[0]).get("media_attachments") or []
         return Rendered(_dump(entities[0]), has_media=bool(media))
 
-    async def _silenced(self, shown: list[Status], filtered: bool) -> bool:
-        """The viewer blocks or mutes an author (or, on public channels, a mentioned account)."""
-        involved = {s.account_id for s in shown}
-        if filtered:
-            mentions = await self._storage.statuses.mention_ids([s.id for s in shown])
-            involved.update(a for ids in mentions.values() for a in ids)
-        involved.discard(self._viewer.id)
-        if not involved:
-            return False
-        if involved & await self._storage.relationships.blocked_ids(self._viewer.id):
-            return True
-        return bool(involved & await self._storage.relationships.muted_ids(self._viewer.id))
-
     async def _notification(self, notification_id: int) -> Rendered | None:
-        notification = await self._storage.notifications.get(self._reader, notification_id)
+        notification = await self._streams.notification(self._reader, notification_id)
         if notification is None:
             return None
         entities = await self._presenter.notifications([notification], self._viewer)

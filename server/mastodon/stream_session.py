@@ -21,7 +21,8 @@ from server.mastodon.presenters import Presenter
 from server.mastodon.stream_auth import StreamViewer, still_allowed
 from server.mastodon.stream_channels import Channel
 from server.mastodon.stream_render import RenderCache, StreamRenderer
-from storage.protocols import Storage
+from server.services.access_tokens import AccessTokens
+from server.services.streams import StreamService
 
 DEFAULT_HEARTBEAT: Final = 15.0
 OPTIONS_ATTRIBUTE: Final = "streaming_options"
@@ -55,14 +56,14 @@ class Outgoing:
 
 class StreamSession:
     def __init__(
-        self, storage: Storage, presenter: Presenter, viewer: StreamViewer, subscription: Subscription,
-        options: StreamingOptions, cache: RenderCache,
+        self, tokens: AccessTokens, streams: StreamService, presenter: Presenter, viewer: StreamViewer,
+        subscription: Subscription, options: StreamingOptions, cache: RenderCache,
     ) -> None:
-        self._storage = storage
+        self._tokens = tokens
         self._viewer = viewer
         self._subscription = subscription
         self._options = options
-        self._renderer = StreamRenderer(storage, presenter, viewer.account, cache, viewer.reader)
+        self._renderer = StreamRenderer(streams, presenter, viewer.account, cache, viewer.reader)
         self._channels: dict[str, Channel] = {}
         self._listeners: dict[str, list[Channel]] = defaultdict(list)
         self._system = system_streams(viewer)
@@ -114,4 +115,4 @@ class StreamSession:
         if now - self._checked_at < self._options.recheck_seconds:
             return True
         self._checked_at = now
-        return await still_allowed(self._storage, self._viewer)
+        return await still_allowed(self._tokens, self._viewer)

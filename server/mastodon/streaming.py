@@ -63,12 +63,13 @@ def sse_frame(item: Outgoing | None) -> str:
 async def event_stream(request: Request) -> Response:
     app_state = _state(request.app)
     # Authenticate first, as Mastodon's streaming server does: an outsider learns nothing, not even channel names.
-    viewer = await stream_viewer(app_state.storage, token_from(request.headers, request.query_params, websocket=False))
+    viewer = await stream_viewer(app_state.services.tokens,
+                                 token_from(request.headers, request.query_params, websocket=False))
     name = SSE_PATHS.get(request.path_params["channel"])
     if name is None:
         raise BadRequest("Unknown channel requested")
     params = dict(request.query_params)
-    channel = await resolve_channel(app_state.storage, viewer, channel_name(name, params), params)
+    channel = await resolve_channel(app_state.services.streams, viewer, channel_name(name, params), params)
 
     async def body() -> AsyncIterator[str]:
         async with app_state.events.subscribe(()) as subscription:
@@ -85,7 +86,8 @@ def _session(app: Any, viewer: StreamViewer, subscription: Any) -> StreamSession
     app_state = _state(app)
     options = streaming_options(app.state)
     cache = render_cache(app.state)
-    return StreamSession(app_state.storage, app_state.presenter, viewer, subscription, options, cache)
+    services = app_state.services
+    return StreamSession(services.tokens, services.streams, app_state.presenter, viewer, subscription, options, cache)
 
 
 # --- WebSocket ----------------------------------------------------------------
@@ -114,7 +116,7 @@ async def websocket_stream(websocket: WebSocket) -> None:
     app_state = _state(websocket.app)
     raw = token_from(websocket.headers, websocket.query_params, websocket=True)
     try:
-        viewer = await stream_viewer(app_state.storage, raw)
+        viewer = await stream_viewer(app_state.services.tokens, raw)
     except InsideoutError as exc:
         await _deny(websocket, exc)
         return
@@ -194,9 +196,9 @@ async def _handle(socket: _Socket, session: StreamSession, viewer: StreamViewer,
 async def _subscribe(
     socket: _Socket, session: StreamSession, viewer: StreamViewer, name: str | None, params: dict[str, Any]
 ) -> None:
-    storage = _state(socket.websocket.app).storage
+    streams = _state(socket.websocket.app).services.streams
     try:
-        session.add(await resolve_channel(storage, viewer, channel_name(name, params) if name else None, params))
+        session.add(await resolve_channel(streams, viewer, channel_name(name, params) if name else None, params))
     except InsideoutError as exc:
         await socket.send(json.dumps({"error": exc.public_message, "status": exc.status_code}))
 
@@ -204,9 +206,9 @@ async def _subscribe(
 async def _unsubscribe(
     socket: _Socket, session: StreamSession, viewer: StreamViewer, name: str | None, params: dict[str, Any]
 ) -> None:
-    storage = _state(socket.websocket.app).storage
+    streams = _state(socket.websocket.app).services.streams
     try:
-        session.remove(await resolve_channel(storage, viewer, channel_name(name, params) if name else None, params))
+        session.remove(await resolve_channel(streams, viewer, channel_name(name, params) if name else None, params))
     except InsideoutError:
         await socket.send(json.dumps({"error": UNSUBSCRIBE_FAILED}))
 

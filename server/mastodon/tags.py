@@ -29,24 +29,21 @@ def _name(request: Request) -> str:
 
 
 async def _existing(request: Request) -> Tag:
-    tag = await state(request).storage.tag_follows.get_tag(_name(request))
-    if tag is None:
-        raise NotFound()
-    return tag
+    return await state(request).services.tags.get(_name(request))
 
 
 async def show(request: Request) -> Response:
     viewer = await require_user(request, "read:statuses")
     tag = await _existing(request)
     app = state(request)
-    following = tag.id in await app.storage.tag_follows.following(viewer.account.id, [tag.id])
+    following = tag.id in await app.services.tags.following(viewer.account.id, [tag.id])
     return JSONResponse(tag_entity(tag, base_url=app.settings.base_url, following=following))
 
 
 async def follow(request: Request) -> Response:
     viewer = await require_user(request, "write:follows")
     app = state(request)
-    tag = await app.storage.tag_follows.follow(
+    tag = await app.services.tags.follow(
         viewer.account.id, _name(request), display_hashtag(request.path_params["name"])
     )
     return JSONResponse(tag_entity(tag, base_url=app.settings.base_url, following=True))
@@ -56,7 +53,7 @@ async def unfollow(request: Request) -> Response:
     viewer = await require_user(request, "write:follows")
     tag = await _existing(request)
     app = state(request)
-    await app.storage.tag_follows.unfollow(viewer.account.id, tag.id)
+    await app.services.tags.unfollow(viewer.account.id, tag)
     return JSONResponse(tag_entity(tag, base_url=app.settings.base_url, following=False))
 
 
@@ -64,7 +61,7 @@ async def followed(request: Request) -> Response:
     viewer = await require_user(request, "read:follows")
     app = state(request)
     page = page_of(await read_params(request), FOLLOWED_TAGS_LIMITS)
-    rows = await app.storage.tag_follows.followed(viewer.account.id, page)
+    rows = await app.services.tags.followed(viewer.account.id, page)
     entities = [tag_entity(row.tag, base_url=app.settings.base_url, following=True) for row in rows]
     return paged(request, entities, [row.id for row in rows], limit=page.limit)
 

@@ -9,26 +9,23 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.content import normalize_hashtag
-from activitypub.errors import NotFound
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import page_of, paged, path_id, state
 from server.mastodon.params import Params, read_params
-from storage.identities import DepartmentTimeline
-from storage.models import AccountKind, StatusFilter
+from storage.models import StatusFilter
 
 
 async def _respond(request: Request, viewer: Viewer, ids: Sequence[int], context: str = "public") -> Response:
     """``context`` is the filter context (Mastodon's): statuses a hiding filter matches are left out."""
     app = state(request)
-    statuses = await app.storage.statuses.get_many(ids)
-    ordered = [statuses[i] for i in ids if i in statuses]
+    ordered = await app.services.timelines.in_order(ids)
     return paged(request, await app.presenter.statuses(ordered, viewer.account, context=context), ids)
 
 
 async def home(request: Request) -> Response:
     viewer = await require_user(request, "read:statuses")
     page = page_of(await read_params(request))
-    return await _respond(request, viewer, await state(request).storage.timelines.home(viewer.reader, page), "home")
+    return await _respond(request, viewer, await state(request).services.timelines.home(viewer.reader, page), "home")
 
 
 async def public(request: Request) -> Response:
@@ -39,7 +36,7 @@ async def public(request: Request) -> Response:
         local_only=bool(params.get_bool("local", False)), remote_only=bool(params.get_bool("remote", False)),
         only_media=bool(params.get_bool("only_media", False)),
     )
-    ids = await state(request).storage.timelines.statuses(viewer.reader, page_of(params), flt)
+    ids = await state(request).services.timelines.statuses(viewer.reader, page_of(params), flt)
     return await _respond(request, viewer, ids)
 
 
@@ -56,7 +53,7 @@ async def hashtag(request: Request) -> Response:
         tag_none=_tags(params, "none"), local_only=bool(params.get_bool("local", False)),
         remote_only=bool(params.get_bool("remote", False)), only_media=bool(params.get_bool("only_media", False)),
     )
-    ids = await state(request).storage.timelines.statuses(viewer.reader, page_of(params), flt)
+    ids = await state(request).services.timelines.statuses(viewer.reader, page_of(params), flt)
     return await _respond(request, viewer, ids)
 
 
@@ -67,27 +64,17 @@ async def department(request: Request) -> Response:
     """
     viewer = await require_user(request, "read:statuses")
     params = await read_params(request)
-    storage = state(request).storage
-    account = await storage.accounts.get(path_id(request))
-    if account is None or account.kind is not AccountKind.DEPARTMENT:
-        raise NotFound()
-    mode = await storage.policies.department_timeline(account.id)
-    ids = await storage.timelines.statuses(
-        viewer.reader, page_of(params), StatusFilter(exclude_reblogs=True),
-        mentioning=account.id if mode is not DepartmentTimeline.MEMBERS else None,
-        by_members_of=account.id if mode is not DepartmentTimeline.MENTIONS else None,
-    )
+    timelines = state(request).services.timelines
+    department = await timelines.department(path_id(request))
+    ids = await timelines.department_statuses(viewer.reader, department, page_of(params))
     return await _respond(request, viewer, ids)
 
 
 async def _listed(request: Request, kind: str, scope: str) -> Response:
     viewer = await require_user(request, scope)
     app = state(request)
-    rows = await app.storage.interactions.listed(kind, viewer.account.id, page_of(await read_params(request)))
-    statuses = await app.storage.statuses.get_many([status_id for _, status_id in rows])
-    visible = await app.storage.timelines.visible_ids(viewer.reader, list(statuses))
-    ordered = [statuses[s] for _, s in rows if s in visible]
-    return paged(request, await app.presenter.statuses(ordered, viewer.account), [i for i, _ in rows])
+    listed = await app.services.timelines.listed(kind, viewer.reader, page_of(await read_params(request)))
+    return paged(request, await app.presenter.statuses(listed.statuses, viewer.account), listed.cursor_ids)
 
 
 async def bookmarks(request: Request) -> Response:

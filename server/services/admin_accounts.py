@@ -17,6 +17,7 @@ from activitypub.errors import InvalidInput, NotFound
 from server.services.accounts import AccountService
 from server.services.admin_log import audit, clean_reason
 from server.services.admin_notices import AccountNotices
+from server.services.exposure import Exposure, exposed_accounts
 from server.services.hiding import refuse_hiding_if_published
 from storage.admin import AccountQuery
 from storage.models import Account, AccountKind, Page, ProfileChanges, Role, User
@@ -42,13 +43,13 @@ class AdminAccounts:
     async def find(self, query: AccountQuery, page: Page) -> Sequence[ManagedAccount]:
         ids = await self._storage.admin.account_ids(query, page)
         found = await self._storage.accounts.get_many(ids)
-        return [await self._managed(found[i]) for i in ids if i in found]
+        return [await self.managed(found[i]) for i in ids if i in found]
 
     async def get(self, account_id: int) -> ManagedAccount:
         account = await self._storage.accounts.get(account_id)
         if account is None:
             raise NotFound()
-        return await self._managed(account)
+        return await self.managed(account)
 
     async def set_role(self, actor: str, account_id: int, role: Role) -> ManagedAccount:
         employee = await self._employee(account_id)
@@ -102,7 +103,12 @@ class AdminAccounts:
                 await self._notices.tell(account, HIDDEN_NOTICE)
         return await self.get(account_id)
 
-    async def _managed(self, account: Account) -> ManagedAccount:
+    async def exposures(self) -> Sequence[Exposure]:
+        """Every local account visible outside, with the reasons on record."""
+        return await exposed_accounts(self._storage)
+
+    async def managed(self, account: Account) -> ManagedAccount:
+        """The account with its sign-in, if it is a local one that has one."""
         user = await self._storage.accounts.get_user(account.id) if account.is_local else None
         return ManagedAccount(account, user)
 

@@ -1,6 +1,12 @@
-"""Writing the append-only admin action log (``admin_actions``); publication decisions go to publication_log."""
+"""The append-only admin action log (``admin_actions``); publication decisions go to publication_log.
+
+``audit`` writes one entry inside the transaction of the change it records;
+``AdminLog`` reads them back for the admin API and pages.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from storage.admin import AdminAction, NewAdminAction
 from storage.protocols import Storage
@@ -23,3 +29,16 @@ async def audit(
         actor=actor, action=action, target_type=target_type, target_id=str(target_id),
         reason=clean_reason(reason), detail=detail,
     ))
+
+
+class AdminLog:
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+
+    async def actions(
+        self, *, target_type: str | None = None, target_id: str | None = None, action: str | None = None,
+        limit: int = 100,
+    ) -> Sequence[AdminAction]:
+        """Newest first, narrowed by target and action."""
+        return await self._storage.admin.actions(target_type=target_type, target_id=target_id, action=action,
+                                                 limit=limit)

@@ -16,7 +16,7 @@ replaced), never the reporter.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -90,6 +90,10 @@ class AdminReports:
             view = await self._remote_view(remote)
         closures = await self._storage.admin.report_closures([report_id])
         return _with_closure(view, closures.get(report_id))
+
+    async def authors(self, views: Sequence[ReportView]) -> Mapping[int, Account]:
+        """The authors of the reported posts shown in these reports, by id."""
+        return await self._storage.accounts.get_many(sorted({s.account_id for v in views for s in v.statuses}))
 
     async def resolve(self, actor: str, report_id: int, action: str = "dismiss", **detail: str) -> ReportView:
         view = await self.get(report_id)

@@ -19,9 +19,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from activitypub.errors import Conflict, InvalidInput
+from activitypub.errors import Conflict, InvalidInput, NotFound
 from server.services.publication import PublicationService
-from storage.identities import AutoPublishPolicy, PostedAs
+from storage.identities import AutoPublishPolicy, PolicyChange, PostedAs
 from storage.models import Account, AccountKind, Status, Visibility
 from storage.protocols import Storage
 from storage.review import OPEN_STATES, Decision, ReviewState
@@ -47,6 +47,14 @@ class Trust:
         return f"policy:{self.policy.id}" if self.policy is not None else COMPANY_DEFAULT
 
 
+@dataclass(frozen=True, slots=True)
+class TrustOverview:
+    """What admins see: the company and every account an admin set, and the latest changes, newest first."""
+
+    trusts: Sequence[Trust]
+    changes: Sequence[PolicyChange]
+
+
 class AutoPublish:
     def __init__(self, storage: Storage, publication: PublicationService) -> None:
         self._storage = storage
@@ -58,6 +66,35 @@ class AutoPublish:
             Trust(a, settings[a.id].enabled if a.id in settings else default_enabled(a), settings.get(a.id))
             for a in accounts
         ]
+
+    async def overview(self, *, changes: int = 100) -> TrustOverview:
+        set_ids = [p.account_id for p in await self._storage.policies.auto_publish_settings()]
+        companies = await self._storage.accounts.list_local(AccountKind.COMPANY)
+        ids = [*(c.id for c in companies), *(i for i in set_ids if i not in {c.id for c in companies})]
+        accounts = await self._storage.accounts.get_many(ids)
+        trusts = await self.trust([accounts[i] for i in ids if i in accounts])
+        return TrustOverview(trusts, await self._storage.policies.changes(limit=changes))
+
+    async def trustable(self, account_id: int) -> Account:
+        """The local account an admin may trust: 404 if there is none, 422 for an outside one."""
+        account = await self._storage.accounts.get(account_id)
+        if account is None:
+            raise NotFound()
+        if not account.is_local or account.kind is AccountKind.REMOTE:
+            raise InvalidInput("Only local accounts can be trusted to publish")
+        return account
+
+    async def set_trust(self, account: Account, enabled: bool, *, actor: str, reason: str | None) -> Trust:
+        """An admin's explicit setting; the store logs the change with ``actor``."""
+        await self._storage.policies.set_auto_publish(account.id, enabled, actor=actor, reason=reason)
+        (trust,) = await self.trust([account])
+        return trust
+
+    async def reset_trust(self, account: Account, *, actor: str, reason: str | None) -> Trust:
+        """Back to the default (on for the company, off for everyone else); logged like a setting."""
+        await self._storage.policies.clear_auto_publish(account.id, actor=actor, reason=reason)
+        (trust,) = await self.trust([account])
+        return trust
 
     async def after_post(self, status: Status, author: Account, human: Account) -> Status:
         """Audit a post made as an organisation, then publish it if a policy trusts it."""

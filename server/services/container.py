@@ -15,27 +15,55 @@ from federation.staff_activities import FederationOutbound
 from server.config import Settings
 from server.events import EventBus
 from server.passwords import Passwords
+from server.services.access_tokens import AccessTokens
+from server.services.account_queries import AccountQueries
 from server.services.accounts import AccountService, DepartmentService
+from server.services.admin_accounts import AdminAccounts
+from server.services.admin_log import AdminLog
+from server.services.admin_notices import AccountNotices
+from server.services.admin_reports import AdminReports
+from server.services.attached_reads import AttachedReads
 from server.services.auto_publish import AutoPublish
 from server.services.boundary import Boundary
 from server.services.boundary_actions import Outbound
+from server.services.conversations import ConversationService
+from server.services.department_admin import DepartmentAdmin
 from server.services.distribution import Distribution
+from server.services.engagement import EngagementReports
+from server.services.federation_admin import FederationAdmin
+from server.services.filters import FilterService
 from server.services.handles import HandleResolver, KnownHandles
+from server.services.inbox_intake import Inbound, InboxIntake
 from server.services.interactions import InteractionService
+from server.services.lists import ListService
+from server.services.markers import MarkerService
 from server.services.media import MediaService
+from server.services.notifications import NotificationService
+from server.services.oauth import OAuthService
 from server.services.polls import PollService
 from server.services.profile_media import ProfileMedia
 from server.services.profiles import ProfileService
+from server.services.public_face import PublicFace
+from server.services.public_media import PublicMedia
 from server.services.publication import PublicationService
 from server.services.push import PushDispatcher
+from server.services.push_subscriptions import PushSubscriptions
 from server.services.relationships import RelationshipService
+from server.services.remote_media import RemoteMediaCache
 from server.services.remote_profiles import PROFILE_SANITIZER
 from server.services.review import ReviewService
 from server.services.review_notices import AuthorNotices
 from server.services.review_views import ReviewQueries
 from server.services.scheduled import ScheduledStatusService
 from server.services.search import SearchService
+from server.services.sign_in import SignIns
+from server.services.staff_reports import StaffReportService
 from server.services.statuses import StatusService
+from server.services.streams import StreamService
+from server.services.tags import TagService
+from server.services.timelines import TimelineService
+from server.services.vapid_key import VapidKeys
+from server.services.web_sessions import WebSessions
 from storage.protocols import Storage
 
 
@@ -59,10 +87,37 @@ class Services:
     media: MediaService
     polls: PollService
     scheduled: ScheduledStatusService
+    attached: AttachedReads
+    timelines: TimelineService
+    notifications: NotificationService
+    vapid: VapidKeys
+    account_queries: AccountQueries
+    staff_reports: StaffReportService
+    filters: FilterService
+    lists: ListService
+    markers: MarkerService
+    conversations: ConversationService
+    tags: TagService
     review: ReviewService
     auto_publish: AutoPublish
     review_queries: ReviewQueries
+    department_admin: DepartmentAdmin
+    admin_log: AdminLog
+    engagement: EngagementReports
+    web_sessions: WebSessions
+    tokens: AccessTokens
+    oauth: OAuthService
+    sign_ins: SignIns
+    streams: StreamService
+    push_subscriptions: PushSubscriptions
+    remote_media: RemoteMediaCache | None
+    public_media: PublicMedia
+    admin_accounts: AdminAccounts
+    federation_admin: FederationAdmin
+    admin_reports: AdminReports
     policy: LivePolicy
+    public_face: PublicFace
+    inbox: InboxIntake
 
 
 def delivery_guard(storage: Storage, settings: Settings, boundary: Boundary) -> DeliveryGuard:
@@ -106,6 +161,9 @@ def build_services(
                           sanitize=PROFILE_SANITIZER) if http is not None else None
     resolver = FederationResolver(storage, http, actors, settings.base_url) if http and actors else None
     handles: HandleResolver = HandleLookup(resolver) if resolver else KnownHandles(storage)
+    profiles = ProfileService(storage, ProfileMedia(settings.data_dir))
+    admin_accounts = AdminAccounts(storage, accounts, AccountNotices(storage, settings.base_url, distribution))
+    federation_admin = FederationAdmin(storage, policy)
     return Services(
         accounts=accounts,
         departments=DepartmentService(storage, accounts),
@@ -118,15 +176,45 @@ def build_services(
         publication=publication,
         outbound=outbound,
         relationships=RelationshipService(storage, distribution, outbound),
-        profiles=ProfileService(storage, ProfileMedia(settings.data_dir)),
+        profiles=profiles,
         handles=handles,
         search=SearchService(storage, settings, handles, resolver=resolver),
         remote_actors=actors,
         media=MediaService(storage, settings),
         polls=PollService(storage, statuses, outbound),
         scheduled=ScheduledStatusService(storage, statuses),
+        attached=AttachedReads(storage),
+        timelines=TimelineService(storage),
+        notifications=NotificationService(storage),
+        vapid=VapidKeys(storage),
+        account_queries=AccountQueries(storage),
+        staff_reports=StaffReportService(storage),
+        filters=FilterService(storage, events),
+        lists=ListService(storage),
+        markers=MarkerService(storage),
+        conversations=ConversationService(storage),
+        tags=TagService(storage),
         review=review,
         auto_publish=AutoPublish(storage, publication),
         review_queries=ReviewQueries(storage),
+        department_admin=DepartmentAdmin(storage, accounts, profiles),
+        admin_log=AdminLog(storage),
+        engagement=EngagementReports(storage),
+        web_sessions=WebSessions(storage),
+        tokens=AccessTokens(storage),
+        oauth=OAuthService(storage),
+        sign_ins=SignIns(storage, passwords, settings.domain),
+        streams=StreamService(storage),
+        push_subscriptions=PushSubscriptions(storage),
+        # The app's one media cache: the proxy route and the prefetch worker share its per-file locks.
+        remote_media=RemoteMediaCache(storage, http, settings) if http is not None else None,
+        public_media=PublicMedia(storage, settings.data_dir),
+        admin_accounts=admin_accounts,
+        federation_admin=federation_admin,
+        admin_reports=AdminReports(storage, settings.base_url, statuses, admin_accounts, federation_admin, sender,
+                                   distribution),
         policy=policy,
+        public_face=PublicFace(storage, boundary, settings.base_url),
+        # One resolver per app: the services' and the inbox's share their per-URI locks.
+        inbox=InboxIntake(storage, Inbound(actors, policy) if actors is not None else None),
     )

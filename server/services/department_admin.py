@@ -106,6 +106,14 @@ class DepartmentAdmin:
             raise NotFound()
         return updated
 
+    async def timeline(self, department: Account) -> DepartmentTimeline:
+        """What the department's timeline shows: posts addressed to it, its members' posts, or both."""
+        return await self._storage.policies.department_timeline(department.id)
+
+    async def local_account(self, username: str) -> Account | None:
+        """The local account a manager names to add as a member; ``set_member`` checks it is an employee."""
+        return await self._storage.accounts.get_local(username)
+
     async def members(self, department: Account) -> Sequence[tuple[Account, Membership]]:
         memberships = await self._storage.departments.members(department.id)
         accounts = await self._storage.accounts.get_many([m.account_id for m in memberships])

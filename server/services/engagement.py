@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from storage.admin import EngagementEvent, EngagementKind, PublishedPost
+from storage.models import Account, Status
 from storage.protocols import Storage
 
 
@@ -102,6 +103,26 @@ async def engagement(storage: Storage, grouping: Grouping) -> Engagement:
         groups = _grouped(events, lambda e: (month_of(e),))
         ordered = sorted(groups.values(), key=lambda g: str(g.key))
     return Engagement(grouping, ordered, posts)
+
+
+class EngagementReports:
+    """The engagement figures, with the accounts and posts a report names."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+
+    async def grouped(self, grouping: Grouping) -> Engagement:
+        return await engagement(self._storage, grouping)
+
+    async def accounts_named(self, result: Engagement) -> dict[int, Account]:
+        """The authors of its posts and, grouped by department, the departments."""
+        wanted = {p.account_id for p in result.posts.values()} | {
+            int(str(g.key)) for g in result.groups if result.grouping is Grouping.DEPARTMENT}
+        return dict(await self._storage.accounts.get_many(sorted(wanted)))
+
+    async def statuses(self, result: Engagement) -> Mapping[int, Status]:
+        """Its published (or retracted) posts, by id."""
+        return await self._storage.statuses.get_many(list(result.posts))
 
 
 CSV_COUNTS = ("replies", "favourites", "reblogs")

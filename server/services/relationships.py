@@ -8,14 +8,18 @@ Departments and the company accept every follow: staff follow them freely.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Final
 
 from activitypub.errors import Forbidden, InvalidInput, NotFound
 from server.services.boundary_actions import Outbound
 from server.services.distribution import Distribution
+from server.services.identities import Editor, settings_change
 from storage.clock import utcnow
 from storage.models import Account, AccountKind, Follow, FollowState, Page, StatusFilter
+from storage.profiles import RelationshipFacts
 from storage.protocols import Storage
 
 MAX_NOTE_LENGTH: Final = 2000
@@ -23,6 +27,8 @@ MAX_MUTE_SECONDS: Final = 10 * 365 * 24 * 3600
 BACKFILL: Final = 40  # Mastodon merges a newly followed account's recent posts into the home feed
 SELF_MESSAGE: Final = "You cannot do this to your own account"
 BLOCKED_MESSAGE: Final = "This action is not allowed"
+# Who may follow and reach the account: an organisation's settings (admins only, audited).
+SETTINGS_ACTIONS: Final = frozenset({"remove_from_followers", "block", "unblock", "authorize", "reject"})
 
 
 class RelationshipService:
@@ -150,6 +156,38 @@ class RelationshipService:
         if len(comment) > MAX_NOTE_LENGTH:
             raise InvalidInput(f"Validation failed: Comment is too long (maximum is {MAX_NOTE_LENGTH} characters)")
         await self._storage.relationships.set_note(account.id, target.id, comment.strip())
+
+    async def relationships(self, account: Account, account_ids: Sequence[int]) -> list[tuple[int, RelationshipFacts]]:
+        """``account``'s relationship to each of ``account_ids``, in their order; unknown accounts left out."""
+        known = [i for i in account_ids if await self._storage.accounts.get(i) is not None]
+        facts = await self._storage.directory.relationships(account.id, known)
+        return [(i, facts[i]) for i in known if i in facts]
+
+    async def relationship(self, account: Account, target: Account) -> RelationshipFacts:
+        """Read back after a change, as Mastodon answers every relationship action."""
+        return (await self._storage.directory.relationships(account.id, [target.id]))[target.id]
+
+    @asynccontextmanager
+    async def deciding(self, action: str, account: Account, editor: Editor, target: Account) -> AsyncIterator[None]:
+        """Around ``action`` on ``target``: who may follow and reach an organisation is its settings,
+        which only an admin changes, audited (``identities.settings_change``); other actions are the
+        account's own."""
+        if action not in SETTINGS_ACTIONS:
+            yield
+            return
+        async with settings_change(self._storage, account, editor, f"relationship.{action}",
+                                   account_id=str(target.id), acct=target.acct):
+            yield
+
+    async def follow_requests(self, account: Account, page: Page) -> Sequence[tuple[Follow, Account]]:
+        return await self._storage.follows.followers(account.id, page, state=FollowState.PENDING)
+
+    async def count_follow_requests(self, account: Account) -> int:
+        return await self._storage.follows.count_requests(account.id)
+
+    async def blocked_or_muted(self, kind: str, account: Account, page: Page) -> Sequence[tuple[int, Account]]:
+        """``kind`` "blocks" or "mutes": the rows (their ids are the page cursor) and the accounts, newest first."""
+        return await self._storage.directory.blocked_or_muted(kind, account.id, page)
 
     async def _backfill_home(self, follower: Account, followed: Account) -> None:
         """Put the followed account's recent posts the follower may see into their home feed."""

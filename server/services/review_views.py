@@ -1,19 +1,21 @@
 """What deciders read: queue entries with their revision and diff, revisions of a post, the audit log.
 
-Admin lists show only public and unlisted posts; a private or direct post
-answers as if it did not exist, even to an admin.
+Also who a decider is (``reviewer``), the accounts the lists name, and an
+author's own shareable posts for nominating. Admin lists show only public
+and unlisted posts; a private or direct post answers as if it did not
+exist, even to an admin.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from activitypub.errors import NotFound
+from activitypub.errors import InvalidInput, NotFound
 from server.services.review import SHAREABLE, default_announcer_ids
-from server.services.review_roles import Reviewer, require_admin, require_reviewer
-from storage.models import Account, Page, Status, StatusEdit
+from server.services.review_roles import Reviewer, require_admin, require_reviewer, reviewer_for
+from storage.models import Account, AccountKind, Page, Role, Status, StatusEdit
 from storage.protocols import Storage
 from storage.review import OPEN_STATES, AdminStatusFilter, AuditEntry, AuditFilter, ReviewItem, ReviewKind, ReviewState
 
@@ -54,6 +56,10 @@ def text_diff(before: StatusEdit, after: StatusEdit) -> str:
 class ReviewQueries:
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
+
+    async def reviewer(self, human: Account, role: Role) -> Reviewer:
+        """The human behind a token or session as a decider: their role and the departments they publish for."""
+        return await reviewer_for(self._storage, human, role)
 
     async def queue(
         self, reviewer: Reviewer, page: Page, states: Sequence[ReviewState] = OPEN_STATES
@@ -110,6 +116,50 @@ class ReviewQueries:
     async def audit(self, reviewer: Reviewer, where: AuditFilter, page: Page) -> Sequence[AuditEntry]:
         require_admin(reviewer)
         return await self._storage.review.audit(where, page)
+
+    async def author_id(self, name: str) -> int:
+        """The local account a status filter names (``@`` optional); 422 if there is none."""
+        found = await self._storage.accounts.get_local(name.lstrip("@"))
+        if found is None:
+            raise InvalidInput(f"No local account {name!r}")
+        return found.id
+
+    async def department_id(self, name: str) -> int:
+        """The department a status filter names (``@`` optional); 422 if there is none."""
+        found = await self._storage.accounts.get_local(name.lstrip("@"))
+        if found is None or found.kind is not AccountKind.DEPARTMENT:
+            raise InvalidInput(f"No department {name!r}")
+        return found.id
+
+    async def authors(self, statuses: Sequence[Status]) -> Mapping[int, Account]:
+        return await self._storage.accounts.get_many(sorted({s.account_id for s in statuses}))
+
+    async def departments(self, reviewer: Reviewer) -> Sequence[Account]:
+        """The departments whose posts this person sees, by username."""
+        departments = sorted(await self._storage.accounts.list_local(AccountKind.DEPARTMENT), key=lambda d: d.username)
+        scope = reviewer.scope()
+        return departments if scope is None else [d for d in departments if d.id in scope]
+
+    async def announcer_choices(self, reviewer: Reviewer) -> Sequence[Account]:
+        """The company and the exposed departments this person may make announce."""
+        company = await self._storage.accounts.list_local(AccountKind.COMPANY)
+        departments = [d for d in await self._storage.accounts.list_local(AccountKind.DEPARTMENT) if d.exposed]
+        return [a for a in [*company, *sorted(departments, key=lambda d: d.username)]
+                if reviewer.can_announce_as(a.id)]
+
+    async def own_posts(self, author: Account, page: Page) -> Sequence[tuple[Status, ReviewItem | None]]:
+        """An author's public and unlisted posts, newest first, each with its open review item if any."""
+        ids = await self._storage.review.admin_status_ids(AdminStatusFilter(account_id=author.id), page)
+        found = await self._storage.statuses.get_many(ids)
+        return [(found[i], await self._storage.review.open_for(i)) for i in ids if i in found]
+
+    async def own_post(self, author: Account, status_id: int) -> Status | None:
+        """The author's own shareable, original post, or None for anything else (someone else's, private...)."""
+        status = await self._storage.statuses.get(status_id)
+        if (status is None or status.account_id != author.id or status.deleted_at is not None
+                or not status.local or status.visibility not in SHAREABLE or status.reblog_of_id is not None):
+            return None
+        return status
 
     async def _shareable(self, status_id: int) -> Status:
         status = await self._storage.statuses.get(status_id)

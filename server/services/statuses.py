@@ -8,11 +8,11 @@ asked of it (a token acting as an organisation passes its ``reader``).
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from activitypub.content import MentionedAccount, RenderedContent, render_status_async
-from activitypub.errors import Forbidden, InvalidInput, NotFound
+from activitypub.errors import Forbidden, InvalidInput, NotFound, StorageError
 from activitypub.uris import Uris
 from federation.actor_documents import is_exposed
 from server.config import Settings
@@ -20,7 +20,19 @@ from server.services.attachments import StatusAttachments
 from server.services.boundary_actions import Outbound
 from server.services.distribution import Distribution
 from server.services.status_draft import StatusDraft as StatusDraft  # callers name a draft with its service
-from storage.models import Account, AccountKind, NewStatus, Reader, Role, Status, StatusChanges, Visibility
+from storage.models import (
+    Account,
+    AccountKind,
+    NewStatus,
+    Page,
+    Reader,
+    Role,
+    Status,
+    StatusChanges,
+    StatusEdit,
+    Visibility,
+)
+from storage.profiles import Preferences
 from storage.protocols import Storage
 
 MAX_CHARACTERS = 500
@@ -34,6 +46,37 @@ class Composed:
     rendered: RenderedContent
     mention_ids: tuple[int, ...]
     tags: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """What a reader sees of a status's thread around it, in Mastodon's order."""
+
+    ancestors: list[Status]
+    """From the thread's root down to the status's parent."""
+    descendants: list[Status]
+    """Depth-first, oldest reply first at each level."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusHistory:
+    author: Account
+    edits: Sequence[StatusEdit]
+
+
+def descendants(root_id: int, thread: Sequence[Status]) -> list[Status]:
+    """Depth-first, oldest reply first at each level, as Mastodon orders a thread."""
+    children: dict[int, list[Status]] = {}
+    for status in thread:
+        if status.in_reply_to_id is not None:
+            children.setdefault(status.in_reply_to_id, []).append(status)
+    ordered = []
+    stack = list(reversed(children.get(root_id, [])))
+    while stack:
+        status = stack.pop()
+        ordered.append(status)
+        stack.extend(reversed(children.get(status.id, [])))
+    return ordered
 
 
 class StatusService:
@@ -55,6 +98,39 @@ class StatusService:
         if status is None or status_id not in await self._storage.timelines.visible_ids(reader, [status_id]):
             raise NotFound()
         return status
+
+    async def context(self, reader: Reader, status_id: int) -> Thread:
+        """The parts of the status's thread the reader may see; a hidden parent ends the ancestors there."""
+        status = await self.visible(reader, status_id)
+        thread = await self._storage.statuses.thread(status.thread_id)
+        visible = await self._storage.timelines.visible_ids(reader, [s.id for s in thread])
+        by_id = {s.id: s for s in thread if s.id in visible}
+        ancestors: list[Status] = []
+        parent_id = status.in_reply_to_id
+        while parent_id is not None and parent_id in by_id:
+            ancestors.insert(0, by_id[parent_id])
+            parent_id = by_id[parent_id].in_reply_to_id
+        return Thread(ancestors, descendants(status.id, list(by_id.values())))
+
+    async def history(self, status: Status) -> StatusHistory:
+        """A status found ``visible``: its author and its versions, oldest first."""
+        author = await self._storage.accounts.get(status.account_id)
+        if author is None:
+            raise StorageError(detail=f"status {status.id} has no author {status.account_id}")
+        return StatusHistory(author, await self._storage.statuses.edits(status.id))
+
+    async def favourited_by(self, status: Status, page: Page) -> Sequence[tuple[int, Account]]:
+        """Who favourited a status found ``visible``, with the favourite's id to page by."""
+        return await self._storage.interactions.favourited_by(status.id, page)
+
+    async def reblogged_by(self, status: Status) -> list[Account]:
+        """Who boosted a status found ``visible`` (accounts gone since are left out)."""
+        boosts = await self._storage.statuses.reblogs_of(status.id)
+        return [a for a in [await self._storage.accounts.get(b.account_id) for b in reversed(boosts)] if a]
+
+    async def posting_preferences(self, author: Account) -> Preferences:
+        """The author's defaults for what a client leaves out of a new status."""
+        return await self._storage.profiles.preferences(author.id)
 
     async def create(self, author: Account, draft: StatusDraft, *, reader: Reader | None = None) -> Status:
         """``reader``: whose eyes find the status replied to (the author's own by default)."""

@@ -27,3 +27,13 @@ async def instance_vapid_keypair(storage: Storage) -> VapidKeyPair:
             await storage.instance.set_meta(VAPID_META_KEY, keypair.private_b64())
             return keypair
     return VapidKeyPair.from_private_b64(stored)
+
+
+class VapidKeys:
+    """The key pair as a service, for the views that show its public half."""
+
+    def __init__(self, storage: Storage) -> None:
+        self._storage = storage
+
+    async def keypair(self) -> VapidKeyPair:
+        return await instance_vapid_keypair(self._storage)

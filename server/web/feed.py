@@ -18,7 +18,6 @@ from starlette.routing import BaseRoute, Route
 from activitypub.actors import published_date
 from activitypub.notes import as_time
 from activitypub.uris import actor_id
-from server.activitypub.lookup import exposed_actor
 from server.web.pages import feed_url, public_posts, truncate
 from server.web.public_posts import PublicAuthor, PublicPost
 from storage.models import Account
@@ -75,7 +74,7 @@ def _entry(feed: ElementTree.Element, post: PublicPost) -> None:
 
 async def feed(request: Request) -> Response:
     state: AppState = request.app.state.insideout
-    account = await exposed_actor(state.storage, request.path_params["username"])
+    account = await state.services.public_face.exposed_actor(request.path_params["username"])
     source = public_posts(state)
     posts, _ = await source.by_account(account, max_id=None, limit=ENTRIES)
     body = feed_document(account, source.author(account), posts, base_url=state.settings.base_url)

@@ -62,7 +62,8 @@ def truncate(text: str, length: int = DESCRIPTION_LENGTH) -> str:
 
 
 def public_posts(state: AppState) -> PublicPosts:
-    return PublicPosts(state.storage, state.services.boundary, state.settings.base_url, state.settings.domain)
+    return PublicPosts(state.services.public_face, state.services.boundary, state.settings.base_url,
+                       state.settings.domain)
 
 
 def max_id_param(request: Request) -> int | None:

@@ -2,8 +2,8 @@
 
 Everything here goes through ``Boundary``: a local post is shown only by
 its ``note_for`` (the approved revision, nothing internal), and a reply is
-shown only when outsiders may see it anyway: a published local one, or a
-public or unlisted one from another server. Every piece of HTML is
+shown only when outsiders may see it anyway (``PublicFace.shown_replies``):
+a published local one, or a public or unlisted one from another server. Every piece of HTML is
 sanitised again before it is marked safe, so a rendering bug upstream
 cannot put a script on a public page.
 """
@@ -22,10 +22,8 @@ from activitypub.notes import OutsideAttachment, PublishedNote, as_time
 from activitypub.uris import Uris, profile_url
 from federation.actor_documents import is_exposed
 from server.services.boundary import Boundary
-from storage.models import Account, PublicationState, Status, Visibility
-from storage.protocols import Storage
-
-PUBLIC_REPLY_VISIBILITIES = frozenset({Visibility.PUBLIC, Visibility.UNLISTED})
+from server.services.public_face import PublicFace, ShownReply
+from storage.models import Account, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +90,8 @@ def from_note(note: PublishedNote, author: PublicAuthor) -> PublicPost:
 class PublicPosts:
     """Published posts and public replies, as the pages and the feed show them."""
 
-    def __init__(self, storage: Storage, boundary: Boundary, base_url: str, domain: str) -> None:
-        self._storage = storage
+    def __init__(self, public_face: PublicFace, boundary: Boundary, base_url: str, domain: str) -> None:
+        self._public_face = public_face
         self._boundary = boundary
         self._base = base_url.rstrip("/")
         self._domain = domain
@@ -108,41 +106,23 @@ class PublicPosts:
         self, account: Account, *, max_id: int | None, limit: int
     ) -> tuple[list[PublicPost], int | None]:
         """A page of the account's published posts, newest first, and the ``max_id`` of the next page."""
-        statuses = await self._storage.statuses.published_by_account(account.id, max_id=max_id, limit=limit + 1)
-        posts = [await self.post(status, account) for status in statuses[:limit]]
-        return posts, (statuses[limit - 1].id if len(statuses) > limit else None)
+        statuses, next_max_id = await self._public_face.published_by(account, max_id=max_id, limit=limit)
+        return [await self.post(status, account) for status in statuses], next_max_id
 
     async def replies(self, status: Status) -> list[PublicPost]:
         """Direct replies outsiders may see, oldest first."""
         found = []
-        for reply in await self._storage.statuses.thread(status.thread_id):
-            if reply.in_reply_to_id != status.id or reply.deleted_at is not None:
-                continue
-            if reply.local:
-                shown = await self._local_reply(reply)
-            else:
-                shown = await self._remote_reply(reply)
-            if shown is not None:
-                found.append(shown)
+        for reply in await self._public_face.shown_replies(status):
+            found.append(await self.post(reply.status, reply.author) if reply.status.local else remote_reply(reply))
         return found
 
-    async def _local_reply(self, reply: Status) -> PublicPost | None:
-        if reply.publication_state is not PublicationState.PUBLISHED or reply.uri is None:
-            return None
-        author = await self._storage.accounts.get(reply.account_id)
-        if author is None or not is_exposed(author):
-            return None
-        return await self.post(reply, author)
 
-    async def _remote_reply(self, reply: Status) -> PublicPost | None:
-        if reply.visibility not in PUBLIC_REPLY_VISIBILITIES or reply.uri is None or reply.reblog_of_id is not None:
-            return None
-        author = await self._storage.accounts.get(reply.account_id)
-        if author is None or author.is_local:
-            return None
-        content = sanitize_remote_html(reply.content)
-        shown_author = PublicAuthor(author.display_name or author.username, f"@{author.acct}",
-                                    web_url(author.url, author.uri), None)
-        return PublicPost(reply.uri, web_url(reply.url, reply.uri), shown_author, Markup(content),
-                          plain_text_from_html(content), reply.spoiler_text or None, reply.created_at,
-                          reply.edited_at, (), None)
+def remote_reply(reply: ShownReply) -> PublicPost:
+    """A reply from another server as it was received, its HTML sanitised again."""
+    status, author = reply.status, reply.author
+    content = sanitize_remote_html(status.content)
+    shown_author = PublicAuthor(author.display_name or author.username, f"@{author.acct}",
+                                web_url(author.url, author.uri), None)
+    return PublicPost(reply.uri, web_url(status.url, reply.uri), shown_author, Markup(content),
+                      plain_text_from_html(content), status.spoiler_text or None, status.created_at,
+                      status.edited_at, (), None)

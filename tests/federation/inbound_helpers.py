@@ -39,10 +39,11 @@ from federation.addresses import IPAddress
 from federation.guard import ExposureGuard
 from federation.http import OutboundClient, build_http_client
 from federation.inbox import InboxWorker
-from server.activitypub.inbound import fanout_deliver, inbound_for, inbox_worker
+from server.activitypub.inbound import inbound_for
 from server.app import create_app
 from server.config import Settings
 from server.http_client import outbound_settings
+from server.services.inbox_intake import fanout_deliver, inbox_worker
 from storage import open_storage
 from storage.protocols import Storage
 from tests.fixtures_path import REMOTE_FIXTURES as FIXTURES

@@ -10,31 +10,29 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, fields
-from datetime import timedelta
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from activitypub.errors import BadRequest
-from server.mastodon.auth import digest_token, new_token
 from server.mastodon.errors import OAUTH_DESCRIPTIONS, rate_limit_headers
 from server.mastodon.oauth import pages
 from server.mastodon.oauth.csrf import CsrfToken, csrf_token, csrf_valid, set_csrf_cookie
 from server.mastodon.oauth.redirects import OOB, with_query
 from server.mastodon.oauth.signin import Outcome, throttled_sign_in
-from server.mastodon.oauth.web_session import CSRF_FIELD, SignedIn, current_session, start_session
+from server.mastodon.oauth.web_session import CSRF_FIELD, current_session, start_session
 from server.mastodon.params import Params, read_params
 from server.mastodon.scopes import InvalidScope, narrow
-from server.services.identities import identities_for, may_act_as
+from server.services.oauth import CodeRequest
+from server.services.web_sessions import SignedIn
 from server.sign_in_throttle import Verdict, utc_now
-from storage.models import NewAuthorizationCode, OAuthApplication
+from storage.models import OAuthApplication
 
 if TYPE_CHECKING:
     from server.state import AppState
 
-CODE_LIFETIME: Final = timedelta(minutes=10)
 _CHALLENGE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 
 
@@ -90,7 +88,7 @@ def _state(request: Request) -> AppState:
 async def check_request(request: Request, auth: AuthRequest) -> Checked:
     application = None
     if auth.client_id:
-        application = await _state(request).storage.oauth.get_application_by_client_id(auth.client_id)
+        application = await _state(request).services.oauth.by_client_id(auth.client_id)
     if application is None:
         raise PageError("Client authentication failed due to unknown client.")
     redirect_uri = auth.redirect_uri
@@ -124,7 +122,7 @@ def _with_csrf(request: Request, response: Response, token: CsrfToken) -> Respon
 
 
 async def _consent(request: Request, auth: AuthRequest, checked: Checked, signed_in: SignedIn, csrf: str) -> Response:
-    identities = await identities_for(_state(request).storage, signed_in.user)
+    identities = await _state(request).services.oauth.identities(signed_in.user)
     return pages.consent_page(
         checked.application.name,
         checked.application.website,
@@ -145,9 +143,9 @@ async def _chosen_identity(request: Request, form: Params, signed_in: SignedIn) 
     raw = form.get_str(pages.ACTING_AS_FIELD) or ""
     if not raw:
         return None
-    storage = _state(request).storage
-    identity = await storage.accounts.get(int(raw)) if raw.isdigit() and len(raw) < 20 else None
-    if identity is None or not await may_act_as(storage, signed_in.user, identity):
+    oauth = _state(request).services.oauth
+    identity = await oauth.identity_to_act_as(signed_in.user, int(raw)) if raw.isdigit() and len(raw) < 20 else None
+    if identity is None:
         raise PageError("You may not act as that account.")
     return identity.id
 
@@ -229,20 +227,15 @@ class AuthorizeEndpoints:
     async def _issue_code(
         self, request: Request, auth: AuthRequest, checked: Checked, signed_in: SignedIn, acting_as: int | None
     ) -> Response:
-        raw = new_token()
-        await _state(request).storage.oauth.create_authorization_code(
-            NewAuthorizationCode(
-                code_digest=digest_token(raw),
-                application_id=checked.application.id,
-                account_id=signed_in.account.id,
-                redirect_uri=checked.redirect_uri,
-                scopes=tuple(sorted(checked.scopes)),
-                expires_at=utc_now() + CODE_LIFETIME,
-                code_challenge=auth.code_challenge,
-                code_challenge_method=auth.code_challenge_method,
-                acting_as_account_id=acting_as,
-            )
-        )
+        raw = await _state(request).services.oauth.issue_code(CodeRequest(
+            application_id=checked.application.id,
+            account_id=signed_in.account.id,
+            redirect_uri=checked.redirect_uri,
+            scopes=checked.scopes,
+            code_challenge=auth.code_challenge,
+            code_challenge_method=auth.code_challenge_method,
+            acting_as_account_id=acting_as,
+        ))
         if checked.redirect_uri == OOB:
             return pages.code_page(raw)
         target = with_query(checked.redirect_uri, {"code": raw, "state": auth.state})

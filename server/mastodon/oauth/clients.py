@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import secrets
 from typing import Final
 from urllib.parse import unquote, urlsplit
 
@@ -12,24 +11,24 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from activitypub.errors import InvalidInput
-from server.mastodon.auth import AppOnly, digest_token, new_token, require_app_or_user
+from server.mastodon.auth import AppOnly, require_app_or_user
 from server.mastodon.entities import application_entity
 from server.mastodon.errors import OAuthError
 from server.mastodon.oauth.redirects import check_redirect_uri, split_redirect_uris
 from server.mastodon.params import Params, read_params
 from server.mastodon.scopes import InvalidScope, parse_scopes
-from server.services.vapid_key import instance_vapid_keypair
+from server.services.access_tokens import digest_token, new_token
+from server.services.oauth import OAuthService
+from server.state import app_state
 from storage.models import NewApplication, OAuthApplication
-from storage.protocols import Storage
 
 MAX_NAME: Final = 60
 MAX_WEBSITE: Final = 2000
 MAX_REDIRECT_URIS: Final = 20
 
 
-def _storage(request: Request) -> Storage:
-    storage: Storage = request.app.state.insideout.storage
-    return storage
+def _oauth(request: Request) -> OAuthService:
+    return app_state(request).services.oauth
 
 
 def _redirect_uris(params: Params) -> tuple[str, ...]:
@@ -88,22 +87,21 @@ async def create_app(request: Request) -> JSONResponse:
     params = await read_params(request)
     try:
         client_secret = new_token()
-        application = await _storage(request).oauth.create_application(new_application(params, client_secret))
+        application = await _oauth(request).register(new_application(params, client_secret))
     finally:
         await params.aclose()
-    vapid = await instance_vapid_keypair(_storage(request))
+    vapid = await app_state(request).services.vapid.keypair()
     entity = application_entity(application, vapid_key=vapid.public_b64(), client_secret=client_secret)
     return JSONResponse(entity, headers={"Cache-Control": "no-store"})  # the secret is shown this once
 
 
 async def verify_app_credentials(request: Request) -> JSONResponse:
     principal = await require_app_or_user(request)
-    storage = _storage(request)
     application_id = principal.application_id if isinstance(principal, AppOnly) else principal.token.application_id
-    application = await storage.oauth.get_application(application_id) if application_id else None
+    application = await _oauth(request).application(application_id) if application_id else None
     if application is None:
         raise OAuthError("invalid_client")  # a token made outside OAuth (CLI) has no app to describe
-    vapid = await instance_vapid_keypair(storage)
+    vapid = await app_state(request).services.vapid.keypair()
     return JSONResponse(application_entity(application, vapid_key=vapid.public_b64()))
 
 
@@ -128,9 +126,7 @@ async def authenticate_client(request: Request, params: Params) -> OAuthApplicat
     if credentials is None:
         credentials = (params.get_str("client_id") or "", params.get_str("client_secret") or "")
     client_id, secret = credentials
-    application = await _storage(request).oauth.get_application_by_client_id(client_id) if client_id else None
-    # Compare digests, always, so the timing says nothing about which part was wrong.
-    expected = application.client_secret_digest if application else digest_token(new_token())
-    if not secrets.compare_digest(expected, digest_token(secret)) or application is None or not secret:
+    application = await _oauth(request).client(client_id, secret)
+    if application is None:
         raise OAuthError("invalid_client", detail=f"client_id {client_id[:64]!r}")
     return application

@@ -9,23 +9,20 @@ counts as anonymous everywhere internal). Errors are Doorkeeper's
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
 from typing import TYPE_CHECKING, Final
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from activitypub.errors import BadRequest
-from server.mastodon.auth import digest_token, new_token
 from server.mastodon.errors import OAuthError, rate_limited_response
 from server.mastodon.oauth.clients import authenticate_client
 from server.mastodon.oauth.signin import Outcome, throttled_sign_in
 from server.mastodon.params import Params, read_params
 from server.mastodon.scopes import format_scopes, narrow
+from server.services.oauth import GrantRefused, IssuedToken
 from server.sign_in_throttle import Verdict, utc_now
-from storage.models import AccessToken, AuthorizationCode, OAuthApplication
+from storage.models import OAuthApplication
 
 if TYPE_CHECKING:
     from server.state import AppState
@@ -53,9 +50,10 @@ def _required(params: Params, name: str) -> str:
     return value
 
 
-def _issued(token: AccessToken, raw: str) -> JSONResponse:
+def _issued(issued: IssuedToken) -> JSONResponse:
+    token = issued.token
     body = {
-        "access_token": raw,
+        "access_token": issued.raw,
         "token_type": "Bearer",
         "scope": format_scopes(token.scopes),
         "created_at": int(token.created_at.timestamp()),
@@ -63,40 +61,12 @@ def _issued(token: AccessToken, raw: str) -> JSONResponse:
     return JSONResponse(body, headers=NO_STORE)
 
 
-def pkce_matches(code: AuthorizationCode, verifier: str | None) -> bool:
-    if code.code_challenge is None:
-        return True
-    if not verifier or not 43 <= len(verifier) <= 128:
-        return False
-    digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
-    computed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-    return secrets.compare_digest(computed, code.code_challenge)
-
-
 async def _authorization_code(request: Request, params: Params, application: OAuthApplication) -> Response:
-    storage = _state(request).storage
-    code = await storage.oauth.get_authorization_code(digest_token(_required(params, "code")))
-    if code is None:
-        raise OAuthError("invalid_grant", detail="unknown code")
-    if code.used_at is not None:
-        revoked = await storage.oauth.revoke_tokens_from_code(code.id)
-        raise OAuthError("invalid_grant", detail=f"code reused; revoked {revoked} token(s)")
-    if code.application_id != application.id:
-        raise OAuthError("invalid_grant", detail="code of another client")
-    if code.expires_at <= utc_now():
-        raise OAuthError("invalid_grant", detail="code expired")
-    if params.get_str("redirect_uri") != code.redirect_uri:
-        raise OAuthError("invalid_grant", detail="redirect_uri differs from the authorization request")
-    if not pkce_matches(code, params.get_str("code_verifier")):
-        raise OAuthError("invalid_grant", detail="PKCE verifier does not match")
-    user = await storage.accounts.get_user(code.account_id)
-    if user is None or user.disabled:
-        raise OAuthError("invalid_grant", detail="user disabled since the authorization")
-    raw = new_token()
-    token = await storage.oauth.redeem_authorization_code(code.id, digest_token(raw))
-    if token is None:
-        raise OAuthError("invalid_grant", detail="code redeemed concurrently")
-    return _issued(token, raw)
+    redeemed = await _state(request).services.oauth.redeem_code(
+        application, _required(params, "code"), params.get_str("redirect_uri"), params.get_str("code_verifier"))
+    if isinstance(redeemed, GrantRefused):
+        raise OAuthError("invalid_grant", detail=redeemed.detail)
+    return _issued(redeemed)
 
 
 async def _password(request: Request, params: Params, application: OAuthApplication) -> Response:
@@ -109,20 +79,12 @@ async def _password(request: Request, params: Params, application: OAuthApplicat
         return rate_limited_response(result.limit, result.reset_at(now), now=now)
     if result.outcome is not Outcome.OK or result.account is None:
         raise OAuthError("invalid_grant", detail=f"password grant: {result.outcome.value}")
-    raw = new_token()
-    token = await state.storage.tokens.create_access_token(
-        digest_token(raw), result.account.id, application.id, sorted(scopes)
-    )
-    return _issued(token, raw)
+    return _issued(await state.services.oauth.issue_token(result.account.id, application.id, scopes))
 
 
 async def _client_credentials(request: Request, params: Params, application: OAuthApplication) -> Response:
     scopes = narrow(params.get_str("scope"), application.scopes)
-    raw = new_token()
-    token = await _state(request).storage.tokens.create_access_token(
-        digest_token(raw), None, application.id, sorted(scopes)
-    )
-    return _issued(token, raw)
+    return _issued(await _state(request).services.oauth.issue_token(None, application.id, scopes))
 
 
 def _client_ip(request: Request) -> str:
@@ -153,12 +115,8 @@ class TokenEndpoints:
             raw = _required(params, "token")
         finally:
             await params.aclose()
-        tokens = _state(request).storage.tokens
-        token = await tokens.get_access_token(digest_token(raw))
-        if token is not None and token.application_id != application.id:
+        if not await _state(request).services.oauth.revoke(application, raw):
             refused = OAuthError("unauthorized_client", "You are not authorized to revoke this token")
             refused.status_code = 403  # as Doorkeeper answers
             raise refused
-        if token is not None:
-            await tokens.revoke_access_token(digest_token(raw))
         return JSONResponse({}, headers=NO_STORE)

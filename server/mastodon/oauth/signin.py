@@ -1,116 +1,23 @@
-"""Checking an employee's sign-in: which account a login names, then its password, behind the throttle.
+"""The sign-in check every form shares (server/services/sign_in.py), with the app's throttle.
 
 Used by the OAuth sign-in form, the password grant and the admin sign-in
-alike (``throttled_sign_in``). In the order the code runs:
-
-1. The login is resolved to an account once (``resolve_login``). Every
-   spelling of one person names the same account: surrounding whitespace,
-   any letter case, ``name``, ``@name``, ``name@<our domain>``,
-   ``@name@<our domain>``, and the email address (tried first for anything
-   with an ``@`` in it, as Mastodon signs in by email).
-2. The throttle's per-account bucket is keyed on what the login resolved to:
-   the account's id, so ``dave``, ``DAVE`` and ``dave@acme.test`` draw from
-   one budget. A login that names no account is keyed on its spelling folded
-   the same way (``fold_login``), so an unknown login is throttled exactly as
-   a known one would be and the answers do not tell them apart.
-3. The password is verified. An unknown login still costs one verification
-   (against a decoy hash), so the timing does not tell them apart either.
+alike (``throttled_sign_in``). The throttle is the app's
+(``AppState.sign_in_throttle``), read on every attempt, never a module global.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
 from typing import TYPE_CHECKING
 
-from server.passwords import Passwords
-from server.sign_in_throttle import Verdict, account_key, unknown_login_key
-from storage.models import Account, User
-from storage.protocols import Storage
+from server.services.sign_in import Outcome, SignInResult
+from server.sign_in_throttle import Verdict
 
 if TYPE_CHECKING:
     from server.state import AppState
 
-# A real Argon2id hash of a random string; verifying against it costs what a real check costs.
-_DECOY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$PPXq1atmeHt3Nsx9ndHtlA$oBGVPOwTVDSykmgW0gm6G4Wdl5A/6J7DiJvK1OAkqAU"
-
-
-class Outcome(Enum):
-    OK = "ok"
-    BAD_CREDENTIALS = "bad_credentials"
-    DISABLED = "disabled"
-
-
-@dataclass(frozen=True, slots=True)
-class SignInResult:
-    outcome: Outcome
-    account: Account | None = None
-    user: User | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Login:
-    """A login resolved: the employee it names (None for none) and the throttle bucket it spends from."""
-
-    found: tuple[Account, User] | None
-    throttle_key: str
-
-
-def fold_login(login: str, domain: str) -> str:
-    """The spelling all variants of one handle share: trimmed, lower case, no leading ``@``, no own domain."""
-    handle = login.strip().removeprefix("@").lower()
-    if handle.count("@") == 1:
-        return handle.removesuffix("@" + domain.lower())
-    return handle
-
-
-async def resolve_login(storage: Storage, domain: str, login: str) -> Login:
-    handle = login.strip().removeprefix("@")
-    found = await _find(storage, domain, handle) if handle else None
-    if found is not None:
-        return Login(found, account_key(found[0].id))
-    return Login(None, unknown_login_key(fold_login(login, domain)))
-
-
-async def _find(storage: Storage, domain: str, handle: str) -> tuple[Account, User] | None:
-    if "@" in handle:
-        by_email = await storage.accounts.get_user_by_email(handle)
-        if by_email is not None:
-            account = await storage.accounts.get(by_email.account_id)
-            return (account, by_email) if account is not None else None
-        handle, _, host = handle.rpartition("@")
-        if host.lower() != domain.lower() or not handle or "@" in handle:
-            return None
-    account = await storage.accounts.get_local(handle)
-    user = await storage.accounts.get_user(account.id) if account else None
-    if account is None or user is None:
-        return None
-    return account, user
-
-
-async def check_password(passwords: Passwords, login: Login, password: str) -> SignInResult:
-    if login.found is None:
-        await passwords.verify(_DECOY_HASH, password)
-        return SignInResult(Outcome.BAD_CREDENTIALS)
-    account, user = login.found
-    if not await passwords.verify(user.password_hash, password):
-        return SignInResult(Outcome.BAD_CREDENTIALS)
-    if user.disabled:
-        return SignInResult(Outcome.DISABLED, account, user)
-    return SignInResult(Outcome.OK, account, user)
+__all__ = ["Outcome", "SignInResult", "throttled_sign_in"]
 
 
 async def throttled_sign_in(state: AppState, ip: str, login: str, password: str) -> Verdict | SignInResult:
-    """The refusing ``Verdict`` when either bucket is empty (nothing is checked), else the check's result.
-
-    Every attempt spends from the IP's bucket; a wrong password also from the login's.
-    """
-    resolved = await resolve_login(state.storage, state.settings.domain, login)
-    throttle, buckets = state.sign_in_throttle, state.storage.throttle
-    verdict = await throttle.attempt(buckets, ip, resolved.throttle_key)
-    if not verdict.allowed:
-        return verdict
-    result = await check_password(state.passwords, resolved, password)
-    if result.outcome is Outcome.BAD_CREDENTIALS:
-        await throttle.failed(buckets, resolved.throttle_key)
-    return result
+    """The refusing ``Verdict`` when either bucket is empty (nothing is checked), else the check's result."""
+    return await state.services.sign_ins.attempt(state.sign_in_throttle, ip, login, password)

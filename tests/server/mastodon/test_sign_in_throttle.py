@@ -10,9 +10,9 @@ import pytest
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
 
-from server.mastodon.oauth.signin import resolve_login
 from server.passwords import Passwords
 from server.services.accounts import AccountService
+from server.services.sign_in import resolve_login
 from server.sign_in_throttle import SignInThrottle, account_key
 from storage import open_storage
 from storage.protocols import Storage

@@ -19,9 +19,9 @@ import pytest
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
 
-from server.mastodon.oauth.signin import resolve_login
 from server.passwords import Passwords
 from server.services.accounts import AccountService
+from server.services.sign_in import resolve_login
 from server.sign_in_throttle import account_key
 from storage.protocols import Storage
 from tests.server.helpers import app_for, bearer, settings_for

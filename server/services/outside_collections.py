@@ -1,10 +1,10 @@
-"""Where the public collections get their numbers and items.
+"""Where the public collections (outbox, followers, following) get their numbers and items.
 
 Outsiders may count only what is theirs to see: published posts, and
 relationships with accounts on other servers. Internal follows never show,
 not even as a number. These two protocols are that boundary; the
-collection views know nothing else, and ``collection_sources`` is the one
-place that binds them to storage.
+collection views (``server.activitypub.collections``) know nothing else,
+and ``collection_sources`` is the one place that binds them to storage.
 """
 
 from __future__ import annotations
