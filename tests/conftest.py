@@ -9,8 +9,9 @@ import pytest
 from tests import backends
 from tests.fixtures_path import FIXTURES
 
-# The parsed docs/nginx.conf, a module-scoped fixture shared by the nginx tests.
-pytest_plugins = ["tests.server.nginx_conf"]
+# The parsed docs/nginx.conf, a module-scoped fixture shared by the nginx tests; and oidc_idp,
+# a real OpenID Provider (oidc-provider under node) for the whole session, for the SSO tests.
+pytest_plugins = ["tests.server.nginx_conf", "tests.idp_harness"]
 
 
 @pytest.fixture
