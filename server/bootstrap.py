@@ -54,7 +54,9 @@ async def _first_admin(settings: Settings, storage: Storage, passwords: Password
     password = generate_password()
     organization = settings.organization
     await AccountService(storage, passwords).create_employee(
-        organization.admin_username, organization.admin_email, password, role=Role.ADMIN, display_name="Admin"
+        organization.admin_username, organization.admin_email, password, role=Role.ADMIN, display_name="Admin",
+        # The first admin is the way in when single sign-on fails or is not set up yet.
+        local_login=True,
     )
     return FirstAdmin(organization.admin_username, organization.admin_email, password)
 

@@ -10,7 +10,7 @@ from server.cli.common import CommandFailed, add_command, opened_storage, print_
 from server.config import Settings
 from server.events import InProcessEventBus
 from server.passwords import Passwords, generate_password
-from server.services.accounts import AccountService
+from server.services.accounts import AccountService, Employee
 from server.services.container import build_services
 from storage.models import Role
 
@@ -29,6 +29,10 @@ def register(subparsers: Any) -> None:
     secret.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     create.add_argument("--role", choices=ROLES, default="staff")
     create.add_argument("--display-name", default="")
+    create.add_argument(
+        "--local-login", action="store_true",
+        help="break-glass: the password keeps working when [sso] password_login is false (an outage of the IdP)",
+    )
 
     add_command(commands, "list", list_accounts, "list employee accounts")
 
@@ -64,9 +68,11 @@ async def create_account(args: argparse.Namespace, settings: Settings) -> int:
         raise InvalidInput("give the password with --password or --password-stdin")
     async with opened_storage(settings) as storage:
         employee = await AccountService(storage, Passwords()).create_employee(
-            args.username, args.email, password, role=Role(args.role), display_name=args.display_name
+            args.username, args.email, password, role=Role(args.role), display_name=args.display_name,
+            local_login=args.local_login,
         )
-    print(f"Created {employee.account.username} ({employee.user.role.value}), id {employee.account.id}")
+    kind = ", break-glass password" if employee.user.local_login else ""
+    print(f"Created {employee.account.username} ({employee.user.role.value}{kind}), id {employee.account.id}")
     return 0
 
 
@@ -75,11 +81,17 @@ async def list_accounts(args: argparse.Namespace, settings: Settings) -> int:
         employees = await AccountService(storage, Passwords()).list_employees()
     rows = [
         (str(e.account.id), e.account.username, e.user.email, e.user.role.value,
-         "disabled" if e.user.disabled else "active", "yes" if e.account.exposed else "no")
+         "disabled" if e.user.disabled else "active", "yes" if e.account.exposed else "no", sign_in_methods(e))
         for e in employees
     ]
-    print_table(rows, ("ID", "USERNAME", "EMAIL", "ROLE", "STATE", "EXPOSED"))
+    print_table(rows, ("ID", "USERNAME", "EMAIL", "ROLE", "STATE", "EXPOSED", "SIGN-IN"))
     return 0
+
+
+def sign_in_methods(employee: Employee) -> str:
+    """How the person signs in: ``sso`` once linked at the provider, ``break-glass`` for a password that always works."""
+    methods = (["sso"] if employee.user.sso_subject else []) + (["break-glass"] if employee.user.local_login else [])
+    return "+".join(methods) or "password"
 
 
 async def set_account_role(args: argparse.Namespace, settings: Settings) -> int:

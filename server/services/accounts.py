@@ -34,8 +34,10 @@ class AccountService:
         self._passwords = passwords
 
     async def create_employee(
-        self, username: str, email: str, password: str, *, role: Role = Role.STAFF, display_name: str = ""
+        self, username: str, email: str, password: str, *, role: Role = Role.STAFF, display_name: str = "",
+        local_login: bool = False,
     ) -> Employee:
+        """``local_login``: a break-glass account, whose password works even when single sign-on is the only way in."""
         check_username(username)
         email = check_email(email)
         display_name = check_display_name(display_name)
@@ -44,7 +46,7 @@ class AccountService:
         keys = await new_key_pair()
         account = await self._storage.accounts.create_local(
             NewAccount(AccountKind.EMPLOYEE, username, display_name, keys.public_pem, keys.private_pem),
-            NewUser(email, password_hash, role),
+            NewUser(email, password_hash, role, local_login=local_login),
         )
         user = await self._storage.accounts.get_user(account.id)
         if user is None:

@@ -1,6 +1,6 @@
 """Single sign-on's account side: which account a proven identity is, and what its groups make it.
 
-A sign-in the identity provider has proven (server/signin/oidc.py) becomes an
+A sign-in the identity provider has proven (server/services/identity_provider.py) becomes an
 account here; the first match wins:
 
 1. the account already linked to the provider's ``sub``;
@@ -17,22 +17,35 @@ raises a role to what its groups grant (``admin_groups`` first, then
 leaves the group: a role set by the CLI or an admin stays until changed there.
 A group named like a department's username makes the person a member of it.
 Every change is in the admin audit log, by the actor ``sso``.
+
+The browser's round trip is ``begin`` (the flow's secrets stored under a
+digest of ``state``, bound to the browser by a token for a cookie) and
+``finish`` (the row taken once, the binding and the age checked, the
+provider's answer proven, the account found). ``return_to`` is only ever a
+path on this server, so the callback cannot redirect anywhere else.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
 
-from activitypub.errors import Conflict, Forbidden, SignInRefused
+from activitypub.errors import Conflict, Forbidden, NotFound, SignInRefused
 from server.config import SsoSettings
 from server.services.accounts import AccountService, Employee
 from server.services.admin_log import audit
+from server.services.identity_provider import IdentityClaims, IdentityProvider, PendingSignIn, new_pending
 from server.services.keys import new_key_pair
+from storage.clock import utcnow
 from storage.models import AccountKind, MemberRole, NewAccount, NewUser, Role
 from storage.protocols import Storage
+from storage.sso import PendingSsoSignIn
 
 log = logging.getLogger(__name__)
 
@@ -41,18 +54,37 @@ AUDIT_ACTOR = "sso"
 NO_PASSWORD = "!sso"
 _NOT_USERNAME = re.compile(r"[^A-Za-z0-9_]+")
 RANKS = {Role.STAFF: 0, Role.PUBLISHER: 1, Role.ADMIN: 2}
+# From leaving for the provider to coming back: a person may need to type a password and a second factor.
+SIGN_IN_LIFETIME = timedelta(minutes=10)
+MAX_RETURN_TO = 2000
+MAX_STATE = 512
 
 
 @dataclass(frozen=True, slots=True)
-class IdentityClaims:
-    """Who the provider says signed in."""
+class StartedSignIn:
+    authorization_url: str
+    # For the cookie that binds the sign-in to this browser; only its digest is stored.
+    browser_token: str
 
-    subject: str
-    username: str | None
-    email: str | None
-    email_verified: bool
-    name: str | None
-    groups: tuple[str, ...]
+
+@dataclass(frozen=True, slots=True)
+class FinishedSignIn:
+    employee: Employee
+    return_to: str
+
+
+def safe_return_to(value: str | None) -> str:
+    """A path on this server to go on to, or ``/``: never another origin (``//host``, ``/\\host``, a scheme)."""
+    if not value or len(value) > MAX_RETURN_TO or not value.startswith("/") or value.startswith(("//", "/\\")):
+        return "/"
+    if any(character in value for character in "\\\r\n\t\x00"):
+        return "/"
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else "/"
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def username_from_claim(claim: str | None) -> str:
@@ -68,10 +100,66 @@ def placeholder_email(subject: str) -> str:
 
 
 class SingleSignOn:
-    def __init__(self, storage: Storage, settings: SsoSettings, accounts: AccountService) -> None:
+    def __init__(
+        self, storage: Storage, settings: SsoSettings, accounts: AccountService, provider: IdentityProvider | None
+    ) -> None:
         self._storage = storage
         self._settings = settings
         self._accounts = accounts
+        self._provider = provider
+
+    @property
+    def enabled(self) -> bool:
+        return self._provider is not None
+
+    @property
+    def display_name(self) -> str:
+        return self._settings.display_name
+
+    @property
+    def password_login(self) -> bool:
+        """Whether passwords sign in (always, unless single sign-on is on and says otherwise)."""
+        return self._provider is None or self._settings.password_login
+
+    async def begin(self, return_to: str | None) -> StartedSignIn:
+        provider = self._require_provider()
+        pending, browser_token, now = new_pending(), secrets.token_urlsafe(32), utcnow()
+        # Abandoned round trips are forgotten here rather than by a worker: each start pays for the old ones.
+        await self._storage.sso_sign_ins.purge(now - SIGN_IN_LIFETIME)
+        url = await provider.authorization_url(pending)
+        await self._storage.sso_sign_ins.add(PendingSsoSignIn(
+            state_digest=_digest(pending.state), browser_digest=_digest(browser_token), nonce=pending.nonce,
+            code_verifier=pending.code_verifier, return_to=safe_return_to(return_to), created_at=now,
+        ))
+        return StartedSignIn(url, browser_token)
+
+    async def finish(
+        self, state: str | None, code: str | None, browser_token: str | None, provider_error: str | None = None
+    ) -> FinishedSignIn:
+        """The callback: ``SignInRefused`` (or ``Forbidden`` for a disabled person) unless all of it holds."""
+        provider = self._require_provider()
+        if not state or len(state) > MAX_STATE:
+            raise SignInRefused("This sign-in link is incomplete; start again", detail="callback without state")
+        row = await self._storage.sso_sign_ins.take(_digest(state))
+        if row is None or row.created_at + SIGN_IN_LIFETIME < utcnow():
+            raise SignInRefused("This sign-in has expired or was already used; start again",
+                                detail="unknown, replayed or stale state")
+        if not browser_token or not hmac.compare_digest(_digest(browser_token), row.browser_digest):
+            # Someone else's callback link (login CSRF): it signs nobody in here.
+            raise SignInRefused("This sign-in was started in another browser; start again",
+                                detail="the browser binding cookie is missing or differs")
+        if provider_error is not None:
+            raise SignInRefused(f"The sign-in with {self._settings.display_name} was cancelled or refused",
+                                detail=f"provider error {provider_error[:100]!r}")
+        if not code or len(code) > 2048:
+            raise SignInRefused("This sign-in link is incomplete; start again", detail="callback without code")
+        claims = await provider.finish(code, PendingSignIn(state, row.nonce, row.code_verifier))
+        return FinishedSignIn(await self.account_for(claims), row.return_to)
+
+    def _require_provider(self) -> IdentityProvider:
+        if self._provider is None:
+            raise NotFound("Single sign-on is not set up on this server")
+        return self._provider
 
     async def account_for(self, claims: IdentityClaims) -> Employee:
         """The employee this sign-in is, linked or created as needed, with the groups' roles applied."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from server.bootstrap import prepare_instance
 from server.cli import main
 from server.config import load_settings
 from storage import open_storage
+from tests.idp_harness import OidcIdp
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,7 +55,7 @@ def test_help_lists_every_command_and_each_has_its_own_help(capsys: pytest.Captu
         ["account", "set-role"], ["account", "disable"], ["account", "enable"], ["account", "reset-password"],
         ["department", "create"], ["department", "list"], ["department", "members"],
         ["department", "add-member"], ["department", "remove-member"], ["backup"], ["account", "rotate-key"],
-        ["status", "publish"], ["status", "unpublish"], ["worker"], ["export"], ["import"],
+        ["status", "publish"], ["status", "unpublish"], ["worker"], ["export"], ["import"], ["sso", "check"],
     ):
         with pytest.raises(SystemExit) as done:
             main([*argv, "--help"])
@@ -87,13 +89,14 @@ def test_account_lifecycle(config: Path, capsys: pytest.CaptureFixture[str]) -> 
                        "--password", "correct horse battery", "--role", "publisher", "--display-name", "Alice A.")
     assert code == 0 and "Created alice (publisher)" in out
     code, out, _ = run(capsys, "account", "create", "root", "--email", "root@example.com", "--password",
-                       "another long password", "--role", "admin")
-    assert code == 0
+                       "another long password", "--role", "admin", "--local-login")
+    assert code == 0 and "Created root (admin, break-glass password)" in out
 
     code, out, _ = run(capsys, "account", "list")
     lines = out.splitlines()
-    assert lines[0].split() == ["ID", "USERNAME", "EMAIL", "ROLE", "STATE", "EXPOSED"]
-    assert lines[1].split()[1:] == ["alice", "alice@example.com", "publisher", "active", "no"]
+    assert lines[0].split() == ["ID", "USERNAME", "EMAIL", "ROLE", "STATE", "EXPOSED", "SIGN-IN"]
+    assert lines[1].split()[1:] == ["alice", "alice@example.com", "publisher", "active", "no", "password"]
+    assert lines[2].split()[1:] == ["root", "root@example.com", "admin", "active", "no", "break-glass"]
 
     code, out, _ = run(capsys, "account", "set-role", "alice", "admin")
     assert code == 0 and "alice is now admin" in out
@@ -269,3 +272,34 @@ def test_rotate_key_changes_the_stored_key(config: Path, capsys: pytest.CaptureF
     assert code == 0 and "Rotated the key of company" in out and before != after
     code, _, err = run(capsys, "account", "rotate-key", "nobody")
     assert code == 2 and "No local account named 'nobody'" in err
+
+
+def test_sso_check_prints_what_a_real_provider_offers(
+    oidc_idp: OidcIdp, config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The provider listens on 127.0.0.1: only its being the configured issuer lets the client reach it.
+    monkeypatch.setenv("INSIDEOUT_SSO_ISSUER", oidc_idp.issuer)
+    monkeypatch.setenv("INSIDEOUT_SSO_CLIENT_ID", oidc_idp.client_id)
+    monkeypatch.setenv("INSIDEOUT_SSO_CLIENT_SECRET", oidc_idp.client_secret)
+    code, out, err = run(capsys, "sso", "check")
+    assert code == 0, err
+    assert f"token:           {oidc_idp.endpoint('token')}" in out
+    assert "ID token signed: RS256" in out and "keys:            1 (" in out
+    assert "redirect URI:    http://127.0.0.1:8000/auth/sso/callback" in out
+    assert oidc_idp.client_secret not in out + err
+
+
+def test_sso_check_says_in_one_line_what_is_wrong(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = run(capsys, "sso", "check")
+    assert code == 1 and "single sign-on is off" in err
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    monkeypatch.setenv("INSIDEOUT_SSO_ISSUER", f"http://127.0.0.1:{closed}/realm")
+    monkeypatch.setenv("INSIDEOUT_SSO_CLIENT_ID", "insideout")
+    monkeypatch.setenv("INSIDEOUT_SSO_CLIENT_SECRET", "secret")
+    code, _, err = run(capsys, "sso", "check")
+    assert code == 1
+    assert err.count("\n") == 1 and f"http://127.0.0.1:{closed}/realm: Could not reach" in err

@@ -12,7 +12,8 @@ from activitypub.errors import Forbidden, SignInRefused
 from server.config import SsoSettings
 from server.passwords import Passwords
 from server.services.accounts import AccountService
-from server.services.sso import IdentityClaims, SingleSignOn, username_from_claim
+from server.services.identity_provider import IdentityClaims
+from server.services.sso import SingleSignOn, username_from_claim
 from storage import open_storage
 from storage.models import AccountKind, Role
 from storage.protocols import Storage
@@ -40,7 +41,7 @@ def accounts(storage: Storage) -> AccountService:
 def sso(storage: Storage, accounts: AccountService, **settings: Any) -> SingleSignOn:
     defaults: dict[str, Any] = {"issuer": "https://idp.corp", "client_id": "c", "client_secret": "s",
                                 "groups_claim": "groups"}
-    return SingleSignOn(storage, SsoSettings(**(defaults | settings)), accounts)
+    return SingleSignOn(storage, SsoSettings(**(defaults | settings)), accounts, None)
 
 
 def claims(subject: str = "sub-1", **changes: Any) -> IdentityClaims:

@@ -42,7 +42,6 @@ from activitypub.errors import PermanentFailure, SignInRefused
 from activitypub.json_reader import UntrustedJsonError, loads_untrusted
 from federation.http import JSON_MEDIA_TYPES, OutboundClient
 from server.config import SsoSettings
-from server.services.sso import IdentityClaims
 
 # The signature algorithms an ID token may use: public-key ones only (RFC 7518 section 3, RFC 8037).
 KEY_TYPES_BY_ALGORITHM = {
@@ -56,6 +55,7 @@ LEEWAY_SECONDS = 60
 MAX_ID_TOKEN_AGE_SECONDS = 600
 METADATA_SECONDS = 3600
 DISCOVERY_PATH = "/.well-known/openid-configuration"
+CALLBACK_PATH = "/auth/sso/callback"
 JWKS_MEDIA_TYPES = JSON_MEDIA_TYPES | {"application/jwk-set+json"}
 
 
@@ -79,6 +79,23 @@ class PendingSignIn:
     state: str
     nonce: str
     code_verifier: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityClaims:
+    """Who the provider says signed in."""
+
+    subject: str
+    username: str | None
+    email: str | None
+    email_verified: bool
+    name: str | None
+    groups: tuple[str, ...]
+
+
+def callback_url(base_url: str) -> str:
+    """The redirect URI to register at the provider."""
+    return base_url.rstrip("/") + CALLBACK_PATH
 
 
 def new_pending() -> PendingSignIn:
