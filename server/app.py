@@ -27,6 +27,7 @@ from server.metrics import ServerMetrics
 from server.middleware import RequestIdMiddleware
 from server.passwords import Passwords
 from server.paths import StripTrailingSlashMiddleware
+from server.signin import sso_routes
 from server.state import AppState
 from server.workers import Worker, WorkerRunner
 from storage.protocols import Storage
@@ -88,8 +89,8 @@ def _chosen_workers(app: Starlette, workers: Sequence[Worker] | WorkerFactory | 
 
 def _routes() -> list[BaseRoute]:
     # The public web routes go first: their ``.atom`` paths would otherwise match ``/@{username}``.
-    return [*health.routes(), *web.routes(), *admin_pages.routes(), *activitypub.routes(), *inbox_views.routes(),
-            *mastodon_routes()]
+    return [*health.routes(), *web.routes(), *admin_pages.routes(), *sso_routes.routes(), *activitypub.routes(),
+            *inbox_views.routes(), *mastodon_routes()]
 
 
 def _middleware(settings: Settings, metrics: ServerMetrics | None) -> list[Middleware]:

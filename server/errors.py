@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from activitypub.errors import InsideoutError, RateLimited
-from server.mastodon.errors import error_response as mastodon_error_response
+from server.edge.errors import error_response as mastodon_error_response
 
 log = logging.getLogger(__name__)
 

@@ -16,12 +16,12 @@ from starlette.requests import Request
 
 from federation.http import OutboundClient
 from server.config import Settings
-from server.csrf_key import CsrfKey
 from server.events import EventBus, InProcessEventBus
 from server.mastodon.presenters import Presenter
 from server.passwords import Passwords
 from server.services.container import Services, build_services
-from server.sign_in_throttle import SignInThrottle
+from server.signin.csrf_key import CsrfKey
+from server.signin.throttle import SignInThrottle
 from server.workers import Worker
 from storage.protocols import Storage
 

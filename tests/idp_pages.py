@@ -3,7 +3,7 @@
 The test IdP's pages (tests/idp/README.md) give every form and every message an id:
 ``parse_page(html).forms["login-form"]`` is the login form, with its action, method and the
 values of its named inputs; ``parse_page(html).texts["login-error"]`` is the text of the
-element with that id.
+element with that id; ``.links`` the href of every link with an id.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class Page(HTMLParser):
         super().__init__()
         self.forms: dict[str, Form] = {}
         self.texts: dict[str, str] = {}
+        self.links: dict[str, str] = {}  # the href of every <a> with an id
         self._form: Form | None = None
         self._open: list[tuple[str, str | None]] = []  # (tag, id) of the elements we are inside
 
@@ -37,6 +38,8 @@ class Page(HTMLParser):
         if tag == "form":
             self._form = Form(attributes.get("id", ""), attributes.get("action", ""), attributes.get("method", "get"))
             self.forms[self._form.id] = self._form
+        elif tag == "a" and attributes.get("id") and "href" in attributes:
+            self.links[attributes["id"]] = attributes["href"]
         elif tag == "input" and self._form is not None and "name" in attributes:
             self._form.fields[attributes["name"]] = attributes.get("value", "")
         if tag not in self.VOID:

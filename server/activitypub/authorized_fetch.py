@@ -22,7 +22,7 @@ from federation.live_policy import refresh_if_stale
 from federation.verify import verify_inbound
 from server.activitypub.inbound import inbound_for, request_as_signed
 from server.activitypub.responses import wants_activity_json
-from server.mastodon.errors import error_response
+from server.edge.errors import error_response
 from storage.models import Account
 
 EXEMPT_PATHS = frozenset({"/actor", "/.well-known/webfinger", "/.well-known/host-meta",

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import NotFound
 from server.config import Settings
-from server.mastodon.version import SOFTWARE_VERSION
+from server.edge.version import SOFTWARE_VERSION
 
 SOFTWARE_NAME: Final = "insideout"
 # NodeInfo 2.1's optional software.repository/homepage; filled in once the

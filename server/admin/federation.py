@@ -9,9 +9,8 @@ from starlette.responses import Response
 
 from activitypub.errors import InvalidInput, NotFound
 from server.admin.gate import Admin, page, redirect, require_admin
-from server.mastodon.admin_auth import admin_services
-from server.mastodon.common import path_id
-from server.mastodon.params import Params
+from server.edge.params import Params, path_id
+from server.state import app_state
 from storage.admin import DomainRuleKind
 
 PATH = "/admin/federation"
@@ -19,7 +18,7 @@ PATH = "/admin/federation"
 
 async def show_federation(request: Request, admin: Admin) -> Response:
     require_admin(admin)
-    federation = admin_services(request).federation
+    federation = app_state(request).services.federation_admin
     floor = federation.policy.floor
     return page(
         request, "federation.html", admin=admin, mode=await federation.mode(),
@@ -34,7 +33,7 @@ async def set_mode(request: Request, admin: Admin, form: Params) -> Response:
     mode = form.get_str("mode")
     if not mode:
         raise InvalidInput("mode is required: open, allowlist or configured")
-    await admin_services(request).federation.set_mode(admin.label, None if mode == "configured" else mode,
+    await app_state(request).services.federation_admin.set_mode(admin.label, None if mode == "configured" else mode,
                                                       form.get_str("reason"))
     return redirect(PATH, "saved")
 
@@ -48,7 +47,7 @@ def _kind(request: Request) -> DomainRuleKind:
 
 async def add_rule(request: Request, admin: Admin, form: Params) -> Response:
     require_admin(admin)
-    await admin_services(request).federation.add(
+    await app_state(request).services.federation_admin.add(
         admin.label, _kind(request), form.get_str("domain"), private_comment=form.get_str("private_comment"),
         public_comment=form.get_str("public_comment"))
     return redirect(PATH, "saved")
@@ -56,5 +55,5 @@ async def add_rule(request: Request, admin: Admin, form: Params) -> Response:
 
 async def remove_rule(request: Request, admin: Admin, form: Params) -> Response:
     require_admin(admin)
-    await admin_services(request).federation.remove(admin.label, _kind(request), path_id(request))
+    await app_state(request).services.federation_admin.remove(admin.label, _kind(request), path_id(request))
     return redirect(PATH, "saved")

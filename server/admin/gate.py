@@ -2,7 +2,7 @@
 
 The pages reuse the browser session of the OAuth sign-in (an HttpOnly,
 SameSite=Lax cookie, a digest stored server-side) and its CSRF token,
-bound to that session (server/mastodon/oauth/csrf.py); every POST must
+bound to that session (server/signin/csrf.py); every POST must
 carry the token, or it is refused with 403 before anything is read.
 Only people who decide about publication get in: publishers and admins,
 and a department's own publishers (who see only their departments' posts).
@@ -24,10 +24,10 @@ from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import BadRequest, Forbidden, InsideoutError
 from server.admin.templates import render
-from server.mastodon.oauth.csrf import csrf_token, csrf_valid, set_csrf_cookie
-from server.mastodon.oauth.web_session import CSRF_FIELD, current_session
-from server.mastodon.params import Params, read_params
+from server.edge.params import Params, read_params
 from server.services.review_roles import Reviewer
+from server.signin.csrf import csrf_token, csrf_valid, set_csrf_cookie
+from server.signin.sessions import CSRF_FIELD, current_session
 from server.state import app_state as state
 from storage.models import Account, Role, User
 

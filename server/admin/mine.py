@@ -16,8 +16,7 @@ from starlette.responses import Response
 
 from activitypub.errors import NotFound
 from server.admin.gate import MINE_PATH, Admin, page, redirect
-from server.mastodon.common import path_id
-from server.mastodon.params import Params
+from server.edge.params import Params, path_id
 from server.state import app_state as state
 from storage.models import Page, PublicationState, Status
 from storage.review import ReviewItem, ReviewKind

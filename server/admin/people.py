@@ -13,11 +13,9 @@ from starlette.responses import Response
 
 from activitypub.errors import InvalidInput
 from server.admin.gate import Admin, page, redirect, require_admin
-from server.mastodon.admin_auth import admin_services
-from server.mastodon.common import path_id
-from server.mastodon.params import Params
+from server.edge.params import Params, path_id
 from server.services.department_admin import DepartmentAdmin, Manager
-from server.state import app_state as state
+from server.state import app_state
 from storage.admin import AccountQuery
 from storage.models import MemberRole, Page, Role
 
@@ -27,7 +25,7 @@ ACCOUNTS_PAGE = Page(limit=200)
 async def show_accounts(request: Request, admin: Admin) -> Response:
     require_admin(admin)
     username = request.query_params.get("username") or None
-    managed = await admin_services(request).accounts.find(AccountQuery(local=True, username=username), ACCOUNTS_PAGE)
+    managed = await app_state(request).services.admin_accounts.find(AccountQuery(local=True, username=username), ACCOUNTS_PAGE)
     return page(request, "accounts.html", admin=admin, accounts=managed, roles=[r.value for r in Role],
                 username=username or "")
 
@@ -38,31 +36,31 @@ async def set_role(request: Request, admin: Admin, form: Params) -> Response:
         role = Role(form.get_str("role") or "")
     except ValueError:
         raise InvalidInput("role must be staff, publisher or admin") from None
-    await admin_services(request).accounts.set_role(admin.label, path_id(request), role)
+    await app_state(request).services.admin_accounts.set_role(admin.label, path_id(request), role)
     return redirect("/admin/accounts", "saved")
 
 
 async def disable(request: Request, admin: Admin, form: Params) -> Response:
     require_admin(admin)
-    await admin_services(request).accounts.disable(admin.label, path_id(request), reason=form.get_str("reason"))
+    await app_state(request).services.admin_accounts.disable(admin.label, path_id(request), reason=form.get_str("reason"))
     return redirect("/admin/accounts", "saved")
 
 
 async def enable(request: Request, admin: Admin, form: Params) -> Response:
     require_admin(admin)
-    await admin_services(request).accounts.enable(admin.label, path_id(request))
+    await app_state(request).services.admin_accounts.enable(admin.label, path_id(request))
     return redirect("/admin/accounts", "saved")
 
 
 async def expose(request: Request, admin: Admin, form: Params) -> Response:
     require_admin(admin)
-    await admin_services(request).accounts.expose(admin.label, path_id(request), form.get_str("reason"))
+    await app_state(request).services.admin_accounts.expose(admin.label, path_id(request), form.get_str("reason"))
     return redirect(_back(form), "saved")
 
 
 async def hide(request: Request, admin: Admin, form: Params) -> Response:
     require_admin(admin)
-    await admin_services(request).accounts.hide(admin.label, path_id(request), form.get_str("reason"))
+    await app_state(request).services.admin_accounts.hide(admin.label, path_id(request), form.get_str("reason"))
     return redirect(_back(form), "saved")
 
 
@@ -73,11 +71,11 @@ def _back(form: Params) -> str:
 
 async def show_exposure(request: Request, admin: Admin) -> Response:
     require_admin(admin)
-    return page(request, "exposure.html", admin=admin, exposures=await admin_services(request).accounts.exposures())
+    return page(request, "exposure.html", admin=admin, exposures=await app_state(request).services.admin_accounts.exposures())
 
 
 async def _manager(request: Request, admin: Admin) -> tuple[DepartmentAdmin, Manager]:
-    departments = state(request).services.department_admin
+    departments = app_state(request).services.department_admin
     return departments, await departments.manager(admin.account, admin.user, admin.label)
 
 

@@ -12,10 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.admin.gate import Admin, page, redirect
-from server.mastodon.admin_publication import status_filter
-from server.mastodon.common import page_of, path_id
-from server.mastodon.pagination import STATUSES_LIMITS
-from server.mastodon.params import Params
+from server.edge.pagination import STATUSES_LIMITS, page_of
+from server.edge.params import Params, path_id
+from server.edge.status_filters import status_filter
 from server.state import app_state as state
 
 FILTERS = ("author", "department", "hashtag", "since", "until", "state")

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from activitypub.errors import InvalidInput
 from server.admin.chart import HEIGHT, WIDTH, month_bars
 from server.admin.gate import HEADERS, Admin, page, require_admin
-from server.mastodon.admin_engagement import engagement_header, engagement_rows
+from server.edge.engagement_csv import engagement_header, engagement_rows
 from server.services.engagement import Grouping, csv_text
 from server.state import app_state as state
 

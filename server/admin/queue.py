@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.admin.gate import Admin, page, redirect
-from server.mastodon.common import page_of, path_id
-from server.mastodon.dates import parse_datetime
-from server.mastodon.params import Params
+from server.edge.dates import parse_datetime
+from server.edge.pagination import page_of
+from server.edge.params import Params, path_id
 from server.state import app_state as state
 from storage.models import Page
 

@@ -13,9 +13,8 @@ from starlette.responses import Response
 
 from activitypub.errors import InvalidInput
 from server.admin.gate import Admin, page, redirect, require_admin
-from server.mastodon.admin_auth import admin_services
-from server.mastodon.common import path_id
-from server.mastodon.params import Params
+from server.edge.params import Params, path_id
+from server.state import app_state
 
 PATH = "/admin/reports"
 ACTIONS = ("dismiss", "delete_statuses", "disable_account", "block_domain")
@@ -24,7 +23,7 @@ ACTIONS = ("dismiss", "delete_statuses", "disable_account", "block_domain")
 async def show_reports(request: Request, admin: Admin) -> Response:
     require_admin(admin)
     resolved = request.query_params.get("resolved") == "true"
-    reports = admin_services(request).reports
+    reports = app_state(request).services.admin_reports
     views = await reports.reports(resolved=resolved, limit=100)
     authors = await reports.authors(views)
     return page(request, "reports.html", admin=admin, reports=views, resolved=resolved, authors=authors)
@@ -32,7 +31,7 @@ async def show_reports(request: Request, admin: Admin) -> Response:
 
 async def act(request: Request, admin: Admin, form: Params) -> Response:
     require_admin(admin)
-    reports = admin_services(request).reports
+    reports = app_state(request).services.admin_reports
     handlers = {"delete_statuses": reports.delete_statuses, "disable_account": reports.disable_account,
                 "block_domain": reports.block_domain, "dismiss": reports.resolve}
     handler = handlers.get(form.get_str("type") or "")
@@ -45,5 +44,5 @@ async def act(request: Request, admin: Admin, form: Params) -> Response:
 async def forward(request: Request, admin: Admin, form: Params) -> Response:
     require_admin(admin)
     comment = form.get_str("comment")
-    await admin_services(request).reports.forward(admin.label, path_id(request), comment if comment else None)
+    await app_state(request).services.admin_reports.forward(admin.label, path_id(request), comment if comment else None)
     return redirect(PATH, "forwarded")

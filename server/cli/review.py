@@ -13,8 +13,8 @@ from typing import Any
 from activitypub.errors import InvalidInput
 from server.cli.common import CommandFailed, add_command, opened_storage
 from server.config import Settings
+from server.edge.dates import format_datetime, parse_datetime
 from server.events import InProcessEventBus
-from server.mastodon.dates import format_datetime, parse_datetime
 from server.passwords import Passwords
 from server.services.container import Services, build_services
 from server.services.review_roles import Reviewer

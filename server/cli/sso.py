@@ -9,7 +9,7 @@ from activitypub.errors import InsideoutError
 from server.cli.common import CommandFailed, add_command
 from server.config import Settings
 from server.http_client import outbound_client
-from server.services.identity_provider import IdentityProvider, callback_url
+from server.signin.identity_provider import IdentityProvider, callback_url
 
 
 def register(subparsers: Any) -> None:

@@ -16,11 +16,11 @@ from starlette.routing import BaseRoute, Route
 
 from activitypub.content import normalize_hashtag
 from activitypub.errors import NotFound
+from server.edge.pagination import ACCOUNTS_LIMITS, OffsetPage, page_of
+from server.edge.params import Params, path_id, read_params
 from server.mastodon.auth import Viewer, require_user
-from server.mastodon.common import page_of, paged, path_id, state
+from server.mastodon.common import paged, state
 from server.mastodon.credentials import routes as credential_routes
-from server.mastodon.pagination import ACCOUNTS_LIMITS, OffsetPage
-from server.mastodon.params import Params, read_params
 from server.mastodon.relationships import routes as relationship_routes
 from server.services.profile_media import media_type
 from storage.models import Account, StatusFilter

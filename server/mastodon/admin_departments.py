@@ -14,10 +14,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import InvalidInput
+from server.edge.dates import format_datetime
+from server.edge.params import Params, path_id, read_params
 from server.mastodon.auth import require_user
-from server.mastodon.common import path_id, state
-from server.mastodon.dates import format_datetime
-from server.mastodon.params import Params, read_params
+from server.mastodon.common import state
 from server.services.department_admin import DepartmentAdmin, DepartmentChanges, Manager
 from storage.identities import DepartmentTimeline
 from storage.models import Account, MemberRole

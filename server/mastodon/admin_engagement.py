@@ -9,7 +9,6 @@ a post or department without outside engagement.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from starlette.requests import Request
@@ -17,11 +16,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import InvalidInput
+from server.edge.engagement_csv import engagement_header, engagement_rows, key_fields
+from server.edge.params import read_params
 from server.mastodon.admin_auth import READ, require_admin
 from server.mastodon.common import state
-from server.mastodon.dates import format_optional_datetime
-from server.mastodon.params import read_params
-from server.services.engagement import CSV_COUNTS, Engagement, Group, Grouping, Tally, csv_text, tally_cells
+from server.services.engagement import Engagement, Grouping, Tally, csv_text
 from storage.models import Account
 
 PATH = "/api/v1/admin/insideout/engagement"
@@ -32,41 +31,13 @@ def _tally(tally: Tally) -> Entity:
     return {"replies": tally.replies, "favourites": tally.favourites, "reblogs": tally.reblogs}
 
 
-def _key_fields(result: Engagement, group: Group, accounts: dict[int, Account]) -> Entity:
-    if result.grouping is Grouping.POST:
-        post = result.posts[int(str(group.key))]
-        author = accounts.get(post.account_id)
-        return {"status_id": str(post.status_id), "uri": post.uri, "author": author.acct if author else None,
-                "state": post.state, "published_at": format_optional_datetime(post.published_at)}
-    if result.grouping is Grouping.DEPARTMENT:
-        department = accounts.get(int(str(group.key)))
-        return {"department_id": str(group.key), "department": department.acct if department else None,
-                "name": department.display_name if department else None, "posts": len(group.posts)}
-    return {"month": str(group.key)}
-
-
 def _json(result: Engagement, accounts: dict[int, Account]) -> list[Entity]:
     return [
-        {**_key_fields(result, group, accounts), **_tally(group.totals),
+        {**key_fields(result, group, accounts), **_tally(group.totals),
          "domains": [{"domain": d, **_tally(t)} for d, t in sorted(group.domains.items())],
          "months": [{"month": m, **_tally(t)} for m, t in sorted(group.months.items())]}
         for group in result.groups
     ]
-
-
-def engagement_rows(result: Engagement, accounts: dict[int, Account]) -> Iterator[list[object]]:
-    for group in result.groups:
-        keys = list(_key_fields(result, group, accounts).values())
-        if not group.domains:
-            yield [*keys, "", *tally_cells(Tally())]
-        for domain, tally in sorted(group.domains.items()):
-            yield [*keys, domain, *tally_cells(tally)]
-
-
-def engagement_header(grouping: Grouping) -> list[str]:
-    keys = {Grouping.POST: ["status_id", "uri", "author", "state", "published_at"],
-            Grouping.DEPARTMENT: ["department_id", "department", "name", "posts"], Grouping.MONTH: ["month"]}[grouping]
-    return [*keys, "domain", *CSV_COUNTS]
 
 
 async def report(request: Request) -> Response:

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import InvalidInput
+from server.edge.params import path_id, read_params
 from server.mastodon.admin_auth import (
     READ,
     READ_DOMAIN_ALLOWS,
@@ -29,14 +30,7 @@ from server.mastodon.admin_auth import (
     admin_services,
     require_admin,
 )
-from server.mastodon.common import path_id
-from server.mastodon.entities.admin import (
-    domain_allow_entity,
-    domain_block_entity,
-    domain_report_entity,
-    mode_entity,
-)
-from server.mastodon.params import read_params
+from server.mastodon.entities.admin import domain_allow_entity, domain_block_entity, domain_report_entity, mode_entity
 from storage.admin import DomainRuleKind
 
 ADMIN = "/api/v1/admin"

@@ -16,10 +16,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import Forbidden, InvalidInput
+from server.edge.dates import format_datetime
+from server.edge.params import path_id, read_params
 from server.mastodon.auth import Viewer, require_user
-from server.mastodon.common import path_id, state
-from server.mastodon.dates import format_datetime
-from server.mastodon.params import read_params
+from server.mastodon.common import state
 from server.services.auto_publish import Trust
 from storage.models import Role
 

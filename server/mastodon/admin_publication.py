@@ -18,16 +18,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import InvalidInput, StorageError
+from server.edge.dates import parse_datetime
+from server.edge.pagination import STATUSES_LIMITS, page_of
+from server.edge.params import Params, path_id, read_params
+from server.edge.status_filters import status_filter
 from server.mastodon.auth import Viewer, require_user
-from server.mastodon.common import page_of, paged, path_id, state
-from server.mastodon.dates import parse_datetime
+from server.mastodon.common import paged, state
 from server.mastodon.entities.review import audit_entity, queue_item_entity, revision_entity
-from server.mastodon.pagination import STATUSES_LIMITS
-from server.mastodon.params import Params, read_params
 from server.services.review_roles import Reviewer
 from server.services.review_views import QueueEntry
-from storage.models import PublicationState
-from storage.review import OPEN_STATES, AdminStatusFilter, AuditFilter, ReviewState
+from storage.review import OPEN_STATES, AuditFilter, ReviewState
 
 Entity = dict[str, Any]
 PREFIX = "/api/v1/admin/insideout"
@@ -130,26 +130,6 @@ async def unpublish(request: Request) -> Response:
     services = state(request).services
     status = await services.review.unpublish(reviewer, path_id(request), reason=params.get_str("reason"))
     return JSONResponse(await state(request).presenter.status(status, viewer.account))
-
-
-async def status_filter(request: Request, params: Params) -> AdminStatusFilter:
-    queries = state(request).services.review_queries
-    author = department = None
-    if name := params.get_str("author"):
-        author = await queries.author_id(name)
-    if name := params.get_str("department"):
-        department = (await queries.department_id(name),)
-    raw_state = params.get_str("state")
-    try:
-        publication_state = PublicationState(raw_state) if raw_state else None
-    except ValueError:
-        raise InvalidInput("state must be internal, published or retracted") from None
-    since, until = params.get_str("since"), params.get_str("until")
-    return AdminStatusFilter(
-        account_id=author, department_ids=department, hashtag=(params.get_str("hashtag") or "").lstrip("#") or None,
-        since=parse_datetime(since, "since") if since else None,
-        until=parse_datetime(until, "until") if until else None, state=publication_state,
-    )
 
 
 async def list_statuses(request: Request) -> Response:

@@ -22,11 +22,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import InvalidInput
+from server.edge.params import path_id, read_params
 from server.mastodon.admin_auth import READ_REPORTS, WRITE_REPORTS, admin_services, require_admin
 from server.mastodon.auth import Viewer
-from server.mastodon.common import path_id, state
+from server.mastodon.common import state
 from server.mastodon.entities.admin import admin_account_entity, admin_report_entity
-from server.mastodon.params import read_params
 from server.services.admin_reports import ReportView
 from storage.models import Account
 

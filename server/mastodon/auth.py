@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 
 from activitypub.errors import Forbidden, InsideoutError, Unauthorized
-from server.mastodon.params import media_type, parse_json_body
+from server.edge.params import media_type, parse_json_body
 from server.mastodon.scopes import ScopeSet
 from server.services.access_tokens import AccessTokens, AppToken, Refusal, Refused, digest_token
 from server.services.access_tokens import new_token as new_token  # re-exported: the OAuth views and tests use it

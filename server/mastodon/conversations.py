@@ -12,9 +12,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from server.edge.pagination import page_of
+from server.edge.params import path_id, read_params
 from server.mastodon.auth import Viewer, require_user
-from server.mastodon.common import page_of, paged, path_id, state
-from server.mastodon.params import read_params
+from server.mastodon.common import paged, state
 from storage.curation import Conversation
 
 

@@ -20,10 +20,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import InvalidInput, PayloadTooLarge
+from server.edge.params import Params, read_params
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
 from server.mastodon.entities.account import AccountSource
-from server.mastodon.params import Params, read_params
 from server.services.identities import require_settings_right
 from server.services.profiles import IMAGE_LIMIT, OwnProfile, ProfileUpdate
 from storage.models import Role, Visibility

@@ -15,10 +15,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import InvalidInput
+from server.edge.params import Params, path_id, read_params
 from server.mastodon.auth import Viewer, require_user
-from server.mastodon.common import path_id, state
+from server.mastodon.common import state
 from server.mastodon.entities.filter import filter_entity, filter_keyword_entity, filter_status_entity
-from server.mastodon.params import Params, read_params
 from storage.clock import utcnow
 from storage.curation import FILTER_CONTEXTS, Filter, FilterAction, FilterFields, FilterKeyword, KeywordEdit
 

@@ -12,11 +12,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import InvalidInput
+from server.edge.params import Params, path_id, read_params
 from server.mastodon.auth import Viewer, require_user
-from server.mastodon.common import path_id, state
+from server.mastodon.common import state
 from server.mastodon.entities.filter import v1_filter_entities
 from server.mastodon.filters import parse_context, parse_expiry
-from server.mastodon.params import Params, read_params
 from storage.curation import Filter, FilterAction, FilterFields, FilterKeyword, KeywordEdit
 
 

@@ -16,9 +16,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import NotFound
+from server.edge.version import VERSION, api_versions
 from server.mastodon.auth import require_user
 from server.mastodon.entities.account import AccountCounts, account_entity, default_header_url
-from server.mastodon.version import VERSION, api_versions
 
 if TYPE_CHECKING:
     from server.config import Settings

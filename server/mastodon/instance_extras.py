@@ -11,10 +11,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import NotFound
+from server.edge.pagination import ACCOUNTS_LIMITS
+from server.edge.params import read_params
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
-from server.mastodon.pagination import ACCOUNTS_LIMITS
-from server.mastodon.params import read_params
 from storage.models import Account
 
 

@@ -14,10 +14,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import BadRequest
+from server.edge.dates import format_datetime
+from server.edge.params import read_params
 from server.mastodon.auth import require_user
 from server.mastodon.common import state
-from server.mastodon.dates import format_datetime
-from server.mastodon.params import read_params
 from storage.profiles import Marker, MarkerTimeline
 
 

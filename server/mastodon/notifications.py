@@ -17,10 +17,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import NotFound
+from server.edge.pagination import NOTIFICATIONS_LIMITS, link_header, page_of
+from server.edge.params import Params, path_id, read_params
 from server.mastodon.auth import Viewer, require_user
-from server.mastodon.common import page_of, paged, path_id, public_url, state
-from server.mastodon.pagination import NOTIFICATIONS_LIMITS, link_header
-from server.mastodon.params import Params, read_params
+from server.mastodon.common import paged, public_url, state
 from server.services.notifications import NotificationPage, NotificationQuery
 from storage.models import Notification
 

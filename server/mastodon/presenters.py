@@ -7,8 +7,8 @@ from typing import Any
 
 from activitypub.uris import Uris
 from server.config import Settings
+from server.edge.dates import format_datetime
 from server.mastodon.attached import load_attached
-from server.mastodon.dates import format_datetime
 from server.mastodon.entities.account import AccountCounts, AccountSource, account_entity
 from server.mastodon.entities.card import card_entity
 from server.mastodon.entities.status import StatusContext, status_entity

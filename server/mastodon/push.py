@@ -19,9 +19,9 @@ from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import BadRequest, InvalidInput, NotFound
 from federation.addresses import is_public_address, parse_literal_address
+from server.edge.params import Params, read_params
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
-from server.mastodon.params import Params, read_params
 from server.push.encryption import load_auth_secret, load_public_key
 from server.services.push_subscriptions import PushSubscriptions
 from storage.push import ALERT_TYPES, NewPushSubscription, PushPolicy, PushSubscription

@@ -6,7 +6,7 @@ answer is rack-attack's 429. Windows are aligned to the clock like
 rack-attack's. Counters are in-process: they protect the server, no answer
 depends on them for correctness, and a restart forgets them.
 
-Unlike the sign-in throttle (server/sign_in_throttle.py, whose
+Unlike the sign-in throttle (server/signin/throttle.py, whose
 buckets are shared through storage because each of its tokens is a password
 guess), these counters stay per process on purpose: sharing them would cost
 a database write on every API request, to enforce what is only abuse
@@ -26,7 +26,7 @@ from typing import Final
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.mastodon.errors import rate_limit_headers, rate_limited_response
+from server.edge.errors import rate_limit_headers, rate_limited_response
 
 LIMIT: Final = 300
 PERIOD: Final = 300

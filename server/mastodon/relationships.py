@@ -20,10 +20,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import InvalidInput
+from server.edge.pagination import ACCOUNTS_LIMITS, page_of
+from server.edge.params import Params, path_id, read_params
 from server.mastodon.auth import require_user
-from server.mastodon.common import page_of, paged, path_id, state
-from server.mastodon.pagination import ACCOUNTS_LIMITS
-from server.mastodon.params import Params, read_params
+from server.mastodon.common import paged, state
 from server.services.relationships import RelationshipService
 from storage.models import Account
 from storage.profiles import RelationshipFacts

@@ -10,11 +10,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import InvalidInput
+from server.edge.dates import format_datetime, parse_datetime
+from server.edge.pagination import page_of
+from server.edge.params import Params, path_id, read_params
 from server.mastodon.attached import media_entities
 from server.mastodon.auth import Viewer, require_user
-from server.mastodon.common import page_of, paged, path_id, state
-from server.mastodon.dates import format_datetime, parse_datetime
-from server.mastodon.params import Params, read_params
+from server.mastodon.common import paged, state
 from server.services.statuses import StatusDraft
 from storage.media import ScheduledStatus
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from activitypub.errors import Forbidden
-from server.mastodon.errors import OUTSIDE_SCOPES_MESSAGE, OAuthError
+from server.edge.errors import OUTSIDE_SCOPES_MESSAGE, OAuthError
 
 READ_SCOPES: Final = frozenset(
     f"read:{term}"

@@ -12,10 +12,11 @@ from starlette.routing import BaseRoute, Route
 
 from activitypub.content import display_hashtag, normalize_hashtag
 from activitypub.errors import NotFound
+from server.edge.pagination import page_of
+from server.edge.params import read_params
 from server.mastodon.auth import require_user
-from server.mastodon.common import page_of, paged, state
+from server.mastodon.common import paged, state
 from server.mastodon.entities.tag import tag_entity
-from server.mastodon.params import read_params
 from storage.models import Tag
 
 FOLLOWED_TAGS_LIMITS = (100, 200)

@@ -9,9 +9,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.content import normalize_hashtag
+from server.edge.pagination import page_of
+from server.edge.params import Params, path_id, read_params
 from server.mastodon.auth import Viewer, require_user
-from server.mastodon.common import page_of, paged, path_id, state
-from server.mastodon.params import Params, read_params
+from server.mastodon.common import paged, state
 from storage.models import StatusFilter
 
 

@@ -56,14 +56,16 @@ from server.services.review_notices import AuthorNotices
 from server.services.review_views import ReviewQueries
 from server.services.scheduled import ScheduledStatusService
 from server.services.search import SearchService
-from server.services.sign_in import SignIns
 from server.services.staff_reports import StaffReportService
 from server.services.statuses import StatusService
 from server.services.streams import StreamService
 from server.services.tags import TagService
 from server.services.timelines import TimelineService
 from server.services.vapid_key import VapidKeys
-from server.services.web_sessions import WebSessions
+from server.signin.identity_provider import IdentityProvider, callback_url
+from server.signin.logins import SignIns
+from server.signin.sso import SingleSignOn
+from server.signin.web_sessions import WebSessions
 from storage.protocols import Storage
 
 
@@ -108,6 +110,7 @@ class Services:
     tokens: AccessTokens
     oauth: OAuthService
     sign_ins: SignIns
+    sso: SingleSignOn
     streams: StreamService
     push_subscriptions: PushSubscriptions
     remote_media: RemoteMediaCache | None
@@ -132,6 +135,13 @@ def domain_policy(settings: Settings, storage: Storage) -> LivePolicy:
     federation = settings.federation
     return LivePolicy(federation.mode, federation.allowed_domains, federation.blocked_domains,
                       storage.admin.federation_rules)
+
+
+def identity_provider(settings: Settings, http: OutboundClient | None) -> IdentityProvider | None:
+    """The organisation's OpenID provider when [sso] names one (the CLI, without a client, has none)."""
+    if not settings.sso.enabled or http is None:
+        return None
+    return IdentityProvider(settings.sso, http, callback_url(settings.base_url))
 
 
 def build_services(
@@ -203,7 +213,9 @@ def build_services(
         web_sessions=WebSessions(storage),
         tokens=AccessTokens(storage),
         oauth=OAuthService(storage),
-        sign_ins=SignIns(storage, passwords, settings.domain),
+        sign_ins=SignIns(storage, passwords, settings.domain, password_login=settings.sso.password_login
+                         if settings.sso.enabled else True),
+        sso=SingleSignOn(storage, settings.sso, accounts, identity_provider(settings, http)),
         streams=StreamService(storage),
         push_subscriptions=PushSubscriptions(storage),
         # The app's one media cache: the proxy route and the prefetch worker share its per-file locks.

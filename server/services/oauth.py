@@ -28,7 +28,7 @@ from typing import Final
 
 from server.services.access_tokens import digest_token, new_token
 from server.services.identities import identities_for, may_act_as
-from server.sign_in_throttle import utc_now
+from server.signin.throttle import utc_now
 from storage.models import (
     AccessToken,
     Account,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.integration.conftest import live_employees, live_routes, live_server  # noqa: F401  (fixtures)
+from tests.integration.conftest import live_employees, live_environment, live_routes, live_server  # noqa: F401  (fixtures)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

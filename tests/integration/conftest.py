@@ -14,7 +14,7 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,7 @@ class EmployeeSpec:
     password: str
     role: Role = Role.STAFF
     disabled: bool = False
+    local_login: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +57,13 @@ def free_port() -> int:
         return port
 
 
-def live_settings(tmp_path: Path, port: int) -> Settings:
+def live_settings(tmp_path: Path, port: int, environment: Mapping[str, str] | None = None) -> Settings:
     return settings_for(
         tmp_path,
         INSIDEOUT_SERVER_BASE_URL=f"http://127.0.0.1:{port}",
         INSIDEOUT_SERVER_PORT=str(port),
         INSIDEOUT_SERVER_WORKERS_ENABLED="false",
+        **(environment or {}),
     )
 
 
@@ -72,7 +74,8 @@ async def _create_employees(settings: Settings, employees: Sequence[EmployeeSpec
         await prepare_instance(settings, storage)
         service = AccountService(storage, Passwords())
         for spec in employees:
-            await service.create_employee(spec.username, spec.email, spec.password, role=spec.role)
+            await service.create_employee(spec.username, spec.email, spec.password, role=spec.role,
+                                          local_login=spec.local_login)
             if spec.disabled:
                 await service.disable(spec.username)
     finally:
@@ -95,11 +98,18 @@ def live_routes() -> Sequence[BaseRoute]:
 
 
 @pytest.fixture
+def live_environment() -> Mapping[str, str]:
+    """More INSIDEOUT_* settings for the live server (a module overrides it, e.g. with [sso])."""
+    return {}
+
+
+@pytest.fixture
 def live_server(
-    tmp_path: Path, live_employees: Sequence[EmployeeSpec], live_routes: Sequence[BaseRoute]
+    tmp_path: Path, live_employees: Sequence[EmployeeSpec], live_routes: Sequence[BaseRoute],
+    live_environment: Mapping[str, str],
 ) -> Iterator[LiveServer]:
     port = free_port()
-    settings = live_settings(tmp_path, port)
+    settings = live_settings(tmp_path, port, live_environment)
     create_employees(settings, live_employees)
     app = app_for(settings)
     app.router.routes.extend(live_routes)

@@ -17,7 +17,7 @@ from typing import Any, Final
 from activitypub.content import render_status
 from activitypub.content.render import MentionedAccount
 from activitypub.uris import Uris
-from server.mastodon.dates import format_date, format_datetime
+from server.edge.dates import format_date, format_datetime
 from storage.models import Account, AccountKind
 from storage.profiles import AccountProfile, ProfileField
 

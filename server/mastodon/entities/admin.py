@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from server.mastodon.dates import format_datetime, format_optional_datetime
+from server.edge.dates import format_datetime, format_optional_datetime
 from server.services.admin_accounts import ManagedAccount
 from server.services.admin_reports import ReportView
 from server.services.exposure import Exposure

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from server.mastodon.dates import format_optional_datetime
+from server.edge.dates import format_optional_datetime
 from storage.curation import Filter, FilterAction, FilterKeyword, FilterStatus
 
 

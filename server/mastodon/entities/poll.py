@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from server.mastodon.dates import format_optional_datetime
+from server.edge.dates import format_optional_datetime
 from storage.media import Poll, PollTally
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.mastodon.dates import format_datetime, format_optional_datetime
+from server.edge.dates import format_datetime, format_optional_datetime
 from storage.models import StatusEdit
 from storage.review import AuditEntry, ReviewItem
 

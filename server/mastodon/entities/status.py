@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from activitypub.uris import Uris
-from server.mastodon.dates import format_datetime, format_optional_datetime
+from server.edge.dates import format_datetime, format_optional_datetime
 from storage.models import Account, PublicationState, Status, StatusEdit, Tag, ViewerFlags
 
 

@@ -17,17 +17,19 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from activitypub.errors import BadRequest
-from server.mastodon.errors import OAUTH_DESCRIPTIONS, rate_limit_headers
+from server.edge.errors import OAUTH_DESCRIPTIONS, rate_limit_headers
+from server.edge.params import Params, read_params
 from server.mastodon.oauth import pages
-from server.mastodon.oauth.csrf import CsrfToken, csrf_token, csrf_valid, set_csrf_cookie
 from server.mastodon.oauth.redirects import OOB, with_query
-from server.mastodon.oauth.signin import Outcome, throttled_sign_in
-from server.mastodon.oauth.web_session import CSRF_FIELD, current_session, start_session
-from server.mastodon.params import Params, read_params
 from server.mastodon.scopes import InvalidScope, narrow
 from server.services.oauth import CodeRequest
-from server.services.web_sessions import SignedIn
-from server.sign_in_throttle import Verdict, utc_now
+from server.signin.csrf import CsrfToken, csrf_token, csrf_valid, set_csrf_cookie
+from server.signin.pages import SECURITY_HEADERS, SsoOffer, error_page
+from server.signin.password import Outcome, throttled_sign_in
+from server.signin.sessions import CSRF_FIELD, current_session, start_session
+from server.signin.sso_routes import start_url
+from server.signin.throttle import Verdict, utc_now
+from server.signin.web_sessions import SignedIn
 from storage.models import OAuthApplication
 
 if TYPE_CHECKING:
@@ -111,9 +113,9 @@ async def check_request(request: Request, auth: AuthRequest) -> Checked:
 def error_redirect(exc: RedirectError, state: str | None) -> Response:
     description = OAUTH_DESCRIPTIONS.get(exc.error, exc.error)
     if exc.redirect_uri == OOB:
-        return pages.denied_page() if exc.error == "access_denied" else pages.error_page(description)
+        return pages.denied_page() if exc.error == "access_denied" else error_page(description)
     target = with_query(exc.redirect_uri, {"error": exc.error, "error_description": description, "state": state})
-    return RedirectResponse(target, status_code=302, headers=pages.SECURITY_HEADERS)
+    return RedirectResponse(target, status_code=302, headers=SECURITY_HEADERS)
 
 
 def _with_csrf(request: Request, response: Response, token: CsrfToken) -> Response:
@@ -150,6 +152,14 @@ async def _chosen_identity(request: Request, form: Params, signed_in: SignedIn) 
     return identity.id
 
 
+def _sso_offer(request: Request, auth: AuthRequest) -> SsoOffer | None:
+    """The single sign-on button, coming back to this very authorization request once signed in."""
+    sso = _state(request).services.sso
+    if not sso.enabled:
+        return None
+    return SsoOffer(sso.display_name, start_url(auth.url()), password_form=sso.password_login)
+
+
 async def _form(request: Request) -> Params:
     try:
         return await read_params(request)
@@ -164,14 +174,14 @@ class AuthorizeEndpoints:
         try:
             checked = await check_request(request, auth)
         except PageError as exc:
-            return pages.error_page(str(exc))
+            return error_page(str(exc))
         except RedirectError as exc:
             return error_redirect(exc, auth.state)
         csrf = csrf_token(request)
         signed_in = await current_session(request)
         page: Response
         if signed_in is None or params.get_bool("force_login", False):
-            page = pages.sign_in_page(checked.application.name, auth.fields(), csrf.value)
+            page = pages.sign_in_page(checked.application.name, auth.fields(), csrf.value, sso=_sso_offer(request, auth))
         else:
             page = await _consent(request, auth, checked, signed_in, csrf.value)
         return _with_csrf(request, page, csrf)
@@ -192,16 +202,18 @@ class AuthorizeEndpoints:
             now = utc_now()
             headers = rate_limit_headers(result.limit, 0, result.reset_at(now))
             headers["Retry-After"] = str(int(result.retry_after) + 1)
-            return pages.error_page("Too many sign-in attempts; wait a few minutes.", status=429, headers=headers)
+            return error_page("Too many sign-in attempts; wait a few minutes.", status=429, headers=headers)
+        sso = _sso_offer(request, auth)
         if result.outcome is Outcome.DISABLED:
-            return pages.sign_in_page(
-                checked.application.name, auth.fields(), csrf, error="Your login is currently disabled", status=403
-            )
+            return pages.sign_in_page(checked.application.name, auth.fields(), csrf, sso=sso,
+                                      error="Your login is currently disabled", status=403)
+        if result.outcome is Outcome.PASSWORD_OFF and sso is not None:
+            return pages.sign_in_page(checked.application.name, auth.fields(), csrf, sso=sso, status=403,
+                                      error=f"Passwords are not used here: sign in with {sso.name}.")
         if result.outcome is not Outcome.OK or result.account is None:
-            return pages.sign_in_page(
-                checked.application.name, auth.fields(), csrf, error="Invalid email, username or password.", status=422
-            )
-        response = RedirectResponse(auth.url(), status_code=303, headers=pages.SECURITY_HEADERS)
+            return pages.sign_in_page(checked.application.name, auth.fields(), csrf, sso=sso,
+                                      error="Invalid email, username or password.", status=422)
+        response = RedirectResponse(auth.url(), status_code=303, headers=SECURITY_HEADERS)
         await start_session(request, response, result.account.id)
         return response
 
@@ -212,16 +224,17 @@ class AuthorizeEndpoints:
         form, auth, checked = posted
         signed_in = await current_session(request)
         if signed_in is None:
-            return pages.sign_in_page(checked.application.name, auth.fields(), form.get_str(CSRF_FIELD) or "")
+            return pages.sign_in_page(checked.application.name, auth.fields(), form.get_str(CSRF_FIELD) or "",
+                                      sso=_sso_offer(request, auth))
         decision = form.get_str("decision")
         if decision == "deny":
             return error_redirect(RedirectError("access_denied", checked.redirect_uri), auth.state)
         if decision != "approve":
-            return pages.error_page("Choose Authorize or Deny.")
+            return error_page("Choose Authorize or Deny.")
         try:
             acting_as = await _chosen_identity(request, form, signed_in)
         except PageError as exc:
-            return pages.error_page(str(exc), status=403)
+            return error_page(str(exc), status=403)
         return await self._issue_code(request, auth, checked, signed_in, acting_as)
 
     async def _issue_code(
@@ -239,7 +252,7 @@ class AuthorizeEndpoints:
         if checked.redirect_uri == OOB:
             return pages.code_page(raw)
         target = with_query(checked.redirect_uri, {"code": raw, "state": auth.state})
-        return RedirectResponse(target, status_code=302, headers=pages.SECURITY_HEADERS)
+        return RedirectResponse(target, status_code=302, headers=SECURITY_HEADERS)
 
 
 async def _posted_request(request: Request) -> tuple[Params, AuthRequest, Checked] | Response:
@@ -250,12 +263,12 @@ async def _posted_request(request: Request) -> tuple[Params, AuthRequest, Checke
     """
     form = await _form(request)
     if not csrf_valid(request, form.get_str(CSRF_FIELD)):
-        return pages.error_page("Invalid or missing CSRF token; reload the page and try again.", status=403)
+        return error_page("Invalid or missing CSRF token; reload the page and try again.", status=403)
     auth = AuthRequest.from_params(form)
     try:
         checked = await check_request(request, auth)
     except PageError as exc:
-        return pages.error_page(str(exc))
+        return error_page(str(exc))
     except RedirectError as exc:
         return error_redirect(exc, auth.state)
     return form, auth, checked

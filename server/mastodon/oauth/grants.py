@@ -15,13 +15,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from activitypub.errors import BadRequest
-from server.mastodon.errors import OAuthError, rate_limited_response
+from server.edge.errors import OAuthError, rate_limited_response
+from server.edge.params import Params, read_params
 from server.mastodon.oauth.clients import authenticate_client
-from server.mastodon.oauth.signin import Outcome, throttled_sign_in
-from server.mastodon.params import Params, read_params
 from server.mastodon.scopes import format_scopes, narrow
 from server.services.oauth import GrantRefused, IssuedToken
-from server.sign_in_throttle import Verdict, utc_now
+from server.signin.password import Outcome, throttled_sign_in
+from server.signin.throttle import Verdict, utc_now
 from storage.models import OAuthApplication
 
 if TYPE_CHECKING:
@@ -61,6 +61,10 @@ def _issued(issued: IssuedToken) -> JSONResponse:
     return JSONResponse(body, headers=NO_STORE)
 
 
+PASSWORD_OFF_GRANT = ("This server signs people in with {name}: sign in through the browser"
+                      " (the authorization code flow) instead of with a password.")
+
+
 async def _authorization_code(request: Request, params: Params, application: OAuthApplication) -> Response:
     redeemed = await _state(request).services.oauth.redeem_code(
         application, _required(params, "code"), params.get_str("redirect_uri"), params.get_str("code_verifier"))
@@ -78,6 +82,10 @@ async def _password(request: Request, params: Params, application: OAuthApplicat
         now = utc_now()
         return rate_limited_response(result.limit, result.reset_at(now), now=now)
     if result.outcome is not Outcome.OK or result.account is None:
+        if not state.services.sign_ins.password_login and result.outcome is not Outcome.DISABLED:
+            # The same answer for a wrong password and a right one, so no break-glass account is revealed.
+            raise OAuthError("invalid_grant", PASSWORD_OFF_GRANT.format(name=state.settings.sso.display_name),
+                             detail=f"password grant: {result.outcome.value}")
         raise OAuthError("invalid_grant", detail=f"password grant: {result.outcome.value}")
     return _issued(await state.services.oauth.issue_token(result.account.id, application.id, scopes))
 

@@ -16,7 +16,7 @@ import httpx
 from starlette.applications import Starlette
 
 from server.admin.gate import MINE_PATH
-from server.mastodon.oauth.web_session import CSRF_FIELD
+from server.signin.sessions import CSRF_FIELD
 from server.state import AppState
 from storage.models import Account, AccountKind, MemberRole, Status
 from tests.server.helpers import app_for, bearer, serving, settings_for, staff_token

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.mastodon.oauth.web_session import CSRF_FIELD
+from server.signin.sessions import CSRF_FIELD
 from storage.models import PublicationState, Role
 from tests.server.admin.pages import PASSWORD, Site, form_token, site
 from tests.server.helpers import app_for, settings_for

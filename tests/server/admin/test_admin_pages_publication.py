@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from server.mastodon.oauth.web_session import CSRF_FIELD
+from server.signin.sessions import CSRF_FIELD
 from storage.models import Page, PublicationState
 from storage.review import AuditFilter, ReviewState
 from tests.server.admin.pages import rows, site

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from server.mastodon.auth import digest_token, new_token
-from server.mastodon.oauth.web_session import CSRF_FIELD
+from server.signin.sessions import CSRF_FIELD
 from storage.models import Role
 from tests.server.admin.pages import PASSWORD, site
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from server.mastodon.dates import format_datetime
+from server.edge.dates import format_datetime
 from server.services.scheduled import ScheduledStatusWorker
 from storage.clock import utcnow
 from storage.media import ScheduledState

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from activitypub.errors import InvalidInput
-from server.mastodon.dates import format_date, format_datetime, format_optional_datetime, parse_datetime
+from server.edge.dates import format_date, format_datetime, format_optional_datetime, parse_datetime
 
 UTC = UTC
 PLUS_TWO = timezone(timedelta(hours=2))

@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server.edge.version import VERSION
 from server.mastodon.instance import HIDDEN_PATHS
-from server.mastodon.version import VERSION
 from storage.models import ProfileChanges
 from tests.server.helpers import app_for, serving, settings_for
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from activitypub.errors import BadRequest
-from server.mastodon.pagination import (
+from server.edge.pagination import (
     ACCOUNTS_LIMITS,
     NOTIFICATIONS_LIMITS,
     OffsetPage,
@@ -17,7 +17,7 @@ from server.mastodon.pagination import (
     link_header,
     replace_query,
 )
-from server.mastodon.params import Params, parse_query
+from server.edge.params import Params, parse_query
 
 # Mastodon.py's parser of Link headers, in substance: next/prev URL and their ids.
 _LINK = re.compile(r'<([^>]+)>; rel="([^"]+)"')

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from activitypub.errors import BadRequest, InvalidInput, PayloadTooLarge
-from server.mastodon.params import (
+from server.edge.params import (
     MAX_DEPTH,
     MAX_ID,
     MAX_JSON_BYTES,

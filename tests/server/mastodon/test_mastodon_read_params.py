@@ -17,10 +17,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from activitypub.errors import InsideoutError
-from server.mastodon.errors import error_response
-from server.mastodon.pagination import PageRequest, link_header
-from server.mastodon.params import ParamValue, read_params
-from server.mastodon.version import VERSION, api_versions
+from server.edge.errors import error_response
+from server.edge.pagination import PageRequest, link_header
+from server.edge.params import ParamValue, read_params
+from server.edge.version import VERSION, api_versions
 
 BASE = "https://insideout.test"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from activitypub.errors import BadRequest, Forbidden
-from server.mastodon.errors import OAuthError, error_response
+from server.edge.errors import OAuthError, error_response
 from server.mastodon.scopes import (
     ADMIN_READ_SCOPES,
     ADMIN_WRITE_SCOPES,

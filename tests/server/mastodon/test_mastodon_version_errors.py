@@ -21,7 +21,7 @@ from activitypub.errors import (
     StorageError,
     Unauthorized,
 )
-from server.mastodon.errors import (
+from server.edge.errors import (
     OAuthError,
     error_body,
     error_response,
@@ -29,7 +29,7 @@ from server.mastodon.errors import (
     rate_limit_headers,
     rate_limited_response,
 )
-from server.mastodon.version import MASTODON_API_VERSION, VERSION, api_versions, version_string
+from server.edge.version import MASTODON_API_VERSION, VERSION, api_versions, version_string
 
 # node-semver's coerce() (what masto.js-based clients fall back on): the first
 # run of up to three dot-separated numbers not glued to other digits.

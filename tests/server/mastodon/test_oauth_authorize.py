@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
-from server.sign_in_throttle import SignInThrottle
+from server.signin.throttle import SignInThrottle
 from tests.server.mastodon.oauth_helpers import CALLBACK, PASSWORD, Served, register, served
 
 pytestmark = pytest.mark.anyio

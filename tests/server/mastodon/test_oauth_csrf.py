@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from server.csrf_key import CSRF_SECRET_META
+from server.signin.csrf_key import CSRF_SECRET_META
 from tests.server.helpers import app_for, serving, settings_for
 from tests.server.mastodon.oauth_helpers import PASSWORD, Served, register, served
 from tests.server.mastodon.test_oauth_authorize import authorize_path, hidden_fields, sign_in

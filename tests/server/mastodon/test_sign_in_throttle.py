@@ -12,8 +12,8 @@ from starlette.applications import Starlette
 
 from server.passwords import Passwords
 from server.services.accounts import AccountService
-from server.services.sign_in import resolve_login
-from server.sign_in_throttle import SignInThrottle, account_key
+from server.signin.logins import resolve_login
+from server.signin.throttle import SignInThrottle, account_key
 from storage import open_storage
 from storage.protocols import Storage
 from tests.backends import fresh_database

@@ -21,8 +21,8 @@ from starlette.applications import Starlette
 
 from server.passwords import Passwords
 from server.services.accounts import AccountService
-from server.services.sign_in import resolve_login
-from server.sign_in_throttle import account_key
+from server.signin.logins import resolve_login
+from server.signin.throttle import account_key
 from storage.protocols import Storage
 from tests.server.helpers import app_for, bearer, settings_for
 from tests.server.mastodon.oauth_helpers import PASSWORD, register

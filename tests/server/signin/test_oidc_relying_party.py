@@ -28,7 +28,7 @@ from activitypub.errors import BlockedDestination, PermanentFailure, SignInRefus
 from federation.addresses import IPAddress
 from federation.http import OutboundClient, OutboundSettings, build_http_client
 from server.config import SsoSettings
-from server.services.identity_provider import IdentityProvider, PendingSignIn, code_challenge, new_pending
+from server.signin.identity_provider import IdentityProvider, PendingSignIn, code_challenge, new_pending
 
 pytestmark = pytest.mark.anyio
 

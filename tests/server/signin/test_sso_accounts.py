@@ -1,4 +1,4 @@
-"""Which account a proven sign-in is, and what the provider's groups make it (server/services/sso.py)."""
+"""Which account a proven sign-in is, and what the provider's groups make it (server/signin/sso.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from activitypub.errors import Forbidden, SignInRefused
 from server.config import SsoSettings
 from server.passwords import Passwords
 from server.services.accounts import AccountService
-from server.services.identity_provider import IdentityClaims
-from server.services.sso import SingleSignOn, username_from_claim
+from server.signin.identity_provider import IdentityClaims
+from server.signin.sso import SingleSignOn, username_from_claim
 from storage import open_storage
 from storage.models import AccountKind, Role
 from storage.protocols import Storage

@@ -31,7 +31,7 @@ what protects those instances.
 
 The secret is 32 random bytes made on the first start and kept in
 ``instance_meta``, so every server process signs and checks with the same
-key; each process reads it once, when the app starts (server/csrf_key.py).
+key; each process reads it once, when the app starts (server/signin/csrf_key.py).
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.mastodon.auth import new_token
-from server.mastodon.oauth.web_session import csrf_cookie_name, secure_cookies, session_cookie
+from server.services.access_tokens import new_token
+from server.signin.sessions import csrf_cookie_name, secure_cookies, session_cookie
 
 if TYPE_CHECKING:
     from server.state import AppState

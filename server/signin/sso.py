@@ -1,6 +1,6 @@
 """Single sign-on's account side: which account a proven identity is, and what its groups make it.
 
-A sign-in the identity provider has proven (server/services/identity_provider.py) becomes an
+A sign-in the identity provider has proven (server/signin/identity_provider.py) becomes an
 account here; the first match wins:
 
 1. the account already linked to the provider's ``sub``;
@@ -40,8 +40,8 @@ from activitypub.errors import Conflict, Forbidden, NotFound, SignInRefused
 from server.config import SsoSettings
 from server.services.accounts import AccountService, Employee
 from server.services.admin_log import audit
-from server.services.identity_provider import IdentityClaims, IdentityProvider, PendingSignIn, new_pending
 from server.services.keys import new_key_pair
+from server.signin.identity_provider import IdentityClaims, IdentityProvider, PendingSignIn, new_pending
 from storage.clock import utcnow
 from storage.models import AccountKind, MemberRole, NewAccount, NewUser, Role
 from storage.protocols import Storage

@@ -29,8 +29,9 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from activitypub.errors import BadRequest, InvalidInput, PayloadTooLarge
+from activitypub.errors import BadRequest, InvalidInput, NotFound, PayloadTooLarge
 from activitypub.json_reader import Rejection, UntrustedJsonError, loads_untrusted
+from storage.ids import parse_id
 
 ParamValue: TypeAlias = "str | int | float | bool | None | UploadFile | list[ParamValue] | dict[str, ParamValue]"
 ParamDict: TypeAlias = dict[str, ParamValue]
@@ -371,3 +372,11 @@ async def read_params(request: Request) -> Params:
     data.update(await read_body_params(request))
     data.update({key: str(value) for key, value in request.path_params.items()})
     return Params(data)
+
+
+def path_id(request: Request, name: str = "id") -> int:
+    """A path id; anything that is not one is simply not found, as Mastodon answers."""
+    try:
+        return parse_id(request.path_params[name])
+    except ValueError:
+        raise NotFound() from None

@@ -38,7 +38,8 @@ from typing import Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from activitypub.errors import BadRequest
-from server.mastodon.params import Params, to_int
+from server.edge.params import Params, to_int
+from storage.models import Page
 
 CURSOR_PARAMS: Final = frozenset({"max_id", "since_id", "min_id"})
 OFFSET_PARAMS: Final = frozenset({"offset"})
@@ -162,3 +163,8 @@ class OffsetPage:
             previous = max(0, self.offset - self.limit)
             links.append(_link(replace_query(url, OFFSET_PARAMS, [("offset", str(previous))]), "prev"))
         return ", ".join(links) or None
+
+
+def page_of(params: Params, limits: tuple[int, int] = STATUSES_LIMITS) -> Page:
+    cursor = PageRequest.from_params(params, default_limit=limits[0], max_limit=limits[1])
+    return Page(limit=cursor.limit, max_id=cursor.max_id, since_id=cursor.since_id, min_id=cursor.min_id)

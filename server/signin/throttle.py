@@ -6,7 +6,7 @@ The buckets are rows of ``storage.throttle`` instead, spent atomically, so
 all processes draw from the same budget (see storage/throttle.py).
 
 An account's bucket is keyed on the account, not on the string typed: the
-caller resolves the login first (server/mastodon/oauth/signin.py), so every
+caller resolves the login first (server/signin/logins.py), so every
 spelling of one person spends from one budget. A login naming no account
 is keyed on its folded spelling, hashed.
 

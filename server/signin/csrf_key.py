@@ -1,7 +1,7 @@
 """The instance's CSRF secret: one per instance, made on the first start and kept in ``instance_meta``.
 
 Every server process signs and checks the browser forms' tokens with the
-same key (server/mastodon/oauth/csrf.py says how a token is bound); each
+same key (server/signin/csrf.py says how a token is bound); each
 reads it once, when the app starts (``CsrfKey.load``). It lives below the
 views so the app state can hold it without importing them.
 """

@@ -1,4 +1,4 @@
-"""The sign-in check every form shares (server/services/sign_in.py), with the app's throttle.
+"""The sign-in check every form shares (server/signin/logins.py), with the app's throttle.
 
 Used by the OAuth sign-in form, the password grant and the admin sign-in
 alike (``throttled_sign_in``). The throttle is the app's
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from server.services.sign_in import Outcome, SignInResult
-from server.sign_in_throttle import Verdict
+from server.signin.logins import Outcome, SignInResult
+from server.signin.throttle import Verdict
 
 if TYPE_CHECKING:
     from server.state import AppState

@@ -1,9 +1,9 @@
 """The browser side of the authorize flow and the admin pages: the sign-in session cookie and its names.
 
-Sessions are random tokens kept as digests (server/services/web_sessions.py); the cookie is
+Sessions are random tokens kept as digests (server/signin/web_sessions.py); the cookie is
 HttpOnly and SameSite=Lax, and on an https instance it is ``__Host-``
 prefixed and Secure, so no other host or subdomain can set it. The CSRF
-tokens of the forms are bound to this session (server/mastodon/oauth/csrf.py).
+tokens of the forms are bound to this session (server/signin/csrf.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Final
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.services.web_sessions import SESSION_MAX_AGE, SignedIn
+from server.signin.web_sessions import SESSION_MAX_AGE, SignedIn
 
 if TYPE_CHECKING:
     from server.config import Settings

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from server.services.access_tokens import digest_token, new_token
-from server.sign_in_throttle import utc_now
+from server.signin.throttle import utc_now
 from storage.models import Account, User, WebSession
 from storage.protocols import Storage
 

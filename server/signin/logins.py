@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from server.passwords import Passwords
-from server.sign_in_throttle import SignInThrottle, Verdict, account_key, unknown_login_key
+from server.signin.throttle import SignInThrottle, Verdict, account_key, unknown_login_key
 from storage.models import Account, User
 from storage.protocols import Storage
 
@@ -35,6 +35,8 @@ class Outcome(Enum):
     OK = "ok"
     BAD_CREDENTIALS = "bad_credentials"
     DISABLED = "disabled"
+    # The right password, but single sign-on is the only way in and this is no break-glass account.
+    PASSWORD_OFF = "password_off"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +99,12 @@ async def check_password(passwords: Passwords, login: Login, password: str) -> S
 
 
 class SignIns:
-    def __init__(self, storage: Storage, passwords: Passwords, domain: str) -> None:
+    def __init__(self, storage: Storage, passwords: Passwords, domain: str, *, password_login: bool = True) -> None:
         self._storage = storage
         self._passwords = passwords
         self._domain = domain
+        # False when [sso] password_login is off: only break-glass accounts (local_login) sign in by password.
+        self.password_login = password_login
 
     async def attempt(self, throttle: SignInThrottle, ip: str, login: str, password: str) -> Verdict | SignInResult:
         """The refusing ``Verdict`` when either bucket is empty (nothing is checked), else the check's result.
@@ -116,4 +120,7 @@ class SignIns:
         result = await check_password(self._passwords, resolved, password)
         if result.outcome is Outcome.BAD_CREDENTIALS:
             await throttle.failed(buckets, resolved.throttle_key)
+        # Told only after the password proved right, so the answer reveals no break-glass account.
+        if result.outcome is Outcome.OK and not self.password_login and not (result.user and result.user.local_login):
+            return SignInResult(Outcome.PASSWORD_OFF, result.account, result.user)
         return result
