@@ -27,6 +27,7 @@ from server.metrics import ServerMetrics
 from server.middleware import RequestIdMiddleware
 from server.passwords import Passwords
 from server.paths import StripTrailingSlashMiddleware
+from server.revocation_watch import RevocationWatch
 from server.signin import sso_routes
 from server.state import AppState
 from server.workers import Worker, WorkerRunner
@@ -56,15 +57,18 @@ def create_app(
         await storage.open()
         chosen = _chosen_workers(app, workers) if settings.server.workers_enabled else []
         runner = WorkerRunner(chosen)
+        watch = RevocationWatch(storage.instance, state.events)
         try:
             await prepare_instance(settings, storage)
             await state.csrf_key.load(storage)
             await state.events.start()
+            await watch.start()
             runner.start()
             log.info("ready", extra={"base_url": settings.base_url, "workers": len(chosen)})
             yield
         finally:
             await runner.stop()
+            await watch.stop()
             await state.events.stop()
             await http.aclose()
             await storage.close()

@@ -178,6 +178,11 @@ class SsoSettings(Section):
         return bool(self.issuer)
 
 
+class LifecycleSettings(Section):
+    # What happens to a departed person's published posts: they stay outside, or are retracted (Delete/Undo).
+    on_departure: Literal["keep", "retract"] = "keep"
+
+
 class Settings(Section):
     server: ServerSettings = ServerSettings()
     storage: StorageSettings = StorageSettings()
@@ -189,6 +194,7 @@ class Settings(Section):
     push: PushSettings = PushSettings()
     metrics: MetricsSettings = MetricsSettings()
     sso: SsoSettings = SsoSettings()
+    lifecycle: LifecycleSettings = LifecycleSettings()
 
     @model_validator(mode="after")
     def _company_and_admin_differ(self) -> Settings:

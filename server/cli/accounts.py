@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from activitypub.errors import InvalidInput
@@ -11,8 +14,10 @@ from server.config import Settings
 from server.events import InProcessEventBus
 from server.passwords import Passwords, generate_password
 from server.services.accounts import AccountService, Employee
-from server.services.container import build_services
+from server.services.container import Services, build_services
+from server.state import event_bus_for
 from storage.models import Role
+from storage.protocols import Storage
 
 ROLES = [role.value for role in Role]
 
@@ -41,9 +46,11 @@ def register(subparsers: Any) -> None:
     set_role.add_argument("role", choices=ROLES)
 
     disable = add_command(
-        commands, "disable", disable_account, "disable sign-in and revoke every token and session at once"
+        commands, "disable", disable_account,
+        "offboard: refuse sign-in, revoke every token, session and push subscription, end open streams",
     )
     disable.add_argument("username")
+    disable.add_argument("--reason", help="why, for the audit log")
     enable = add_command(commands, "enable", enable_account, "allow a disabled employee to sign in again")
     enable.add_argument("username")
 
@@ -102,17 +109,37 @@ async def set_account_role(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def disable_account(args: argparse.Namespace, settings: Settings) -> int:
-    async with opened_storage(settings) as storage:
-        revoked = await AccountService(storage, Passwords()).disable(args.username)
-    print(f"Disabled {args.username}; revoked {revoked} tokens and sessions")
+    async with opened_storage(settings) as storage, lifecycle_services(storage, settings) as services:
+        employee = await services.accounts.employee(args.username)
+        departure = await services.offboarding.depart(employee.account.id, actor=cli_actor(), reason=args.reason)
+    retracted = f"; retracted {departure.retracted} published posts" if departure.retracted else ""
+    print(f"Disabled {args.username}; revoked {departure.revoked} tokens, sessions and push subscriptions"
+          f"{retracted}")
     return 0
 
 
 async def enable_account(args: argparse.Namespace, settings: Settings) -> int:
-    async with opened_storage(settings) as storage:
-        await AccountService(storage, Passwords()).enable(args.username)
-    print(f"Enabled {args.username}")
+    async with opened_storage(settings) as storage, lifecycle_services(storage, settings) as services:
+        employee = await services.accounts.employee(args.username)
+        await services.offboarding.reinstate(employee.account.id, actor=cli_actor())
+    print(f"Enabled {args.username}; old tokens and sessions stay revoked")
     return 0
+
+
+def cli_actor() -> str:
+    """Who the audit log names for a command: the operating-system user who ran it."""
+    return f"cli:{getpass.getuser()}"
+
+
+@asynccontextmanager
+async def lifecycle_services(storage: Storage, settings: Settings) -> AsyncIterator[Services]:
+    """The services with the app's event bus: on PostgreSQL a departure's event reaches every server at once."""
+    events = event_bus_for(storage)
+    await events.start()
+    try:
+        yield build_services(storage, settings, events, Passwords())
+    finally:
+        await events.stop()
 
 
 async def reset_password(args: argparse.Namespace, settings: Settings) -> int:

@@ -10,6 +10,7 @@ stream tells it to (offboarding publishes there to end streams at once).
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from server.mastodon.presenters import Presenter
 from server.mastodon.stream_auth import StreamViewer, still_allowed
 from server.mastodon.stream_channels import Channel
 from server.mastodon.stream_render import RenderCache, StreamRenderer
+from server.revocation_watch import RECHECK_STREAM
 from server.services.access_tokens import AccessTokens
 from server.services.streams import StreamService
 
@@ -68,7 +70,7 @@ class StreamSession:
         self._listeners: dict[str, list[Channel]] = defaultdict(list)
         self._system = system_streams(viewer)
         self._checked_at = time.monotonic()
-        for stream in self._system:
+        for stream in (*self._system, RECHECK_STREAM):
             subscription.add(stream)
 
     def add(self, channel: Channel) -> None:
@@ -102,6 +104,12 @@ class StreamSession:
                 if not await self._allowed():
                     return
                 yield None
+                continue
+            if event.stream == RECHECK_STREAM:
+                # Someone left, in some process: check this stream's token now, not at the next heartbeat.
+                self._checked_at = -math.inf
+                if not await self._allowed():
+                    return
                 continue
             if event.stream in self._system or not await self._allowed():
                 return

@@ -84,29 +84,6 @@ class AccountService:
         await self._storage.accounts.set_role(employee.account.id, role)
         return await self.employee(username)
 
-    async def disable(self, username: str) -> int:
-        """Offboard: no sign-in, every token and session revoked, roles and delegations withdrawn.
-
-        Returns the number of tokens and sessions revoked. The account's
-        actor stays resolvable, so published posts keep their author.
-        """
-        employee = await self.employee(username)
-        if employee.user.role is Role.ADMIN:
-            await self._refuse_last_admin(employee)
-        async with self._storage.transaction():
-            await self._storage.accounts.set_disabled(employee.account.id, True)
-            await self._storage.accounts.set_role(employee.account.id, Role.STAFF)
-            for membership in await self._storage.departments.memberships_of(employee.account.id):
-                if membership.role is MemberRole.PUBLISHER:
-                    await self._storage.departments.set_member(
-                        membership.department_id, employee.account.id, MemberRole.MEMBER
-                    )
-            return await self._storage.tokens.revoke_all_for_account(employee.account.id)
-
-    async def enable(self, username: str) -> None:
-        employee = await self.employee(username)
-        await self._storage.accounts.set_disabled(employee.account.id, False)
-
     async def reset_password(self, username: str, password: str) -> int:
         """Set a new password and sign the employee out everywhere."""
         employee = await self.employee(username)

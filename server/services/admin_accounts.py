@@ -19,6 +19,7 @@ from server.services.admin_log import audit, clean_reason
 from server.services.admin_notices import AccountNotices
 from server.services.exposure import Exposure, exposed_accounts
 from server.services.hiding import refuse_hiding_if_published
+from server.services.offboarding import Offboarding
 from storage.admin import AccountQuery
 from storage.models import Account, AccountKind, Page, ProfileChanges, Role, User
 from storage.protocols import Storage
@@ -35,10 +36,13 @@ class ManagedAccount:
 
 
 class AdminAccounts:
-    def __init__(self, storage: Storage, accounts: AccountService, notices: AccountNotices) -> None:
+    def __init__(
+        self, storage: Storage, accounts: AccountService, notices: AccountNotices, offboarding: Offboarding
+    ) -> None:
         self._storage = storage
         self._accounts = accounts
         self._notices = notices
+        self._offboarding = offboarding
 
     async def find(self, query: AccountQuery, page: Page) -> Sequence[ManagedAccount]:
         ids = await self._storage.admin.account_ids(query, page)
@@ -64,19 +68,14 @@ class AdminAccounts:
         return await self.get(account_id)
 
     async def disable(self, actor: str, account_id: int, *, reason: str | None = None) -> int:
-        """Offboard: sign-in refused, tokens and sessions revoked, roles withdrawn; returns how many revoked."""
-        employee = await self._employee(account_id)
-        async with self._storage.transaction():
-            revoked = await self._accounts.disable(employee.account.username)
-            await audit(self._storage, actor, "account.disable", "account", account_id, reason=reason,
-                        revoked=str(revoked))
-        return revoked
+        """Offboard (server/services/offboarding.py); returns how many tokens, sessions and pushes were revoked."""
+        await self._employee(account_id)
+        departure = await self._offboarding.depart(account_id, actor=actor, reason=reason)
+        return departure.revoked
 
     async def enable(self, actor: str, account_id: int) -> ManagedAccount:
-        employee = await self._employee(account_id)
-        async with self._storage.transaction():
-            await self._accounts.enable(employee.account.username)
-            await audit(self._storage, actor, "account.enable", "account", account_id)
+        await self._employee(account_id)
+        await self._offboarding.reinstate(account_id, actor=actor)
         return await self.get(account_id)
 
     async def expose(self, actor: str, account_id: int, reason: str | None) -> ManagedAccount:

@@ -40,6 +40,7 @@ from server.services.markers import MarkerService
 from server.services.media import MediaService
 from server.services.notifications import NotificationService
 from server.services.oauth import OAuthService
+from server.services.offboarding import Offboarding
 from server.services.polls import PollService
 from server.services.profile_media import ProfileMedia
 from server.services.profiles import ProfileService
@@ -111,6 +112,7 @@ class Services:
     oauth: OAuthService
     sign_ins: SignIns
     sso: SingleSignOn
+    offboarding: Offboarding
     streams: StreamService
     push_subscriptions: PushSubscriptions
     remote_media: RemoteMediaCache | None
@@ -172,7 +174,9 @@ def build_services(
     resolver = FederationResolver(storage, http, actors, settings.base_url) if http and actors else None
     handles: HandleResolver = HandleLookup(resolver) if resolver else KnownHandles(storage)
     profiles = ProfileService(storage, ProfileMedia(settings.data_dir))
-    admin_accounts = AdminAccounts(storage, accounts, AccountNotices(storage, settings.base_url, distribution))
+    offboarding = Offboarding(storage, accounts, publication, events, settings.lifecycle.on_departure)
+    admin_accounts = AdminAccounts(storage, accounts, AccountNotices(storage, settings.base_url, distribution),
+                                   offboarding)
     federation_admin = FederationAdmin(storage, policy)
     return Services(
         accounts=accounts,
@@ -215,6 +219,7 @@ def build_services(
         oauth=OAuthService(storage),
         sign_ins=SignIns(storage, passwords, settings.domain, password_login=settings.sso.password_login
                          if settings.sso.enabled else True),
+        offboarding=offboarding,
         sso=SingleSignOn(storage, settings.sso, accounts, identity_provider(settings, http)),
         streams=StreamService(storage),
         push_subscriptions=PushSubscriptions(storage),

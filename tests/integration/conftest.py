@@ -77,7 +77,7 @@ async def _create_employees(settings: Settings, employees: Sequence[EmployeeSpec
             await service.create_employee(spec.username, spec.email, spec.password, role=spec.role,
                                           local_login=spec.local_login)
             if spec.disabled:
-                await service.disable(spec.username)
+                await storage.accounts.set_disabled((await service.employee(spec.username)).account.id, True)
     finally:
         await storage.close()
 

@@ -49,7 +49,9 @@ class World:
         return await self.storage.accounts.update_profile(department.id, changes)
 
     async def offboard(self, username: str) -> None:
-        await AccountService(self.storage, Passwords()).disable(username)
+        account = await self.storage.accounts.get_local(username)
+        assert account is not None
+        await self.storage.accounts.set_disabled(account.id, True)
 
     async def company(self) -> Account:
         company = await self.storage.accounts.get_local("company")

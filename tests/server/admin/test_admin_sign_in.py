@@ -55,7 +55,8 @@ async def test_staff_sign_in_to_their_own_posts_page_only(tmp_path: Path) -> Non
 async def test_wrong_passwords_and_disabled_logins_get_no_session(tmp_path: Path) -> None:
     async with site(tmp_path) as s:
         await s.employee("dora", role="publisher")
-        await s.state.services.accounts.disable("dora")
+        await s.state.services.offboarding.depart((await s.state.services.accounts.employee("dora")).account.id,
+                                                   actor="test")
         await s.employee("pia", role="publisher")
 
         disabled = await s.sign_in("dora")

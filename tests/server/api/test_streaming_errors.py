@@ -41,7 +41,8 @@ async def test_a_disabled_users_token_is_refused(tmp_path: Path) -> None:
     app = app_for(settings_for(tmp_path))
     async with serving(app) as client:
         token = await staff_token(app, "leaver")
-        await app.state.insideout.services.accounts.disable("leaver")
+        services = app.state.insideout.services
+        await services.offboarding.depart((await services.accounts.employee("leaver")).account.id, actor="test")
         response = await client.get("/api/v1/streaming/public", params={"access_token": token})
         assert response.status_code == 401
 

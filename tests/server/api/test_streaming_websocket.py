@@ -158,6 +158,7 @@ async def test_binary_messages_close_the_socket_and_revocation_ends_it(tmp_path:
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 1003
         bob = await staff_token(app, "bob")
         async with connect(ws_url(base, "stream=public"), additional_headers=bearer(bob)) as ws:
-            await app.state.insideout.services.accounts.disable("bob")
+            services = app.state.insideout.services
+            await services.offboarding.depart((await services.accounts.employee("bob")).account.id, actor="test")
             with pytest.raises(ConnectionClosed):
                 await asyncio.wait_for(ws.recv(), 5)

@@ -105,7 +105,7 @@ async def test_a_username_is_never_given_to_a_second_person(storage: Storage, ac
 
 async def test_a_disabled_person_cannot_sign_in(storage: Storage, accounts: AccountService) -> None:
     employee = await sso(storage, accounts).account_for(claims())
-    await accounts.disable(employee.account.username)
+    await storage.accounts.set_disabled(employee.account.id, True)
     with pytest.raises(Forbidden):
         await sso(storage, accounts).account_for(claims())
 
