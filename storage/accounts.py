@@ -58,6 +58,10 @@ class AccountStore(Protocol):
 
     async def set_local_login(self, account_id: int, local_login: bool) -> None: ...
 
+    async def set_email(self, account_id: int, email: str) -> None:
+        """Conflict if another account has the address (ignoring case); NotFound without a sign-in row."""
+        ...
+
     async def list_users(self) -> Sequence[tuple[Account, User]]: ...
 
     async def set_role(self, account_id: int, role: Role, *, from_idp: bool = False) -> None:

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from activitypub.errors import InvalidInput
+from server.cli.account_import import register_import
 from server.cli.common import CommandFailed, add_command, opened_storage, print_table, read_password
 from server.config import Settings
 from server.events import InProcessEventBus
@@ -25,6 +26,7 @@ ROLES = [role.value for role in Role]
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("account", help="manage employee accounts", description="Manage employee accounts.")
     commands = parser.add_subparsers(dest="account_command", metavar="ACTION", required=True)
+    register_import(commands)
 
     create = add_command(commands, "create", create_account, "create an employee account")
     create.add_argument("username")

@@ -211,6 +211,10 @@ class SqlAccountStore:
             "UPDATE users SET local_login = ? WHERE account_id = ?", (int(local_login), account_id)
         )
 
+    async def set_email(self, account_id: int, email: str) -> None:
+        # The database's own execute: a taken address is Conflict on either engine.
+        await self._require_changed("UPDATE users SET email = ? WHERE account_id = ?", (email, account_id))
+
     async def list_users(self) -> Sequence[tuple[Account, User]]:
         rows = await self._db.fetch_all(
             f"SELECT {QUALIFIED_ACCOUNT_COLUMNS}, {PREFIXED_USER_COLUMNS} FROM accounts"
