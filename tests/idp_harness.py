@@ -378,6 +378,17 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def sso_environment(idp: OidcIdp, **settings: str) -> dict[str, str]:
+    """The INSIDEOUT_SSO_* settings of a server signing in through ``idp``; ``settings`` adds more (lower case keys)."""
+    environment = {
+        "INSIDEOUT_SSO_ISSUER": idp.issuer,
+        "INSIDEOUT_SSO_CLIENT_ID": idp.client_id,
+        "INSIDEOUT_SSO_CLIENT_SECRET": idp.client_secret,
+        "INSIDEOUT_SSO_DISPLAY_NAME": "Acme login",
+    }
+    return environment | {f"INSIDEOUT_SSO_{key.upper()}": value for key, value in settings.items()}
+
+
 @contextmanager
 def running_idp(directory: Path) -> Iterator[OidcIdp]:
     """Start the provider with its files in ``directory``; stop it on leaving."""

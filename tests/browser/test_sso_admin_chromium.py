@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.idp_harness import OidcIdp
+from tests.idp_harness import OidcIdp, sso_environment
 from tests.integration.conftest import LiveServer
 
 if TYPE_CHECKING:
@@ -23,16 +23,8 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def live_environment(oidc_idp: OidcIdp) -> Mapping[str, str]:
-    return {
-        "INSIDEOUT_SSO_ISSUER": oidc_idp.issuer,
-        "INSIDEOUT_SSO_CLIENT_ID": oidc_idp.client_id,
-        "INSIDEOUT_SSO_CLIENT_SECRET": oidc_idp.client_secret,
-        "INSIDEOUT_SSO_DISPLAY_NAME": "Acme login",
-        "INSIDEOUT_SSO_GROUPS_CLAIM": "groups",
-        "INSIDEOUT_SSO_SCOPES": "openid,profile,email,groups",
-        "INSIDEOUT_SSO_PUBLISHER_GROUPS": "comms",
-        "INSIDEOUT_SSO_PASSWORD_LOGIN": "false",
-    }
+    return sso_environment(oidc_idp, groups_claim="groups", scopes="openid,profile,email,groups", publisher_groups="comms",
+                           password_login="false")
 
 
 def test_chromium_signs_in_to_the_admin_pages_through_the_provider(

@@ -19,7 +19,7 @@ import requests
 from mastodon import Mastodon
 
 from tests.backends import on_postgresql
-from tests.idp_harness import IdpUser, OidcIdp
+from tests.idp_harness import IdpUser, OidcIdp, sso_environment
 from tests.idp_pages import parse_page
 from tests.integration.conftest import EmployeeSpec, LiveServer
 from tests.integration.oauth_driver import Browser, only_form, query_of
@@ -31,15 +31,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def live_environment(oidc_idp: OidcIdp) -> Mapping[str, str]:
-    return {
-        "INSIDEOUT_SSO_ISSUER": oidc_idp.issuer,
-        "INSIDEOUT_SSO_CLIENT_ID": oidc_idp.client_id,
-        "INSIDEOUT_SSO_CLIENT_SECRET": oidc_idp.client_secret,
-        "INSIDEOUT_SSO_DISPLAY_NAME": "Acme login",
-        "INSIDEOUT_SSO_GROUPS_CLAIM": "groups",
-        "INSIDEOUT_SSO_SCOPES": "openid,profile,email,groups",
-        "INSIDEOUT_SSO_PUBLISHER_GROUPS": "comms",
-    }
+    return sso_environment(oidc_idp, groups_claim="groups", scopes="openid,profile,email,groups", publisher_groups="comms")
 
 
 @pytest.fixture

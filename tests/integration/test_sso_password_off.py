@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from storage.models import Role
-from tests.idp_harness import OidcIdp
+from tests.idp_harness import OidcIdp, sso_environment
 from tests.idp_pages import parse_page
 from tests.integration.conftest import EmployeeSpec, LiveServer
 from tests.integration.oauth_driver import Browser, only_form
@@ -26,13 +26,7 @@ CALLBACK = "http://127.0.0.1:9/callback"
 
 @pytest.fixture
 def live_environment(oidc_idp: OidcIdp) -> Mapping[str, str]:
-    return {
-        "INSIDEOUT_SSO_ISSUER": oidc_idp.issuer,
-        "INSIDEOUT_SSO_CLIENT_ID": oidc_idp.client_id,
-        "INSIDEOUT_SSO_CLIENT_SECRET": oidc_idp.client_secret,
-        "INSIDEOUT_SSO_DISPLAY_NAME": "Acme login",
-        "INSIDEOUT_SSO_PASSWORD_LOGIN": "false",
-    }
+    return sso_environment(oidc_idp, password_login="false")
 
 
 @pytest.fixture
