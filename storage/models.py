@@ -242,6 +242,9 @@ class StatusEdit:
     sensitive: bool
     language: str | None
     created_at: datetime
+    media: tuple[tuple[int, str | None], ...] | None = None
+    """The revision's media in order, each with the description it had then (Mastodon's ``media_descriptions``);
+    None for a revision recorded before revisions kept their media."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +273,7 @@ class Notification:
     type: str
     status_id: int | None
     created_at: datetime
+    group_key: str | None = None  # favourites, boosts and follows that group (storage.notification_groups)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -23,6 +23,7 @@ from storage.models import (
     Tag,
     ViewerFlags,
 )
+from storage.notification_groups import GroupSummary
 
 
 class FollowStore(Protocol):
@@ -99,6 +100,10 @@ class StatusStore(Protocol):
     async def edits(self, status_id: int) -> Sequence[StatusEdit]: ...
 
     async def get_edit(self, edit_id: int) -> StatusEdit | None: ...
+
+    async def record_media(self, status_id: int) -> None:
+        """Write the status's media as they are now (order and descriptions) into its latest revision."""
+        ...
 
     async def delete(self, status_id: int) -> bool: ...
 
@@ -202,6 +207,17 @@ class NotificationStore(Protocol):
         self, viewer: Reader | int, page: Page, *, types: Sequence[str] = (), exclude_types: Sequence[str] = (),
         from_account_id: int | None = None,
     ) -> Sequence[Notification]: ...
+
+    async def in_group(
+        self, viewer: Reader | int, group_key: str, page: Page, *, hidden_senders: Collection[int] = ()
+    ) -> Sequence[Notification]: ...
+
+    async def group_summaries(
+        self, viewer: Reader | int, group_keys: Collection[str], *, upto: int | None = None,
+        page_from: int | None = None, hidden_senders: Collection[int] = (),
+    ) -> Mapping[str, GroupSummary]: ...
+
+    async def dismiss_group(self, viewer: Reader | int, group_key: str) -> int: ...
 
     async def dismiss(self, viewer: Reader | int, notification_id: int) -> bool: ...
 

@@ -193,6 +193,7 @@ async def _store(ctx: InboxContext, new: NewStatus, note: RemoteNote) -> Status:
         media = await ctx.storage.remote_files.add_attachments(
             status.id, status.account_id, remote_attachments(note.attachments, new_media_token)
         )
+        await ctx.storage.statuses.record_media(status.id)  # the first revision shows them in the history
         await queue_card(ctx.storage, status, urlsplit(ctx.base_url).netloc, has_media=bool(media))
     return status
 

@@ -21,15 +21,7 @@ from storage.curation import Conversation
 
 async def _entities(request: Request, viewer: Viewer, conversations: list[Conversation]) -> list[dict[str, Any]]:
     app = state(request)
-    details = await app.services.conversations.details(conversations)
-    rendered = await app.presenter.statuses([d.last_status for d in details if d.last_status], viewer.account)
-    by_id = {int(entity["id"]): entity for entity in rendered}
-    return [{
-        "id": str(detail.conversation.id),
-        "unread": detail.conversation.unread,
-        "accounts": await app.presenter.accounts(detail.participants),
-        "last_status": by_id.get(detail.conversation.last_status_id),
-    } for detail in details]
+    return await app.presenter.conversations(await app.services.conversations.details(conversations), viewer.account)
 
 
 async def _owned(request: Request, viewer: Viewer) -> Conversation:

@@ -14,9 +14,11 @@ from server.mastodon.entities.card import card_entity
 from server.mastodon.entities.status import StatusContext, status_entity
 from server.mastodon.filtering import FilterSet, hides
 from server.services.attached_reads import AttachedReads
+from server.services.conversations import ConversationDetail
 from server.services.remote_media import ProxyUrls
 from storage.clock import utcnow
 from storage.models import Account, Notification, Status
+from storage.notification_groups import shown_group_key
 from storage.protocols import Storage
 
 Entity = dict[str, Any]
@@ -135,11 +137,22 @@ class Presenter:
                 "id": str(notification.id),
                 "type": notification.type,
                 "created_at": format_datetime(notification.created_at),
-                "group_key": f"ungrouped-{notification.id}",
+                "group_key": shown_group_key(notification.id, notification.type, notification.group_key),
                 "account": sender_entities[sender.id],
                 "status": rendered.get(notification.status_id) if notification.status_id else None,
             })
         return result
+
+    async def conversations(self, details: Sequence[ConversationDetail], viewer: Account) -> list[Entity]:
+        """Mastodon's Conversation entity; ``last_status`` as ``viewer`` sees it (its flags, its filters)."""
+        rendered = await self.statuses([d.last_status for d in details if d.last_status], viewer)
+        by_id = {int(entity["id"]): entity for entity in rendered}
+        return [{
+            "id": str(detail.conversation.id),
+            "unread": detail.conversation.unread,
+            "accounts": await self.accounts(detail.participants),
+            "last_status": by_id.get(detail.conversation.last_status_id),
+        } for detail in details]
 
     async def _applications(self, application_ids: set[int]) -> Mapping[int, Entity]:
         found: dict[int, Entity] = {}

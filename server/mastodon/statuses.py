@@ -14,9 +14,11 @@ from server.edge.pagination import ACCOUNTS_LIMITS, page_of
 from server.edge.params import Params, path_id, read_params
 from server.mastodon.auth import require_user
 from server.mastodon.common import paged, state
+from server.mastodon.entities.media import media_entity
 from server.mastodon.entities.status import status_edit_entity
 from server.mastodon.polls import attachment_extra
 from server.mastodon.scheduled import schedule_if_asked
+from server.services.status_draft import MediaChange
 from server.services.statuses import StatusDraft
 from storage.models import Visibility
 from storage.profiles import Preferences
@@ -58,6 +60,17 @@ def draft_from(
     )
 
 
+def media_changes_of(params: Params) -> tuple[MediaChange, ...]:
+    """``media_attributes[][id]``, ``[description]``, ``[focus]`` of an edit (form or JSON); entries without an id
+    are ignored, as Mastodon does."""
+    changes = []
+    for item in params.get_indexed("media_attributes"):
+        media_id = item.get_id("id")
+        if media_id is not None:
+            changes.append(MediaChange(media_id, item.get_str("description"), item.get_str("focus") or None))
+    return tuple(changes)
+
+
 async def create_status(request: Request) -> Response:
     viewer = await require_user(request, "write:statuses")
     params = await read_params(request)
@@ -85,7 +98,7 @@ async def edit_status(request: Request) -> Response:
     current = await services.statuses.visible(viewer.reader, path_id(request))
     # An edit keeps the audience and the thread; clients send only what they may change.
     draft = replace(draft_from(params, request, viewer.application_id), visibility=current.visibility,
-                    in_reply_to_id=None)
+                    in_reply_to_id=None, media_changes=media_changes_of(params))
     status = await services.statuses.edit(viewer.account, current.id, draft, reader=viewer.reader)
     return JSONResponse(await state(request).presenter.status(status, viewer.account))
 
@@ -114,7 +127,14 @@ async def status_history(request: Request) -> Response:
     statuses = state(request).services.statuses
     history = await statuses.history(await statuses.visible(viewer.reader, path_id(request)))
     account = await state(request).presenter.account(history.author)
-    return JSONResponse([status_edit_entity(edit, account) for edit in history.edits])
+    base_url = state(request).settings.base_url
+    return JSONResponse([
+        status_edit_entity(edit, account, [
+            media_entity(replace(history.media[media_id], description=description), base_url=base_url)
+            for media_id, description in edit.media or () if media_id in history.media
+        ])
+        for edit in history.edits
+    ])
 
 
 async def status_source(request: Request) -> Response:

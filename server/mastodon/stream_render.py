@@ -3,8 +3,9 @@
 Statuses pass only if the stream service lets the viewer have them
 (server/services/streams.py: the one visibility rule, blocks and mutes, as
 the timelines do) and no ``hide`` filter of the viewer matches; a
-notification only reaches its owner. Each is rendered by the Presenter for
-its viewer, so favourites, bookmarks, filters and poll votes are the
+notification only reaches its owner, and a direct post's ``conversation``
+(Mastodon's Conversation entity, keyed by the post) a participant who may
+see the post. Each is rendered by the Presenter for its viewer, so favourites, bookmarks, filters and poll votes are the
 viewer's own.
 
 A status event reaches hundreds of viewers at once, and almost all of them
@@ -50,6 +51,7 @@ AUDIENCE: Final = "audience"
 SHARED: Final = "shared"
 INDIVIDUAL: Final = "individual"
 NOTIFICATION: Final = "notification"
+CONVERSATION: Final = "conversation"
 
 T = TypeVar("T")
 
@@ -162,6 +164,9 @@ class StreamRenderer:
         elif event.event == "notification":
             rendered = await self._cache.get((NOTIFICATION, subject_id, self._reader),
                                              lambda: self._notification(subject_id))
+        elif event.event == "conversation":
+            rendered = await self._cache.get((CONVERSATION, subject_id, self._reader),
+                                             lambda: self._conversation(subject_id))
         else:
             rendered = Rendered(event.payload)
         if rendered is not None and channel.only_media and not rendered.has_media:
@@ -202,6 +207,12 @@ class StreamRenderer:
             return None  # a hide filter of the viewer's matched
         media = (entities[0].get("reblog") or entities[0]).get("media_attachments") or []
         return Rendered(_dump(entities[0]), has_media=bool(media))
+
+    async def _conversation(self, status_id: int) -> Rendered | None:
+        detail = await self._streams.conversation(self._reader, status_id)
+        if detail is None:
+            return None
+        return Rendered(_dump((await self._presenter.conversations([detail], self._viewer))[0]))
 
     async def _notification(self, notification_id: int) -> Rendered | None:
         notification = await self._streams.notification(self._reader, notification_id)

@@ -1,4 +1,4 @@
-"""Still-image uploads: sniff, bound, orient, strip, resize, thumbnail, hash.
+"""Still and animated image uploads: sniff, bound, orient, strip, resize, thumbnail, hash.
 
 Every accepted upload is decoded and re-encoded, never stored as sent: that
 is what removes EXIF (GPS included), XMP, comments and ICC profiles, and what
@@ -6,10 +6,19 @@ turns an HTML/image polyglot into a plain image. The client's MIME type and
 filename are never consulted; Pillow sniffs the content, restricted to the
 formats below so that rarely-exercised decoders never see untrusted bytes.
 
-Animated GIF, WebP, PNG and AVIF keep only their first frame, re-encoded as
-a still: Mastodon turns animations into ``gifv`` video, which needs a video
-transcoder this module does not have. ``ProcessedImage.animated`` tells the
-caller the animation was dropped.
+The format is kept, as Mastodon keeps it (``IMAGE_STYLES``): a JPEG stays
+JPEG, a PNG stays PNG (transparency and all), a WebP stays WebP and a GIF
+stays GIF, the thumbnail in the same format. What browsers cannot all show
+is converted to JPEG, as Mastodon converts HEIC, HEIF and AVIF
+(``IMAGE_CONVERTED_STYLES``); HEIC/HEIF is refused with its own message,
+since Pillow cannot read it without a plugin this server does not have.
+
+An animated GIF, WebP or PNG keeps its animation, re-encoded frame by frame,
+as long as its frames hold at most ``ANIMATION_PIXELS`` in all (after
+scaling down); a larger one keeps its first frame only, and
+``ProcessedImage.animation_dropped`` says so. Mastodon turns animated GIFs
+into ``gifv`` video instead, which needs a video encoder this module does not
+have: here they stay images. Thumbnails are always still.
 """
 
 from __future__ import annotations
@@ -33,6 +42,11 @@ SUPPORTED_FORMATS = {
     "WEBP": "image/webp",
     "AVIF": "image/avif",
 }
+KEPT_FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP"})  # stored as uploaded; the others become JPEG
+ANIMATED_FORMATS = frozenset({"GIF", "WEBP", "PNG"})
+ANIMATION_PIXELS = 16_588_800  # all frames together, after scaling: twice Mastodon's 'original' pixels
+MAX_FRAMES = 1000
+DEFAULT_FRAME_MS = 100
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024  # Mastodon 4.x IMAGE_LIMIT
 DEFAULT_MAX_PIXELS = 33_177_600  # 7680x4320, Mastodon's MAX_MATRIX_LIMIT: refused before decoding
 ORIGINAL_PIXELS = 8_294_400  # 3840x2160, Mastodon's 'original' style
@@ -63,7 +77,8 @@ class ProcessedImage:
     source_mime: str  # what the upload really was, by content
     source_width: int
     source_height: int
-    animated: bool  # the upload had more frames; only the first was kept
+    animated: bool  # the stored original keeps the upload's animation
+    animation_dropped: bool = False  # the upload was animated, but too large: only its first frame was kept
 
 
 class Geometry(TypedDict):
@@ -209,16 +224,73 @@ def _fit(image: Image.Image, pixels: int) -> Image.Image:
     return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
-def _encode(image: Image.Image, quality: int) -> tuple[bytes, str]:
-    """Photos without alpha become JPEG; anything with transparency becomes PNG."""
-    clean = image
+def _without_alpha(image: Image.Image) -> Image.Image:
+    """JPEG has no alpha: transparent areas become white, as they show on a light page."""
+    if image.mode != "RGBA":
+        return image
+    background = Image.new("RGB", image.size, (255, 255, 255))
+    background.paste(image, mask=image.getchannel("A"))
+    return background
+
+
+def _save_options(image_format: str, quality: int) -> dict[str, object]:
+    if image_format == "JPEG":
+        return {"quality": quality, "optimize": True}
+    if image_format == "WEBP":
+        return {"quality": quality}
+    return {}
+
+
+def _encode(image: Image.Image, image_format: str, quality: int) -> bytes:
+    """One still, in ``image_format``; nothing of the upload's metadata is passed on."""
+    clean = _without_alpha(image) if image_format == "JPEG" else image
     clean.info = {}  # PNG re-embeds info's ICC and JPEG its comment; nothing may leak
     buffer = io.BytesIO()
-    if clean.mode == "RGBA":
-        clean.save(buffer, "PNG")
-        return buffer.getvalue(), "image/png"
-    clean.save(buffer, "JPEG", quality=quality, optimize=True)
-    return buffer.getvalue(), "image/jpeg"
+    clean.save(buffer, image_format, **_save_options(image_format, quality))
+    return buffer.getvalue()
+
+
+def _fitted_size(width: int, height: int, pixels: int) -> tuple[int, int]:
+    if width * height <= pixels:
+        return width, height
+    scale = math.sqrt(pixels / (width * height))
+    return max(1, math.floor(width * scale)), max(1, math.floor(height * scale))
+
+
+def _keeps_animation(source: ImageFile.ImageFile, original_pixels: int) -> bool:
+    frames = int(getattr(source, "n_frames", 1))
+    width, height = _fitted_size(*source.size, original_pixels)
+    return frames <= MAX_FRAMES and frames * width * height <= ANIMATION_PIXELS
+
+
+def _frames(source: ImageFile.ImageFile, original_pixels: int) -> tuple[list[Image.Image], list[int]]:
+    """Every frame, whole (Pillow composes each on the ones before), scaled like the original."""
+    frames: list[Image.Image] = []
+    durations: list[int] = []
+    for index in range(int(getattr(source, "n_frames", 1))):
+        try:
+            source.seek(index)
+            source.load()
+        except (Image.DecompressionBombError, MemoryError, *_METADATA_ERRORS) as exc:
+            raise InvalidInput("The animation is truncated or corrupt") from exc
+        frames.append(_fit(source.convert("RGBA"), original_pixels))
+        durations.append(int(source.info.get("duration") or DEFAULT_FRAME_MS))
+    if all(_normalise(frame).mode != "RGBA" for frame in frames):
+        frames = [frame.convert("RGB") for frame in frames]
+    return frames, durations
+
+
+def _encode_animation(frames: list[Image.Image], durations: list[int], image_format: str, loop: int) -> bytes:
+    """All frames, whole, each replacing the last (GIF's disposal 2, APNG's blend 'source')."""
+    for frame in frames:
+        frame.info = {}
+    buffer = io.BytesIO()
+    options: dict[str, object] = {"save_all": True, "append_images": frames[1:], "duration": durations,
+                                  "loop": loop, **_save_options(image_format, ORIGINAL_QUALITY)}
+    if image_format == "GIF":
+        options["disposal"] = 2
+    frames[0].save(buffer, image_format, **options)
+    return buffer.getvalue()
 
 
 def process_image(
@@ -229,8 +301,10 @@ def process_image(
     original_pixels: int = ORIGINAL_PIXELS,
     small_pixels: int = SMALL_PIXELS,
     blurhash_components: tuple[int, int] = BLURHASH_COMPONENTS,
+    keep_animation: bool = True,
 ) -> ProcessedImage:
-    """Validate and transcode one uploaded image; CPU work is bounded by ``max_pixels``."""
+    """Validate and transcode one uploaded image; CPU work is bounded by ``max_pixels`` (and, for an
+    animation, ``ANIMATION_PIXELS``). ``keep_animation=False`` keeps only the first frame (avatars)."""
     if len(data) > max_bytes:
         raise PayloadTooLarge(f"Images may be at most {max_bytes} bytes")
     if not data:
@@ -242,25 +316,34 @@ def process_image(
             raise _refusal(data)
         if source_width * source_height > max_pixels:
             raise InvalidInput(f"Image dimensions are too large: {source_width}x{source_height}")
-        animated = source_format != "JPEG" and _is_animated(source)
+        image_format = source_format if source_format in KEPT_FORMATS else "JPEG"
+        was_animated = source_format != "JPEG" and _is_animated(source)
+        animate = was_animated and keep_animation and image_format in ANIMATED_FORMATS \
+            and _keeps_animation(source, original_pixels)
+        loop = int(source.info.get("loop", 0) or 0)
         _decode(source, original_pixels, source_format)
         image = _normalise(_to_srgb(_orient(source)))
+        animation = _frames(source, original_pixels) if animate else None
     original = _fit(image, original_pixels)
     small = _fit(original, small_pixels)
-    original_bytes, original_mime = _encode(original, ORIGINAL_QUALITY)
-    thumbnail_bytes, thumbnail_mime = _encode(small, THUMBNAIL_QUALITY)
+    if animation is not None:
+        original_bytes = _encode_animation(*animation, image_format, loop)
+    else:
+        original_bytes = _encode(original, image_format, ORIGINAL_QUALITY)
+    mime = SUPPORTED_FORMATS[image_format]
     return ProcessedImage(
         original=original_bytes,
-        original_mime=original_mime,
+        original_mime=mime,
         width=original.width,
         height=original.height,
-        thumbnail=thumbnail_bytes,
-        thumbnail_mime=thumbnail_mime,
+        thumbnail=_encode(small, image_format, THUMBNAIL_QUALITY),
+        thumbnail_mime=mime,
         thumb_width=small.width,
         thumb_height=small.height,
         blurhash=encode_image(small, *blurhash_components),
         source_mime=SUPPORTED_FORMATS[source_format],
         source_width=source_width,
         source_height=source_height,
-        animated=animated,
+        animated=animation is not None,
+        animation_dropped=was_animated and animation is None,
     )

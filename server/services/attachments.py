@@ -4,7 +4,9 @@
 Mastodon refuses. ``attach`` runs inside the status's transaction and
 re-checks with conditional updates, so a medium claimed meanwhile by
 another post makes the whole post fail: no status is left without the
-media it was created with.
+media it was created with. An edit's ``media_attributes`` (new descriptions
+and focus points) change only the post's own media, and the revision
+records its media as they then are, for the history.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from activitypub.errors import InvalidInput
+from server.media import parse_focus
+from server.services.media import check_description
 from server.services.poll_spec import PollSpec, validate_poll
-from server.services.status_draft import StatusDraft
+from server.services.status_draft import MediaChange, StatusDraft
 from storage.clock import utcnow
 from storage.media import NewPoll
 from storage.models import Account, Status
@@ -31,6 +35,26 @@ class Prepared:
     media_ids: tuple[int, ...] | None  # None: leave the status's media as they are (an edit without media_ids)
     poll: PollSpec | None
     scheduled_status_id: int | None = None
+    media_changes: tuple[CheckedChange, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedChange:
+    """A ``media_attributes`` entry, checked: None leaves that attribute as it is ("" clears the description)."""
+
+    media_id: int
+    description: str | None
+    focus: tuple[float, float] | None
+
+
+def _checked(changes: tuple[MediaChange, ...]) -> tuple[CheckedChange, ...]:
+    """422 for a description too long or a focus out of range, before anything is written."""
+    return tuple(_check(change) for change in changes)
+
+
+def _check(change: MediaChange) -> CheckedChange:
+    description = None if change.description is None else check_description(change.description) or ""
+    return CheckedChange(change.id, description, parse_focus(change.focus) if change.focus else None)
 
 
 def poll_of(draft: StatusDraft) -> PollSpec | None:
@@ -62,7 +86,7 @@ class StatusAttachments:
             await self._check_free(author, media_ids, status_id, scheduled_of(draft))
         if poll is not None:
             validate_poll(poll)
-        return Prepared(media_ids, poll, scheduled_of(draft))
+        return Prepared(media_ids, poll, scheduled_of(draft), _checked(draft.media_changes))
 
     async def attach(self, author: Account, status: Status, prepared: Prepared) -> None:
         """Inside the status's transaction: a failure here rolls the status back too."""
@@ -72,6 +96,8 @@ class StatusAttachments:
             )
             if attached != len(prepared.media_ids):
                 raise InvalidInput(NOT_FREE.format(ids=", ".join(map(str, prepared.media_ids))))
+        await self._change_media(status, prepared.media_changes)
+        await self._storage.statuses.record_media(status.id)
         if prepared.poll is not None:
             if prepared.poll.expires_in is None:  # validate_poll in prepare refuses it first
                 raise InvalidInput("Validation failed: Poll expires at is too soon")
@@ -80,6 +106,19 @@ class StatusAttachments:
                 multiple=prepared.poll.multiple, hide_totals=prepared.poll.hide_totals,
                 expires_at=self._clock() + timedelta(seconds=prepared.poll.expires_in),
             ))
+
+    async def _change_media(self, status: Status, changes: tuple[CheckedChange, ...]) -> None:
+        """Mastodon's ``media_attributes``: only the post's own media change; other ids are ignored."""
+        if not changes:
+            return
+        found = await self._storage.media.get_many([change.media_id for change in changes])
+        for change in changes:
+            media = found.get(change.media_id)
+            if media is None or media.status_id != status.id or media.account_id != status.account_id:
+                continue
+            description = media.description if change.description is None else change.description or None
+            focus = change.focus or (media.focus_x, media.focus_y)
+            await self._storage.media.update(media.id, description=description, focus=focus)
 
     async def _has_poll(self, status_id: int) -> bool:
         return status_id in await self._storage.polls.for_statuses([status_id])

@@ -183,7 +183,7 @@ class Boundary:
             unlisted=status.visibility is Visibility.UNLISTED, in_reply_to=in_reply_to, conversation=conversation,
             mentions=mentions, hashtags=[(display, self._uris.tag(name)) for display, name in tags
                                          if name.casefold() != self._hidden_tag],
-            attachments=await outside_attachments(self._storage, self._base, status.id),
+            attachments=await outside_attachments(self._storage, self._base, status.id, edit),
         )
 
     def _actor_uri(self, account: Account) -> str:

@@ -1,5 +1,7 @@
 """Inside distribution: who gets a status in their home feed, who is notified, which streams hear of it.
 
+A direct post is also a ``conversation`` event on the ``direct`` stream of each local participant.
+
 A status and its fan-out are one unit: callers write both inside ``atomic()``, so a crash leaves
 either the status with every home feed row, notification and queued push, or none of them.
 Stream events wait for the commit: a client must never hear of a post it cannot read yet (or ever).
@@ -70,6 +72,7 @@ class Distribution:
             events.extend(await self._public_events(status))
             events.extend(Event(f"list:{found.id}", "update", status.id)
                           for found in await self._storage.lists.lists_for_status(status.id))
+            events.extend(await self._conversation_events(status, author, mention_ids))
             await self._publish(events)
             if status.reblog_of_id is None:
                 await self._notify_mentions(status, author, mention_ids)
@@ -139,6 +142,17 @@ class Distribution:
         if account.kind is AccountKind.DEPARTMENT:
             return {m.account_id for m in await self._storage.departments.members(account.id)}
         return {account.id}
+
+    async def _conversation_events(self, status: Status, author: Account, mention_ids: Sequence[int]) -> list[Event]:
+        """Mastodon's ``conversation`` event: a direct post reaches the ``direct`` stream of each local participant,
+        its author's too; the stream renders the conversation as each of them sees it (or nothing)."""
+        if status.visibility is not Visibility.DIRECT or status.reblog_of_id is not None:
+            return []
+        participants: set[int] = {author.id} if author.is_local else set()
+        for account_id in mention_ids:
+            participants.update(await self._addressed_locals(account_id))
+        streams = self._events.active([f"direct:{account_id}" for account_id in sorted(participants)])
+        return [Event(stream, "conversation", status.id) for stream in streams]
 
     async def _public_events(self, status: Status) -> list[Event]:
         if status.visibility is not Visibility.PUBLIC or status.reblog_of_id is not None:

@@ -2,9 +2,11 @@
 
 Files live under ``<data_dir>/media/<token>/{original,small}.<ext>`` where
 ``token`` is ``secrets.token_urlsafe(24)`` (192 random bits), never derived
-from an id: the URL itself is the permission (docs/design.md, Media). Only still
-images are accepted; video and audio need a transcoder Insideout does not
-have, so they are refused with 422 rather than stored unplayable.
+from an id: the URL itself is the permission (docs/design.md, Media). Only
+images are accepted, each stored in its own format (``server.media.images``:
+JPEG, PNG, GIF and WebP as uploaded, animation included; AVIF as JPEG); video
+and audio need a transcoder Insideout does not have, so they are refused with
+422 rather than stored unplayable.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ from storage.protocols import Storage
 
 ROOT: Final = "media"
 MAX_DESCRIPTION: Final = 1500
-EXTENSIONS: Final = {"image/jpeg": "jpg", "image/png": "png"}
+EXTENSIONS: Final = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 MEDIA_TYPES: Final = {extension: mime for mime, extension in EXTENSIONS.items()}
 _TOKEN: Final = re.compile(r"\A[A-Za-z0-9_-]{32}\Z")
-_NAME: Final = re.compile(r"\A(original|small)\.(jpg|png)\Z")
+_NAME: Final = re.compile(r"\A(original|small)\.(jpg|png|gif|webp)\Z")
 UNSUPPORTED: Final = "Only images (JPEG, PNG, GIF, WebP or AVIF) are supported; video and audio uploads are not"
 
 

@@ -17,10 +17,10 @@ from typing import Final
 
 ROOT: Final = "accounts"
 KINDS: Final = ("avatar", "header")
-EXTENSIONS: Final = {"image/jpeg": "jpg", "image/png": "png"}
+EXTENSIONS: Final = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 MEDIA_TYPES: Final = {extension: mime for mime, extension in EXTENSIONS.items()}
 _TOKEN = re.compile(r"\A[0-9a-f]{32}\Z")
-_NAME = re.compile(r"\A(avatar|header)\.(jpg|png)\Z")
+_NAME = re.compile(r"\A(avatar|header)\.(jpg|png|gif|webp)\Z")
 
 
 class ProfileMedia:

@@ -126,7 +126,8 @@ class ProfileService:
         if len(data) > IMAGE_LIMIT:
             raise PayloadTooLarge(f"Validation failed: {kind.capitalize()} file size must be less than 2 MB")
         try:
-            image = await asyncio.to_thread(process_image, data, max_bytes=IMAGE_LIMIT, original_pixels=pixels)
+            image = await asyncio.to_thread(process_image, data, max_bytes=IMAGE_LIMIT, original_pixels=pixels,
+                                            keep_animation=False)  # one file serves avatar and avatar_static
         except InvalidInput as exc:
             raise InvalidInput(f"Validation failed: {kind.capitalize()}: {exc.public_message}") from exc
         return await self.media.save(kind, image.original, image.original_mime)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+from dataclasses import replace
 from pathlib import Path
 from typing import Final, Literal
 
@@ -19,12 +20,12 @@ from activitypub.errors import Gone, NotFound
 from activitypub.notes import OutsideAttachment
 from server.services.media import MEDIA_TYPES, ROOT, StoredFile
 from storage.media import MediaAttachment
-from storage.models import PublicationState, Status
+from storage.models import PublicationState, Status, StatusEdit
 from storage.protocols import Storage
 
 PREFIX: Final = "/media/public/"
 _TOKEN: Final = re.compile(r"\A[A-Za-z0-9_-]{32}\Z")
-_NAME: Final = re.compile(r"\A(original|small)\.(jpg|png)\Z")
+_NAME: Final = re.compile(r"\A(original|small)\.(jpg|png|gif|webp)\Z")
 PublicState = Literal["live", "gone"]
 
 
@@ -59,10 +60,16 @@ async def assign_public_tokens(storage: Storage, status_id: int) -> None:
             await storage.media.set_public_token(media.id, secrets.token_urlsafe(24))
 
 
-async def outside_attachments(storage: Storage, base_url: str, status_id: int) -> list[OutsideAttachment]:
-    """The Note's ``attachment``: public URLs only, never a capability URL."""
+async def outside_attachments(
+    storage: Storage, base_url: str, status_id: int, revision: StatusEdit | None = None
+) -> list[OutsideAttachment]:
+    """The Note's ``attachment``: public URLs only, never a capability URL.
+
+    With the approved ``revision``, only its media, in its order and with its descriptions: an edit's new alt
+    text waits for review as its text does. (A revision recorded before revisions kept media shows them as they are.)
+    """
     found = []
-    for media in (await storage.media.for_statuses([status_id])).get(status_id, ()):
+    for media in _as_approved(list((await storage.media.for_statuses([status_id])).get(status_id, ())), revision):
         url = public_media_url(base_url, media)
         if url is None:
             continue
@@ -74,6 +81,14 @@ async def outside_attachments(storage: Storage, base_url: str, status_id: int) -
             focal_point=(media.focus_x, media.focus_y),
         ))
     return found
+
+
+def _as_approved(current: list[MediaAttachment], revision: StatusEdit | None) -> list[MediaAttachment]:
+    if revision is None or revision.media is None:
+        return current
+    by_id = {media.id: media for media in current}
+    return [replace(by_id[media_id], description=description)
+            for media_id, description in revision.media if media_id in by_id]
 
 
 class PublicMedia:

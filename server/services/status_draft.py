@@ -12,6 +12,15 @@ from storage.models import Visibility
 
 
 @dataclass(frozen=True, slots=True)
+class MediaChange:
+    """``media_attributes[]`` of an edit: a new description or focus for one of the post's media."""
+
+    id: int
+    description: str | None = None
+    focus: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StatusDraft:
     """What a client asked for, already parsed; the service checks it against the rules."""
 
@@ -24,4 +33,5 @@ class StatusDraft:
     media_ids: tuple[int, ...] = ()
     application_id: int | None = None
     idempotency_key: str | None = None
+    media_changes: tuple[MediaChange, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)

@@ -8,8 +8,8 @@ asked of it (a token acting as an organisation passes its ``reader``).
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from activitypub.content import MentionedAccount, RenderedContent, render_status_async
 from activitypub.errors import Forbidden, InvalidInput, NotFound, StorageError
@@ -20,6 +20,7 @@ from server.services.attachments import StatusAttachments
 from server.services.boundary_actions import Outbound
 from server.services.distribution import Distribution
 from server.services.status_draft import StatusDraft as StatusDraft  # callers name a draft with its service
+from storage.media import MediaAttachment
 from storage.models import (
     Account,
     AccountKind,
@@ -62,6 +63,8 @@ class Thread:
 class StatusHistory:
     author: Account
     edits: Sequence[StatusEdit]
+    media: Mapping[int, MediaAttachment] = field(default_factory=dict)
+    """The status's media by id; a revision shows those of its own still attached (as Mastodon's StatusEdit does)."""
 
 
 def descendants(root_id: int, thread: Sequence[Status]) -> list[Status]:
@@ -117,7 +120,9 @@ class StatusService:
         author = await self._storage.accounts.get(status.account_id)
         if author is None:
             raise StorageError(detail=f"status {status.id} has no author {status.account_id}")
-        return StatusHistory(author, await self._storage.statuses.edits(status.id))
+        attached = await self._storage.media.for_statuses([status.id])
+        media = {item.id: item for item in attached.get(status.id, ())}
+        return StatusHistory(author, await self._storage.statuses.edits(status.id), media)
 
     async def favourited_by(self, status: Status, page: Page) -> Sequence[tuple[int, Account]]:
         """Who favourited a status found ``visible``, with the favourite's id to page by."""

@@ -4,7 +4,8 @@ A status passes only if the one visibility rule lets the reader see it (and
 the boosted original), and the viewer neither blocks nor mutes the authors,
 as the timelines do; on the public and hashtag channels (``filtered``) a
 mentioned account the viewer blocks or mutes silences it too. A
-notification only reaches its owner. Rendering, and sharing one render
+notification only reaches its owner, and a direct post's conversation
+only a participant who may see the post. Rendering, and sharing one render
 among viewers who see alike, is the edge's (server/mastodon/stream_render.py).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from server.services.conversations import ConversationDetail, ConversationService
 from storage.models import Notification, Reader, Status
 from storage.protocols import Storage
 
@@ -20,6 +22,7 @@ from storage.protocols import Storage
 class StreamService:
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
+        self._conversations = ConversationService(storage)
 
     async def owns_list(self, account_id: int, list_id: int) -> bool:
         return await self._storage.lists.get(account_id, list_id) is not None
@@ -62,6 +65,19 @@ class StreamService:
         if involved & await self._storage.relationships.blocked_ids(viewer_id):
             return True
         return bool(involved & await self._storage.relationships.muted_ids(viewer_id))
+
+    async def conversation(self, reader: Reader, status_id: int) -> ConversationDetail | None:
+        """The conversation a direct status is in, as ``reader`` sees it now; None if the reader cannot see the status
+        (or has the conversation removed, or blocks its author)."""
+        status = await self._storage.statuses.get(status_id)
+        if status is None or status.deleted_at is not None:
+            return None
+        if status_id not in await self._storage.timelines.visible_ids(reader, [status_id]):
+            return None
+        found = await self._storage.conversations.get(reader, status.thread_id)
+        if found is None:
+            return None
+        return (await self._conversations.details([found]))[0]
 
     async def notification(self, reader: Reader, notification_id: int) -> Notification | None:
         return await self._storage.notifications.get(reader, notification_id)

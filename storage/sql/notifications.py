@@ -3,20 +3,27 @@
 A restricted ``Reader`` (a token acting as an organisation for a human who is
 not an admin) sees, dismisses, clears and counts only notifications whose
 status it may read (``timelines.MAIL``); the others stay for those who may.
+
+Favourites, boosts and follows get their group key when stored
+(``storage.notification_groups``); a group is read, summarised and
+dismissed as a whole by that key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
 
 from storage.clock import from_db, to_db, utcnow
 from storage.ids import IdGenerator
 from storage.models import Notification, Page, Reader, reader_of
+from storage.notification_groups import SAMPLE_ACCOUNTS, SPAN, GroupSummary, group_prefix, next_group_key
 from storage.sql.database import Database, Row
 from storage.sql.paging import newest_first, page_clause
 from storage.sql.timelines import MAIL
 
-COLUMNS = "id, account_id, from_account_id, type, status_id, created_at"
+COLUMNS = "id, account_id, from_account_id, type, status_id, created_at, group_key"
+_ALIASED = ", ".join("n." + column.strip() for column in COLUMNS.split(","))
 
 
 # Positional form of MAIL for a notification ``n``: its status, if any, is mail the reader may read.
@@ -35,7 +42,7 @@ def _readable(viewer: Reader | int) -> tuple[int, str, tuple[int, ...]]:
 def notification_from_row(row: Row) -> Notification:
     return Notification(
         id=row["id"], account_id=row["account_id"], from_account_id=row["from_account_id"], type=row["type"],
-        status_id=row["status_id"], created_at=from_db(row["created_at"]),
+        status_id=row["status_id"], created_at=from_db(row["created_at"]), group_key=row["group_key"],
     )
 
 
@@ -46,12 +53,24 @@ class SqlNotificationStore:
 
     async def add(self, account_id: int, from_account_id: int, type_: str, status_id: int | None) -> Notification | None:
         """Store a notification; None when the same one already exists (a repeated favourite, say)."""
-        notification_id = self._ids.next_id()
+        notification_id, now = self._ids.next_id(), utcnow()
+        group_key = await self._group_key(account_id, type_, status_id, now)
         changed = await self._db.execute(
-            f"INSERT OR IGNORE INTO notifications ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-            (notification_id, account_id, from_account_id, type_, status_id, to_db(utcnow())),
+            f"INSERT OR IGNORE INTO notifications ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (notification_id, account_id, from_account_id, type_, status_id, to_db(now), group_key),
         )
         return await self.get(account_id, notification_id) if changed else None
+
+    async def _group_key(self, account_id: int, type_: str, status_id: int | None, now: datetime) -> str | None:
+        prefix = group_prefix(type_, status_id)
+        if prefix is None:
+            return None
+        row = await self._db.fetch_one(
+            "SELECT group_key FROM notifications WHERE account_id = ? AND type = ? AND coalesce(status_id, 0) = ?"
+            " AND group_key IS NOT NULL AND created_at > ? ORDER BY id DESC LIMIT 1",
+            (account_id, type_, status_id or 0, to_db(now - SPAN)),
+        )
+        return next_group_key(prefix, now, row["group_key"] if row else None)
 
     async def get(self, viewer: Reader | int, notification_id: int) -> Notification | None:
         account_id, readable, mail = _readable(viewer)
@@ -81,12 +100,75 @@ class SqlNotificationStore:
             conditions.append("n.from_account_id = ?")
             values.append(from_account_id)
         rows = await self._db.fetch_all(
-            f"SELECT {', '.join('n.' + c.strip() for c in COLUMNS.split(','))} FROM notifications n"
+            f"SELECT {_ALIASED} FROM notifications n"
             f" WHERE {' AND '.join(conditions)} {order}",
             values,
         )
         found = {row["id"]: notification_from_row(row) for row in rows}
         return [found[i] for i in newest_first(list(found), page)]
+
+    async def in_group(
+        self, viewer: Reader | int, group_key: str, page: Page, *, hidden_senders: Collection[int] = ()
+    ) -> Sequence[Notification]:
+        """A page of the group's notifications, newest first, leaving out ``hidden_senders``."""
+        account_id, readable, mail = _readable(viewer)
+        where, params, order = page_clause("n.id", page)
+        hidden, hidden_values = _not_from(hidden_senders)
+        rows = await self._db.fetch_all(
+            f"SELECT {_ALIASED} FROM notifications n WHERE n.account_id = ? AND n.group_key = ? AND {where}"
+            f" AND {readable} AND {hidden} {order}",
+            (account_id, group_key, *params, *mail, *hidden_values),
+        )
+        found = {row["id"]: notification_from_row(row) for row in rows}
+        return [found[i] for i in newest_first(list(found), page)]
+
+    async def group_summaries(
+        self, viewer: Reader | int, group_keys: Collection[str], *, upto: int | None = None,
+        page_from: int | None = None, hidden_senders: Collection[int] = (),
+    ) -> Mapping[str, GroupSummary]:
+        """Each group as of notification ``upto`` (all of it when None): Mastodon's ``load_groups_data``.
+
+        ``page_from`` is the lowest id of the page being shown; each summary then names the group's oldest
+        notification from there on (``page_min_id``).
+        """
+        summaries: dict[str, GroupSummary] = {}
+        for key in dict.fromkeys(group_keys):
+            summary = await self._summary(viewer, key, upto, page_from, hidden_senders)
+            if summary is not None:
+                summaries[key] = summary
+        return summaries
+
+    async def _summary(
+        self, viewer: Reader | int, group_key: str, upto: int | None, page_from: int | None,
+        hidden_senders: Collection[int],
+    ) -> GroupSummary | None:
+        account_id, readable, mail = _readable(viewer)
+        hidden, hidden_values = _not_from(hidden_senders)
+        base = f"FROM notifications n WHERE n.account_id = ? AND n.group_key = ? AND {readable} AND {hidden}"
+        values: tuple[object, ...] = (account_id, group_key, *mail, *hidden_values)
+        bounded, bound = (f"{base} AND n.id <= ?", (*values, upto)) if upto is not None else (base, values)
+        newest = await self._db.fetch_all(
+            f"SELECT n.id, n.from_account_id, n.created_at {bounded} ORDER BY n.id DESC LIMIT {SAMPLE_ACCOUNTS}", bound
+        )
+        if not newest:
+            return None
+        count = await self._db.fetch_one(f"SELECT count(*) {bounded}", bound)
+        page_min = None
+        if page_from is not None:
+            lowest = await self._db.fetch_one(f"SELECT min(n.id) {base} AND n.id >= ?", (*values, page_from))
+            page_min = lowest[0] if lowest and lowest[0] is not None else newest[0]["id"]
+        return GroupSummary(
+            most_recent_id=newest[0]["id"], most_recent_at=from_db(newest[0]["created_at"]),
+            count=int(count[0]) if count else len(newest),
+            sample_sender_ids=tuple(row["from_account_id"] for row in newest), page_min_id=page_min,
+        )
+
+    async def dismiss_group(self, viewer: Reader | int, group_key: str) -> int:
+        account_id, readable, mail = _readable(viewer)
+        return await self._db.execute(
+            f"DELETE FROM notifications WHERE account_id = ? AND group_key = ? AND {_unaliased(readable)}",
+            (account_id, group_key, *mail),
+        )
 
     async def dismiss(self, viewer: Reader | int, notification_id: int) -> bool:
         account_id, readable, mail = _readable(viewer)
@@ -109,6 +191,12 @@ class SqlNotificationStore:
             (account_id, after_id, *mail, limit),
         )
         return int(row[0]) if row else 0
+
+
+def _not_from(senders: Collection[int]) -> tuple[str, tuple[int, ...]]:
+    if not senders:
+        return "1 = 1", ()
+    return f"n.from_account_id NOT IN ({','.join('?' * len(senders))})", tuple(senders)
 
 
 def _unaliased(condition: str) -> str:

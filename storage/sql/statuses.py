@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -26,7 +27,11 @@ STATUS_COLUMNS = (
     " thread_id, text, content, spoiler_text, sensitive, language, visibility, application_id, publication_state,"
     " publication_epoch, published_edit_id, published_at, created_at, edited_at, deleted_at"
 )
-EDIT_COLUMNS = "id, status_id, text, content, spoiler_text, sensitive, language, created_at"
+EDIT_COLUMNS = "id, status_id, text, content, spoiler_text, sensitive, language, created_at, media"
+# The status's media now, in order, with their descriptions: what a revision records of them.
+MEDIA_SNAPSHOT = (
+    "SELECT id, description FROM media_attachments WHERE status_id = ? ORDER BY position, id"
+)
 
 
 def _time(text: str | None) -> datetime | None:
@@ -50,8 +55,14 @@ def edit_from_row(row: Row) -> StatusEdit:
     return StatusEdit(
         id=row["id"], status_id=row["status_id"], text=row["text"], content=row["content"],
         spoiler_text=row["spoiler_text"], sensitive=bool(row["sensitive"]), language=row["language"],
-        created_at=from_db(row["created_at"]),
+        created_at=from_db(row["created_at"]), media=_edit_media(row["media"]),
     )
+
+
+def _edit_media(text: str | None) -> tuple[tuple[int, str | None], ...] | None:
+    if text is None:
+        return None
+    return tuple((int(media_id), description) for media_id, description in json.loads(text))
 
 
 def marks(values: Sequence[object]) -> str:
@@ -94,10 +105,22 @@ class SqlStatusStore:
     ) -> int:
         edit_id = self._ids.next_id()
         await self._db.execute(
-            f"INSERT INTO status_edits ({EDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (edit_id, status_id, text, content, spoiler, int(sensitive), language, at),
+            f"INSERT INTO status_edits ({EDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (edit_id, status_id, text, content, spoiler, int(sensitive), language, at,
+             await self._media_snapshot(status_id)),
         )
         return edit_id
+
+    async def _media_snapshot(self, status_id: int) -> str:
+        rows = await self._db.fetch_all(MEDIA_SNAPSHOT, (status_id,))
+        return json.dumps([[row["id"], row["description"]] for row in rows])
+
+    async def record_media(self, status_id: int) -> None:
+        async with self._db.write():
+            await self._db.execute(
+                "UPDATE status_edits SET media = ? WHERE id = (SELECT max(id) FROM status_edits WHERE status_id = ?)",
+                (await self._media_snapshot(status_id), status_id),
+            )
 
     async def _replace_mentions_and_tags(
         self, status_id: int, mention_ids: Sequence[int], tags: Sequence[tuple[str, str]]

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.integration.conftest import live_employees, live_environment, live_routes, live_server  # noqa: F401  (fixtures)
+from tests.integration.conftest import (  # noqa: F401  (fixtures)
+    live_app_state,
+    live_employees,
+    live_environment,
+    live_routes,
+    live_server,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

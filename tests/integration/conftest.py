@@ -104,15 +104,23 @@ def live_environment() -> Mapping[str, str]:
 
 
 @pytest.fixture
+def live_app_state() -> Mapping[str, object]:
+    """Attributes set on the live app's ``state`` (a module overrides it, e.g. with short stream heartbeats)."""
+    return {}
+
+
+@pytest.fixture
 def live_server(
     tmp_path: Path, live_employees: Sequence[EmployeeSpec], live_routes: Sequence[BaseRoute],
-    live_environment: Mapping[str, str],
+    live_environment: Mapping[str, str], live_app_state: Mapping[str, object],
 ) -> Iterator[LiveServer]:
     port = free_port()
     settings = live_settings(tmp_path, port, live_environment)
     create_employees(settings, live_employees)
     app = app_for(settings)
     app.router.routes.extend(live_routes)
+    for name, value in live_app_state.items():
+        setattr(app.state, name, value)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name=f"live-server-{port}", daemon=True)
     thread.start()

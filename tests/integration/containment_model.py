@@ -24,7 +24,6 @@ from activitypub.signatures import load_private_key_pem, sign_cavage
 from server.activitypub.inbound import inbound_for
 from server.mastodon.admin_auth import AdminAccounts
 from server.mastodon.auth import digest_token, new_token
-from server.services.admin_notices import AccountNotices
 from server.services.review_roles import Reviewer
 from server.services.statuses import StatusDraft
 from storage.clock import utcnow
@@ -265,9 +264,7 @@ class Driver:
         self.model.exposed.add(name)
 
     def _admin_accounts(self) -> AdminAccounts:
-        state = self.model.a.state
-        notices = AccountNotices(state.storage, state.settings.base_url, self.services.distribution)
-        return AdminAccounts(state.storage, self.services.accounts, notices)
+        return self.services.admin_accounts
 
     async def _act_as(self, identity: str, op: str) -> None:
         """alice, through a token acting as ``identity``, follows bob or rewrites its public profile."""

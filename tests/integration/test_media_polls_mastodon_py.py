@@ -67,3 +67,52 @@ def test_media_poll_and_schedule_with_mastodon_py(live_server: LiveServer, sessi
     assert moved["scheduled_at"] != scheduled["scheduled_at"]
     alice.scheduled_status_delete(scheduled)
     assert alice.scheduled_statuses() == []
+
+
+def test_editing_alt_text_while_editing_a_post_with_mastodon_py(
+    live_server: LiveServer, session: requests.Session
+) -> None:
+    alice = signed_in(live_server, session, "alice")
+    bob = signed_in(live_server, session, "bob")
+    # Given a post with an image described "Blue"
+    media = alice.media_post(png(), mime_type="image/png", description="Blue", focus=(0.1, -0.2))
+    status = alice.status_post("A picture", media_ids=[media])
+
+    # When alice edits the post and, with it, the image's description and focus (media_attributes[])
+    edited = alice.status_update(status, "A picture, described better", media_attributes=[
+        alice.generate_media_edit_attributes(media, description="A translucent blue square", focus=(0.5, 0.25)),
+    ])
+
+    # Then the answer, what bob sees and the medium itself all carry the new description and focus
+    assert edited["edited_at"] is not None
+    assert [m["description"] for m in edited["media_attachments"]] == ["A translucent blue square"]
+    assert edited["media_attachments"][0]["meta"]["focus"] == {"x": 0.5, "y": 0.25}
+    assert [m["description"] for m in bob.status(status)["media_attachments"]] == ["A translucent blue square"]
+    assert alice.media(media)["description"] == "A translucent blue square"
+
+    # And the history shows each revision with the description it had then
+    history = bob.status_history(status)
+    assert [revision["content"] for revision in history] == ["<p>A picture</p>", "<p>A picture, described better</p>"]
+    assert [[m["description"] for m in revision["media_attachments"]] for revision in history] == [
+        ["Blue"], ["A translucent blue square"]]
+    assert [m["id"] for m in history[0]["media_attachments"]] == [media["id"]]
+
+
+def test_media_attributes_for_someone_elses_medium_change_nothing(
+    live_server: LiveServer, session: requests.Session
+) -> None:
+    alice = signed_in(live_server, session, "alice")
+    bob = signed_in(live_server, session, "bob")
+    status = alice.status_post("A picture", media_ids=[alice.media_post(png(), mime_type="image/png")])
+    theirs = bob.media_post(png(), mime_type="image/png", description="Bob's")
+    bob_post = bob.status_post("Bob's picture", media_ids=[theirs])
+
+    # When alice names bob's medium in media_attributes (Mastodon.py puts it in media_ids too)
+    with pytest.raises(MastodonAPIError) as refused:
+        alice.status_update(status, "Taking it", media_attributes=[
+            alice.generate_media_edit_attributes(theirs, description="Hijacked")])
+
+    # Then the edit is refused, as Mastodon refuses media not the author's, and bob's medium is untouched
+    assert refused.value.args[1] == 422
+    assert [m["description"] for m in bob.status(bob_post)["media_attachments"]] == ["Bob's"]
+    assert alice.status(status)["edited_at"] is None

@@ -95,3 +95,38 @@ def test_private_and_direct_posts_stay_with_their_audience(live_server: LiveServ
     assert bob.status(secret).content == "<p>only for followers</p>"
     local = bob.timeline_public(local=True)
     assert secret.id not in [s.id for s in local], "private posts never reach the public timeline"
+
+
+def test_a_boost_wrapper_carries_the_viewers_flags_of_the_boosted_post(
+    live_server: LiveServer, session: requests.Session
+) -> None:
+    alice = signed_in(live_server, session, "alice")
+    bob = signed_in(live_server, session, "bob")
+    alice.account_follow(alice.account_lookup("bob"))
+    post = bob.status_post("Worth sharing")
+    alice.status_favourite(post)
+    alice.status_bookmark(post)
+
+    # When alice boosts it
+    boost = alice.status_reblog(post)
+
+    # Then the answer's wrapper reports her flags of the boosted post, as its inner status does
+    assert boost["reblog"]["id"] == post["id"]
+    for shown in (boost, boost["reblog"]):
+        assert shown["reblogged"] is True
+        assert shown["favourited"] is True
+        assert shown["bookmarked"] is True
+        assert shown["muted"] is False
+    assert boost.get("pinned") is None  # absent (Mastodon.py reads it as None): pinnable? is false for a boost
+
+    # And so does every other place the wrapper is shown: her home timeline and the wrapper read alone
+    home = alice.timeline_home()
+    wrapper = next(status for status in home if status["id"] == boost["id"])
+    assert wrapper["reblogged"] is True
+    assert wrapper["favourited"] is True
+    assert wrapper["bookmarked"] is True
+    assert alice.status(boost)["reblogged"] is True
+
+    # And once she unfavourites the post, the wrapper follows
+    alice.status_unfavourite(post)
+    assert alice.status(boost)["favourited"] is False

@@ -8,7 +8,7 @@ import pytest
 
 from activitypub.errors import Conflict, InvalidInput
 from storage.media import NewMedia, NewPoll, NewScheduledStatus, ScheduledState
-from storage.models import Account, AccountKind, NewAccount, NewStatus, Page, Visibility
+from storage.models import Account, AccountKind, NewAccount, NewStatus, Page, StatusChanges, Visibility
 from storage.protocols import Storage
 
 pytestmark = pytest.mark.anyio
@@ -140,3 +140,23 @@ async def test_scheduled_list_reschedule_delete(storage: Storage) -> None:
     assert not await storage.scheduled.delete(rows[1].id)
     assert await storage.scheduled.delete(rows[2].id)
     assert [r.id for r in await storage.scheduled.list_pending(alice.id, Page())] == [rows[0].id]
+
+
+async def test_each_revision_keeps_its_media_and_their_descriptions(storage: Storage) -> None:
+    alice = await account(storage, "alice")
+    first = await storage.media.create(medium(alice, "w" * 32))
+    second = await storage.media.create(medium(alice, "x" * 32))
+    status = await storage.statuses.create(NewStatus(alice.id, Visibility.PUBLIC, text="x"))
+    # Given the first revision recorded once its media are attached
+    await storage.media.attach(status.id, alice.id, [second.id, first.id])
+    await storage.statuses.record_media(status.id)
+    # When the post is edited and one description changes with it
+    await storage.statuses.edit(status.id, StatusChanges("y", "<p>y</p>", "", False, None))
+    await storage.media.update(first.id, description="a black cat", focus=(0.0, 0.0))
+    await storage.statuses.record_media(status.id)
+    # Then each revision has the media in the post's order, with the descriptions of its time
+    revisions = await storage.statuses.edits(status.id)
+    assert [revision.media for revision in revisions] == [
+        ((second.id, "a cat"), (first.id, "a cat")),
+        ((second.id, "a cat"), (first.id, "a black cat")),
+    ]

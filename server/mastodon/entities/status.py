@@ -8,7 +8,9 @@ from typing import Any
 
 from activitypub.uris import Uris
 from server.edge.dates import format_datetime, format_optional_datetime
-from storage.models import Account, PublicationState, Status, StatusEdit, Tag, ViewerFlags
+from storage.models import Account, PublicationState, Status, StatusEdit, Tag, ViewerFlags, Visibility
+
+_PINNABLE = frozenset({Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,16 +88,25 @@ def status_entity(
         "publication": publication_entity(status),
     }
     if flags is not None:
-        target = status.id
-        entity.update({
-            "favourited": target in flags.favourited,
-            "reblogged": target in flags.reblogged,
-            "muted": target in flags.muted_threads,
-            "bookmarked": target in flags.bookmarked,
-        })
-        if status.account_id == viewer_id:
-            entity["pinned"] = target in flags.pinned
+        entity.update(_viewer_flags(status, flags, viewer_id))
     return entity
+
+
+def _viewer_flags(status: Status, flags: ViewerFlags, viewer_id: int | None) -> dict[str, bool]:
+    """The viewer's flags; a boost's wrapper carries those of the boosted status (Mastodon's ``status.proper``).
+
+    ``pinned`` only where Mastodon's ``pinnable?`` holds: the viewer's own post, not a boost, not direct.
+    """
+    target = status.reblog_of_id or status.id
+    shown = {
+        "favourited": target in flags.favourited,
+        "reblogged": target in flags.reblogged,
+        "muted": target in flags.muted_threads,
+        "bookmarked": target in flags.bookmarked,
+    }
+    if status.account_id == viewer_id and status.reblog_of_id is None and status.visibility in _PINNABLE:
+        shown["pinned"] = target in flags.pinned
+    return shown
 
 
 def _mention(account: Account, base_url: str) -> dict[str, str]:
@@ -103,8 +114,10 @@ def _mention(account: Account, base_url: str) -> dict[str, str]:
     return {"id": str(account.id), "username": account.username, "url": url, "acct": account.acct}
 
 
-def status_edit_entity(edit: StatusEdit, account: dict[str, Any]) -> dict[str, Any]:
-    """One entry of ``GET /api/v1/statuses/:id/history``."""
+def status_edit_entity(
+    edit: StatusEdit, account: dict[str, Any], media_attachments: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """One entry of ``GET /api/v1/statuses/:id/history``; ``media_attachments`` as they were in that revision."""
     return {
         "content": edit.content,
         "spoiler_text": edit.spoiler_text,
@@ -112,6 +125,6 @@ def status_edit_entity(edit: StatusEdit, account: dict[str, Any]) -> dict[str, A
         "created_at": format_datetime(edit.created_at),
         "account": account,
         "poll": None,
-        "media_attachments": [],
+        "media_attachments": list(media_attachments),
         "emojis": [],
     }

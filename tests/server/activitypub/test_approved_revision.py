@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from server.services.status_draft import MediaChange
 from server.services.statuses import StatusDraft
 from storage.models import Account, ProfileChanges, Role, Status
 from tests.server.activitypub.world import AP, BASE_URL, World, running
@@ -67,3 +68,34 @@ async def test_a_publishers_edit_naming_a_hidden_colleague_waits_for_review(tmp_
     assert edited.published_edit_id == status.published_edit_id
     assert item is not None and item.kind.value == "revision"
     assert "Our approved words" in str(document["content"]) and "carol" not in str(document)
+
+
+def png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), (0, 128, 255)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def test_a_pending_revisions_alt_text_stays_inside_until_approved(tmp_path: Path) -> None:
+    async with running(tmp_path) as world:
+        # Given frank's published post with an image described for outsiders
+        services = world.app.state.insideout.services
+        frank = await world.employee("frank", exposed=True)
+        media = await services.media.upload(frank, png(), declared_type="image/png", description="Approved alt")
+        created = await services.statuses.create(frank, StatusDraft(text="Our new office", media_ids=(media.id,)))
+        status = await services.publication.publish(created.id, by="test")
+        # When frank (staff) edits the post and its alt text: a pending revision
+        await services.statuses.edit(frank, status.id, StatusDraft(
+            text="Our new office", media_ids=(media.id,),
+            media_changes=(MediaChange(media.id, description="Draft alt"),)))
+        pending = await note(world, status)
+        # And then the revision is approved
+        await services.publication.publish(status.id, by="test")
+        approved = await note(world, status)
+    # Then outsiders saw the approved description until then, and the new one after
+    assert [item["name"] for item in pending["attachment"]] == ["Approved alt"]  # type: ignore[attr-defined]
+    assert [item["name"] for item in approved["attachment"]] == ["Draft alt"]  # type: ignore[attr-defined]

@@ -180,3 +180,71 @@ async def test_the_viewers_hide_filters_apply_to_public_streams(tmp_path: Path) 
             shown = await post(client, bob, "nothing to hide")
             event, data = await reader.next_event()
             assert event == "update" and payload_of(data)["id"] == shown["id"]
+
+
+async def test_a_direct_post_is_a_conversation_event_on_each_participants_direct_stream(tmp_path: Path) -> None:
+    app = app_for(settings_for(tmp_path))
+    app.state.streaming_options = FAST
+    async with live(app) as base, httpx.AsyncClient(base_url=base) as client:
+        alice, bob = await staff_token(app, "alice"), await staff_token(app, "bob")
+        carol = await staff_token(app, "carol")
+        alice_id, bob_id = await account_id(app, "alice"), await account_id(app, "bob")
+        async with client.stream("GET", "/api/v1/streaming/direct", headers=bearer(alice)) as to_alice, \
+                client.stream("GET", "/api/v1/streaming/direct", headers=bearer(bob)) as to_bob, \
+                client.stream("GET", "/api/v1/streaming/direct", headers=bearer(carol)) as to_carol:
+            readers = [SseReader(to_alice), SseReader(to_bob), SseReader(to_carol)]
+            for reader in readers:
+                await reader.opened()
+            alice_reads, bob_reads, carol_reads = readers
+            # Given a public post first: nothing of it reaches a direct stream
+            await post(client, bob, "Hello @alice")
+            # When bob writes to alice directly
+            status = await post(client, bob, "Just between us @alice", visibility="direct")
+            # Then alice's direct stream sends the conversation as she sees it: unread, with bob
+            event, data = await alice_reads.next_event()
+            assert event == "conversation"
+            seen = payload_of(data)
+            assert list(seen) == ["id", "unread", "accounts", "last_status"]
+            assert seen["id"] == status["id"]  # a new thread: the conversation is the thread
+            assert seen["unread"] is True
+            assert [a["id"] for a in seen["accounts"]] == [str(bob_id)]  # type: ignore[index, union-attr]
+            last = seen["last_status"]
+            assert isinstance(last, dict)
+            assert last["id"] == status["id"]
+            assert last["visibility"] == "direct"
+            assert last["favourited"] is False  # rendered for alice
+            # And bob's own direct stream hears of it too, read, with alice
+            event, data = await bob_reads.next_event()
+            assert event == "conversation"
+            sent = payload_of(data)
+            assert sent["unread"] is False
+            assert [a["id"] for a in sent["accounts"]] == [str(alice_id)]  # type: ignore[index, union-attr]
+            # And carol, who takes no part, hears nothing but heartbeats
+            assert await carol_reads.next_frame() == ("comment", "thump")
+            # The conversation is the one the REST API lists
+            listed = (await client.get("/api/v1/conversations", headers=bearer(alice))).json()
+            assert listed == [seen]
+
+
+async def test_the_boosters_stream_shows_the_boost_with_their_flags(tmp_path: Path) -> None:
+    app = app_for(settings_for(tmp_path))
+    app.state.streaming_options = FAST
+    async with live(app) as base, httpx.AsyncClient(base_url=base) as client:
+        alice, bob = await staff_token(app, "alice"), await staff_token(app, "bob")
+        status = await post(client, alice, "Worth sharing")
+        assert (await client.post(f"/api/v1/statuses/{status['id']}/favourite", headers=bearer(bob))).status_code == 200
+        async with client.stream("GET", "/api/v1/streaming/user", headers=bearer(bob)) as response:
+            reader = SseReader(response)
+            await reader.opened()
+            # When bob boosts the post he favourited
+            boosted = await client.post(f"/api/v1/statuses/{status['id']}/reblog", headers=bearer(bob))
+            assert boosted.status_code == 200
+            # Then his stream's wrapper carries his flags of the boosted post, as the inner status does
+            event, data = await reader.next_event()
+            assert event == "update"
+            wrapper = payload_of(data)
+            assert wrapper["id"] == boosted.json()["id"]
+            assert wrapper["reblogged"] is True
+            assert wrapper["favourited"] is True
+            assert wrapper["bookmarked"] is False
+            assert "pinned" not in wrapper  # Mastodon's pinnable? is false for a boost

@@ -162,3 +162,59 @@ async def test_binary_messages_close_the_socket_and_revocation_ends_it(tmp_path:
             await services.offboarding.depart((await services.accounts.employee("bob")).account.id, actor="test")
             with pytest.raises(ConnectionClosed):
                 await asyncio.wait_for(ws.recv(), 5)
+
+
+async def test_direct_subscription_receives_the_conversation_of_a_direct_post(tmp_path: Path) -> None:
+    app = app_for(settings_for(tmp_path))
+    app.state.streaming_options = FAST
+    async with live(app) as base, httpx.AsyncClient(base_url=base) as client:
+        alice, bob = await staff_token(app, "alice"), await staff_token(app, "bob")
+        bob_id = await account_id(app, "bob")
+        async with connect(ws_url(base), additional_headers=bearer(alice)) as ws:
+            # Given alice subscribed to her direct stream and to her home stream on one socket
+            await subscribe(ws, stream="direct")
+            # When bob writes to her directly
+            response = await client.post("/api/v1/statuses", headers=bearer(bob),
+                                         data={"status": "@alice a word in private", "visibility": "direct"})
+            assert response.status_code == 200, response.text
+            status_id = str(response.json()["id"])
+            # Then the socket sends a conversation event on the direct stream, with the Conversation entity
+            message = await receive(ws)
+            assert message["stream"] == ["direct"]
+            assert message["event"] == "conversation"
+            conversation = payload_of(message["payload"])
+            assert conversation["id"] == status_id
+            assert conversation["unread"] is True
+            assert [a["id"] for a in conversation["accounts"]] == [str(bob_id)]  # type: ignore[index, union-attr]
+            last = conversation["last_status"]
+            assert isinstance(last, dict)
+            assert last["id"] == status_id
+            # And a reply in the thread is the same conversation, with the reply as its last status
+            reply = await client.post("/api/v1/statuses", headers=bearer(alice), data={
+                "status": "@bob noted", "visibility": "direct", "in_reply_to_id": status_id})
+            assert reply.status_code == 200, reply.text
+            message = await receive(ws)
+            answered = payload_of(message["payload"])
+            assert answered["id"] == status_id
+            assert answered["unread"] is False  # her own post
+            assert answered["last_status"]["id"] == str(reply.json()["id"])  # type: ignore[index]
+
+
+async def test_the_boost_on_a_socket_carries_the_boosters_flags(tmp_path: Path) -> None:
+    app = app_for(settings_for(tmp_path))
+    app.state.streaming_options = FAST
+    async with live(app) as base, httpx.AsyncClient(base_url=base) as client:
+        alice, bob = await staff_token(app, "alice"), await staff_token(app, "bob")
+        status_id = await post(client, alice, "Worth sharing")
+        assert (await client.post(f"/api/v1/statuses/{status_id}/bookmark", headers=bearer(bob))).status_code == 200
+        async with connect(ws_url(base, "stream=user"), additional_headers=bearer(bob)) as ws:
+            await subscribe(ws, stream="public:local")
+            boosted = await client.post(f"/api/v1/statuses/{status_id}/reblog", headers=bearer(bob))
+            assert boosted.status_code == 200
+            message = await receive(ws)
+            assert message["stream"] == ["user"]
+            wrapper = payload_of(message["payload"])
+            assert wrapper["reblog"]["id"] == status_id  # type: ignore[index]
+            assert wrapper["reblogged"] is True
+            assert wrapper["bookmarked"] is True
+            assert wrapper["favourited"] is False

@@ -107,19 +107,46 @@ def test_alpha_is_kept_as_png() -> None:
     assert output.getpixel((5, 5)) == (0, 0, 0, 0)
 
 
-def test_unused_alpha_becomes_jpeg() -> None:
+def test_png_without_alpha_stays_png() -> None:
     result = process_image(_save(Image.new("RGBA", (50, 50), (10, 200, 10, 255)), "PNG"))
-    assert result.original_mime == "image/jpeg"
+    assert result.original_mime == result.thumbnail_mime == "image/png"
     assert result.source_mime == "image/png"
+    assert _open(result.original).format == "PNG"
 
 
-@pytest.mark.parametrize(("fmt", "mime"), [("WEBP", "image/webp"), ("AVIF", "image/avif"), ("GIF", "image/gif")])
-def test_other_formats_are_accepted(fmt: str, mime: str) -> None:
+@pytest.mark.parametrize(("fmt", "mime", "stored"), [
+    ("WEBP", "image/webp", "image/webp"), ("GIF", "image/gif", "image/gif"), ("AVIF", "image/avif", "image/jpeg"),
+])
+def test_browser_formats_are_kept_and_avif_becomes_jpeg(fmt: str, mime: str, stored: str) -> None:
     result = process_image(_save(_two_tone(), fmt))
     assert result.source_mime == mime
-    assert result.original_mime == "image/jpeg"
+    assert result.original_mime == result.thumbnail_mime == stored
+    assert _open(result.original).format == stored.removeprefix("image/").upper()
     assert (result.width, result.height) == (40, 20)
     assert not result.animated
+
+
+def test_transparent_webp_keeps_its_alpha() -> None:
+    image = Image.new("RGBA", (20, 20), (255, 0, 0, 255))
+    image.paste((0, 0, 0, 0), (0, 0, 10, 20))
+    output = _open(process_image(_save(image, "WEBP", lossless=True)).original)
+    assert output.format == "WEBP"
+    assert output.convert("RGBA").getchannel("A").getpixel((5, 5)) == 0
+
+
+def test_avif_alpha_is_flattened_onto_white() -> None:
+    result = process_image(_save(Image.new("RGBA", (20, 20), (0, 0, 0, 0)), "AVIF"))
+    assert _close(_open(result.original).getpixel((5, 5)), (255, 255, 255))
+
+
+def test_webp_exif_and_xmp_are_stripped() -> None:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "PhoneCo"
+    data = _save(_two_tone(), "WEBP", exif=exif.tobytes(), xmp=b"<x:xmpmeta>secret</x:xmpmeta>")
+    output = _open(process_image(data).original)
+    assert "exif" not in output.info
+    assert "xmp" not in output.info
+    assert dict(output.getexif()) == {}
 
 
 def test_mpo_from_phones_is_a_jpeg() -> None:
@@ -138,14 +165,39 @@ def test_cmyk_and_16_bit_grey_are_converted() -> None:
     assert abs(int(str(_open(grey.original).getpixel((5, 5)))) - 30000 // 256) <= 2
 
 
-def test_animated_gif_keeps_its_first_frame_as_a_still() -> None:
-    frames = [Image.new("RGB", (32, 32), colour) for colour in ((0, 200, 0), (200, 0, 0), (0, 0, 200))]
-    data = _save(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
-    result = process_image(data)
+def _animated_gif(size: tuple[int, int] = (32, 32), frames: int = 3) -> bytes:
+    colours = [(0, 200, 0), (200, 0, 0), (0, 0, 200)]
+    images = [Image.new("RGB", size, colours[index % 3]) for index in range(frames)]
+    return _save(images[0], "GIF", save_all=True, append_images=images[1:], duration=[100, 200, 300] * frames,
+                 loop=0, comment=b"made on my laptop")
+
+
+def test_animated_gif_stays_an_animated_gif() -> None:
+    result = process_image(_animated_gif())
+    output = _open(result.original)
     assert result.animated
-    assert result.source_mime == "image/gif"
-    assert result.original_mime == "image/jpeg"
-    assert _close(_open(result.original).getpixel((16, 16)), (0, 200, 0))
+    assert result.original_mime == result.source_mime == "image/gif"
+    assert getattr(output, "n_frames", 1) == 3
+    assert "comment" not in output.info
+    output.seek(1)
+    assert _close(output.convert("RGB").getpixel((16, 16)), (200, 0, 0))
+    assert output.info["duration"] == 200
+    assert getattr(_open(result.thumbnail), "n_frames", 1) == 1  # thumbnails are still
+
+
+def test_an_animation_too_large_keeps_its_first_frame() -> None:
+    result = process_image(_animated_gif((1000, 1000), frames=20))
+    assert not result.animated
+    assert result.animation_dropped
+    assert result.original_mime == "image/gif"
+    assert getattr(_open(result.original), "n_frames", 1) == 1
+
+
+def test_keep_animation_false_keeps_the_first_frame() -> None:
+    result = process_image(_animated_gif(), keep_animation=False)
+    assert result.animation_dropped
+    assert getattr(_open(result.original), "n_frames", 1) == 1
+    assert _close(_open(result.original).convert("RGB").getpixel((16, 16)), (0, 200, 0))
 
 
 def test_large_images_are_downscaled_like_mastodon() -> None:
