@@ -55,6 +55,7 @@ BENCHMARKS = (
     Benchmark("streaming", quick=("--clients", "100", "--posts", "2")),
     Benchmark("idle_rss", quick=("--idle", "1")),
     Benchmark("scaleout", quick=("--seconds", "3", "--deliveries", "300", "--posters", "16", "--followers", "10")),
+    Benchmark("scim_provisioning", quick=("--users", "300", "--departments", "5")),
     Benchmark("sso_sign_in", quick=("--runs", "10")),
 )
 

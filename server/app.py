@@ -28,6 +28,7 @@ from server.middleware import RequestIdMiddleware
 from server.passwords import Passwords
 from server.paths import StripTrailingSlashMiddleware
 from server.revocation_watch import RevocationWatch
+from server.scim import routes as scim_routes
 from server.signin import sso_routes
 from server.state import AppState
 from server.workers import Worker, WorkerRunner
@@ -93,8 +94,8 @@ def _chosen_workers(app: Starlette, workers: Sequence[Worker] | WorkerFactory | 
 
 def _routes() -> list[BaseRoute]:
     # The public web routes go first: their ``.atom`` paths would otherwise match ``/@{username}``.
-    return [*health.routes(), *web.routes(), *admin_pages.routes(), *sso_routes.routes(), *activitypub.routes(),
-            *inbox_views.routes(), *mastodon_routes()]
+    return [*health.routes(), *web.routes(), *admin_pages.routes(), *sso_routes.routes(), *scim_routes(),
+            *activitypub.routes(), *inbox_views.routes(), *mastodon_routes()]
 
 
 def _middleware(settings: Settings, metrics: ServerMetrics | None) -> list[Middleware]:

@@ -33,6 +33,7 @@ from storage.profiles import AccountDirectory, MarkerStore, ProfileStore
 from storage.push import PushStore
 from storage.remote_media import CardStore, RemoteFileStore
 from storage.review import ReviewStore
+from storage.scim import ScimStore
 from storage.social import (
     FollowStore,
     InteractionStore,
@@ -154,6 +155,9 @@ class Storage(Protocol):
 
     @property
     def sso_sign_ins(self) -> SsoSignInStore: ...
+
+    @property
+    def scim(self) -> ScimStore: ...
 
     async def open(self) -> None: ...
 

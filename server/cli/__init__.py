@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from server.cli import accounts, backup, db, departments, review, serve, sso, statuses, transfer, worker
+from server.cli import accounts, backup, db, departments, review, scim, serve, sso, statuses, transfer, worker
 from server.cli.common import CommandFailed, run_command
 
-COMMANDS = (serve, worker, db, accounts, departments, statuses, review, backup, transfer, sso)
+COMMANDS = (serve, worker, db, accounts, departments, statuses, review, backup, transfer, sso, scim)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from activitypub.errors import Conflict, InvalidInput, NotFound, StorageError
@@ -26,6 +26,27 @@ from storage.protocols import Storage
 class Employee:
     account: Account
     user: User
+
+
+async def create_under_free_username(
+    storage: Storage, base: str, create: Callable[[str], Awaitable[Account]],
+    after_conflict: Callable[[], Awaitable[None]] | None = None,
+) -> Account:
+    """``create(base)``, else ``base2``, ``base3``...: a username is never given to a second person.
+
+    A username taken between the look and the write (a concurrent creation)
+    moves on to the next number, once ``after_conflict`` has had its say.
+    """
+    for attempt in range(1, 100):
+        username = base if attempt == 1 else f"{base[:30 - len(str(attempt))]}{attempt}"
+        if await storage.accounts.get_local(username):
+            continue
+        try:
+            return await create(username)
+        except Conflict:
+            if after_conflict is not None:
+                await after_conflict()
+    raise Conflict(f"No free username near {base!r}")
 
 
 class AccountService:

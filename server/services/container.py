@@ -44,6 +44,8 @@ from server.services.offboarding import Offboarding
 from server.services.polls import PollService
 from server.services.profile_media import ProfileMedia
 from server.services.profiles import ProfileService
+from server.services.provisioning import ScimUsers
+from server.services.provisioning_groups import ScimGroups
 from server.services.public_face import PublicFace
 from server.services.public_media import PublicMedia
 from server.services.publication import PublicationService
@@ -56,6 +58,7 @@ from server.services.review import ReviewService
 from server.services.review_notices import AuthorNotices
 from server.services.review_views import ReviewQueries
 from server.services.scheduled import ScheduledStatusService
+from server.services.scim_tokens import ScimTokens
 from server.services.search import SearchService
 from server.services.staff_reports import StaffReportService
 from server.services.statuses import StatusService
@@ -113,6 +116,10 @@ class Services:
     sign_ins: SignIns
     sso: SingleSignOn
     offboarding: Offboarding
+    # SCIM provisioning: the provider's tokens, Users (employees) and Groups (departments).
+    scim_tokens: ScimTokens
+    scim_users: ScimUsers
+    scim_groups: ScimGroups
     streams: StreamService
     push_subscriptions: PushSubscriptions
     remote_media: RemoteMediaCache | None
@@ -146,10 +153,29 @@ def identity_provider(settings: Settings, http: OutboundClient | None) -> Identi
     return IdentityProvider(settings.sso, http, callback_url(settings.base_url))
 
 
-def build_services(
-    storage: Storage, settings: Settings, events: EventBus, passwords: Passwords, http: OutboundClient | None = None
-) -> Services:
-    """``http`` lets searches resolve outside accounts and posts; without it (the CLI) only stored ones are found."""
+@dataclass(frozen=True, slots=True)
+class _Core:
+    """The services the others are built from, wired in the order they need each other."""
+
+    accounts: AccountService
+    distribution: Distribution
+    boundary: Boundary
+    guard: DeliveryGuard
+    policy: LivePolicy
+    sender: Sender
+    publication: PublicationService
+    outbound: FederationOutbound
+    review: ReviewService
+    statuses: StatusService
+    actors: RemoteActors | None
+    resolver: FederationResolver | None
+    handles: HandleResolver
+    offboarding: Offboarding
+
+
+def _core(
+    storage: Storage, settings: Settings, events: EventBus, passwords: Passwords, http: OutboundClient | None
+) -> _Core:
     accounts = AccountService(storage, passwords)
     distribution = Distribution(storage, events, PushDispatcher(storage))
     publishing = settings.publication
@@ -173,27 +199,37 @@ def build_services(
                           sanitize=PROFILE_SANITIZER) if http is not None else None
     resolver = FederationResolver(storage, http, actors, settings.base_url) if http and actors else None
     handles: HandleResolver = HandleLookup(resolver) if resolver else KnownHandles(storage)
-    profiles = ProfileService(storage, ProfileMedia(settings.data_dir))
     offboarding = Offboarding(storage, accounts, publication, events, settings.lifecycle.on_departure)
+    return _Core(accounts, distribution, boundary, guard, policy, sender, publication, outbound, review, statuses,
+                 actors, resolver, handles, offboarding)
+
+
+def build_services(
+    storage: Storage, settings: Settings, events: EventBus, passwords: Passwords, http: OutboundClient | None = None
+) -> Services:
+    """``http`` lets searches resolve outside accounts and posts; without it (the CLI) only stored ones are found."""
+    core = _core(storage, settings, events, passwords, http)
+    accounts, distribution, statuses, outbound = core.accounts, core.distribution, core.statuses, core.outbound
+    profiles = ProfileService(storage, ProfileMedia(settings.data_dir))
     admin_accounts = AdminAccounts(storage, accounts, AccountNotices(storage, settings.base_url, distribution),
-                                   offboarding)
-    federation_admin = FederationAdmin(storage, policy)
+                                   core.offboarding)
+    federation_admin = FederationAdmin(storage, core.policy)
     return Services(
         accounts=accounts,
         departments=DepartmentService(storage, accounts),
         distribution=distribution,
         statuses=statuses,
         interactions=InteractionService(storage, statuses, distribution, outbound),
-        boundary=boundary,
-        guard=guard,
-        sender=sender,
-        publication=publication,
+        boundary=core.boundary,
+        guard=core.guard,
+        sender=core.sender,
+        publication=core.publication,
         outbound=outbound,
         relationships=RelationshipService(storage, distribution, outbound),
         profiles=profiles,
-        handles=handles,
-        search=SearchService(storage, settings, handles, resolver=resolver),
-        remote_actors=actors,
+        handles=core.handles,
+        search=SearchService(storage, settings, core.handles, resolver=core.resolver),
+        remote_actors=core.actors,
         media=MediaService(storage, settings),
         polls=PollService(storage, statuses, outbound),
         scheduled=ScheduledStatusService(storage, statuses),
@@ -208,8 +244,8 @@ def build_services(
         markers=MarkerService(storage),
         conversations=ConversationService(storage),
         tags=TagService(storage),
-        review=review,
-        auto_publish=AutoPublish(storage, publication),
+        review=core.review,
+        auto_publish=AutoPublish(storage, core.publication),
         review_queries=ReviewQueries(storage),
         department_admin=DepartmentAdmin(storage, accounts, profiles),
         admin_log=AdminLog(storage),
@@ -219,7 +255,10 @@ def build_services(
         oauth=OAuthService(storage),
         sign_ins=SignIns(storage, passwords, settings.domain, password_login=settings.sso.password_login
                          if settings.sso.enabled else True),
-        offboarding=offboarding,
+        offboarding=core.offboarding,
+        scim_tokens=ScimTokens(storage),
+        scim_users=ScimUsers(storage, accounts, core.offboarding, settings.base_url),
+        scim_groups=ScimGroups(storage, accounts, settings.base_url),
         sso=SingleSignOn(storage, settings.sso, accounts, identity_provider(settings, http)),
         streams=StreamService(storage),
         push_subscriptions=PushSubscriptions(storage),
@@ -228,10 +267,10 @@ def build_services(
         public_media=PublicMedia(storage, settings.data_dir),
         admin_accounts=admin_accounts,
         federation_admin=federation_admin,
-        admin_reports=AdminReports(storage, settings.base_url, statuses, admin_accounts, federation_admin, sender,
-                                   distribution),
-        policy=policy,
-        public_face=PublicFace(storage, boundary, settings.base_url),
+        admin_reports=AdminReports(storage, settings.base_url, statuses, admin_accounts, federation_admin,
+                                   core.sender, distribution),
+        policy=core.policy,
+        public_face=PublicFace(storage, core.boundary, settings.base_url),
         # One resolver per app: the services' and the inbox's share their per-URI locks.
-        inbox=InboxIntake(storage, Inbound(actors, policy) if actors is not None else None),
+        inbox=InboxIntake(storage, Inbound(core.actors, core.policy) if core.actors is not None else None),
     )

@@ -4,10 +4,13 @@ A sign-in the identity provider has proven (server/signin/identity_provider.py) 
 account here; the first match wins:
 
 1. the account already linked to the provider's ``sub``;
-2. an account with the same email, only when the provider says the email is
+2. the account SCIM provisioned for this person: the live SCIM user whose
+   ``userName`` is the ``username_claim`` value (ignoring case), linked now
+   unless it is linked to another ``sub``;
+3. an account with the same email, only when the provider says the email is
    verified and the account is linked to no other ``sub`` (an unverified email
    never links: whoever controls the provider's profile could take the account);
-3. a new account, when ``[sso] create_accounts`` allows. Its username comes
+4. a new account, when ``[sso] create_accounts`` allows. Its username comes
    from ``username_claim``; a username is never given to a second person, so a
    taken one gets a number.
 
@@ -30,7 +33,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,13 +40,15 @@ from urllib.parse import urlsplit
 
 from activitypub.errors import Conflict, Forbidden, NotFound, SignInRefused
 from server.config import SsoSettings
-from server.services.accounts import AccountService, Employee
+from server.services.accounts import AccountService, Employee, create_under_free_username
 from server.services.admin_log import audit
 from server.services.keys import new_key_pair
+from server.services.validation import username_from_claim
 from server.signin.identity_provider import IdentityClaims, IdentityProvider, PendingSignIn, new_pending
 from storage.clock import utcnow
-from storage.models import AccountKind, MemberRole, NewAccount, NewUser, Role
+from storage.models import Account, AccountKind, MemberRole, NewAccount, NewUser, Role
 from storage.protocols import Storage
+from storage.scim import ScimQuery, UserField
 from storage.sso import PendingSsoSignIn
 
 log = logging.getLogger(__name__)
@@ -52,7 +56,6 @@ log = logging.getLogger(__name__)
 AUDIT_ACTOR = "sso"
 # No password: verification of this placeholder always fails (it is no hash).
 NO_PASSWORD = "!sso"
-_NOT_USERNAME = re.compile(r"[^A-Za-z0-9_]+")
 RANKS = {Role.STAFF: 0, Role.PUBLISHER: 1, Role.ADMIN: 2}
 # From leaving for the provider to coming back: a person may need to type a password and a second factor.
 SIGN_IN_LIFETIME = timedelta(minutes=10)
@@ -85,13 +88,6 @@ def safe_return_to(value: str | None) -> str:
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
-
-
-def username_from_claim(claim: str | None) -> str:
-    """A username of ours from the provider's: the part before any ``@``, in our alphabet, at most 30."""
-    local = (claim or "").split("@", 1)[0]
-    cleaned = _NOT_USERNAME.sub("_", local).strip("_")[:30]
-    return cleaned or "user"
 
 
 def placeholder_email(subject: str) -> str:
@@ -175,6 +171,11 @@ class SingleSignOn:
             account = await self._storage.accounts.get(linked.account_id)
             if account is not None:
                 return Employee(account, linked)
+        if claims.username:
+            provisioned = await self._storage.scim.find_users(
+                ScimQuery(((UserField.USER_NAME, claims.username),), limit=1))
+            if provisioned.rows:
+                return await self._link_provisioned(claims, provisioned.rows[0].account_id)
         if claims.email:
             by_email = await self._storage.accounts.get_user_by_email(claims.email)
             if by_email is not None:
@@ -184,21 +185,30 @@ class SingleSignOn:
                                 detail=f"sub {claims.subject} is unknown and create_accounts is off")
         return await self._create(claims)
 
+    async def _link_provisioned(self, claims: IdentityClaims, account_id: int) -> Employee:
+        """The account SCIM made for this person: its userName is what ``username_claim`` carries."""
+        return await self._link(claims, account_id, "Your account is linked to another sign-in; ask an administrator",
+                                scim_user_name=claims.username or "")
+
     async def _link_by_email(self, claims: IdentityClaims, account_id: int) -> Employee:
         if not claims.email_verified:
             raise SignInRefused("An account with your email exists; ask an administrator to link it",
                                 detail=f"sub {claims.subject}: email {claims.email} is not verified by the provider")
+        return await self._link(claims, account_id, "Your email belongs to an account linked to another sign-in",
+                                email=claims.email or "")
+
+    async def _link(self, claims: IdentityClaims, account_id: int, taken: str, **why: str) -> Employee:
+        """Link the account to this ``sub`` (audited with ``why``); refused with ``taken`` if it has another."""
         account = await self._storage.accounts.get(account_id)
         user = await self._storage.accounts.get_user(account_id)
         if account is None or user is None:
             raise SignInRefused(detail=f"account {account_id} vanished while signing in")
         if user.sso_subject is not None:
-            raise SignInRefused("Your email belongs to an account linked to another sign-in",
-                                detail=f"sub {claims.subject}: account {account_id} is linked to another sub")
+            raise SignInRefused(taken, detail=f"sub {claims.subject}: account {account_id} is linked to another sub")
         async with self._storage.transaction():
             await self._storage.accounts.link_sso_subject(account_id, claims.subject)
             await audit(self._storage, AUDIT_ACTOR, "account.sso_link", "account", account_id,
-                        subject=claims.subject, email=claims.email or "")
+                        subject=claims.subject, **why)
         return await self._accounts.employee(account.username)
 
     async def _create(self, claims: IdentityClaims) -> Employee:
@@ -207,24 +217,24 @@ class SingleSignOn:
             # An unverified address may be someone else's: keep it off the account, so it can't claim one later.
             email = placeholder_email(claims.subject)
         keys = await new_key_pair()
+
+        async def create(username: str) -> Account:
+            async with self._storage.transaction():
+                account = await self._storage.accounts.create_local(
+                    NewAccount(AccountKind.EMPLOYEE, username, (claims.name or "")[:100], keys.public_pem,
+                               keys.private_pem),
+                    NewUser(email, NO_PASSWORD, sso_subject=claims.subject),
+                )
+                await audit(self._storage, AUDIT_ACTOR, "account.sso_create", "account", account.id,
+                            username=username, subject=claims.subject)
+            return account
+
         base = username_from_claim(claims.username or claims.email)
-        for attempt in range(1, 100):
-            username = base if attempt == 1 else f"{base[:30 - len(str(attempt))]}{attempt}"
-            if await self._storage.accounts.get_local(username):
-                continue
-            try:
-                async with self._storage.transaction():
-                    account = await self._storage.accounts.create_local(
-                        NewAccount(AccountKind.EMPLOYEE, username, (claims.name or "")[:100], keys.public_pem,
-                                   keys.private_pem),
-                        NewUser(email, NO_PASSWORD, sso_subject=claims.subject),
-                    )
-                    await audit(self._storage, AUDIT_ACTOR, "account.sso_create", "account", account.id,
-                                username=username, subject=claims.subject)
-            except Conflict:
-                continue  # taken by a concurrent sign-in or creation: try the next number
-            return await self._accounts.employee(account.username)
-        raise SignInRefused(detail=f"no free username near {base!r}")
+        try:
+            account = await create_under_free_username(self._storage, base, create)
+        except Conflict as exc:
+            raise SignInRefused(detail=exc.public_message) from exc
+        return await self._accounts.employee(account.username)
 
     async def _apply_groups(self, employee: Employee, groups: tuple[str, ...]) -> None:
         if not self._settings.groups_claim:

@@ -40,6 +40,7 @@ from storage.sql.relationships import SqlRelationshipStore
 from storage.sql.remote_media import SqlRemoteFileStore
 from storage.sql.review import SqlReviewStore
 from storage.sql.scheduled import SqlScheduledStatusStore
+from storage.sql.scim import SqlScimStore
 from storage.sql.search import SqlSearchStore
 from storage.sql.sso_sign_ins import SqlSsoSignInStore
 from storage.sql.staff_reports import SqlStaffReportStore
@@ -93,6 +94,7 @@ class SqlStorage:
         self.metrics = SqlMetricsStore(database)
         self.throttle = SqlThrottleStore(database)
         self.sso_sign_ins = SqlSsoSignInStore(database)
+        self.scim = SqlScimStore(database, ids)
 
     async def ping(self) -> None:
         await self.database.fetch_one("SELECT 1")

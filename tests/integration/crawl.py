@@ -45,7 +45,9 @@ QUERY_VARIANTS = {
     "/users/{username}/following": ("", "?page=true"),
     "/users/{username}/statuses/{ref}/replies": ("", "?only_other_accounts=true&page=true"),
 }
-NOT_CRAWLED_PREFIXES = ("/api/", "/oauth/")
+# Bearer-token APIs: every route answers an outsider 401 before reading anything (the API's and
+# SCIM's own token tests hold them to it: tests/server/api, tests/server/scim).
+NOT_CRAWLED_PREFIXES = ("/api/", "/oauth/", "/scim/")
 
 
 @dataclass(frozen=True)

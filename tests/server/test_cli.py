@@ -56,6 +56,7 @@ def test_help_lists_every_command_and_each_has_its_own_help(capsys: pytest.Captu
         ["department", "create"], ["department", "list"], ["department", "members"],
         ["department", "add-member"], ["department", "remove-member"], ["backup"], ["account", "rotate-key"],
         ["status", "publish"], ["status", "unpublish"], ["worker"], ["export"], ["import"], ["sso", "check"],
+        ["account", "import"], ["scim", "token", "create"], ["scim", "token", "list"], ["scim", "token", "revoke"],
     ):
         with pytest.raises(SystemExit) as done:
             main([*argv, "--help"])

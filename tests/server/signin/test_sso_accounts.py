@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,23 +12,10 @@ from server.passwords import Passwords
 from server.services.accounts import AccountService
 from server.signin.identity_provider import IdentityClaims
 from server.signin.sso import SingleSignOn, username_from_claim
-from storage import open_storage
 from storage.models import AccountKind, Role
 from storage.protocols import Storage
-from tests.backends import fresh_database
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = open_storage(fresh_database(tmp_path, "sso.sqlite3"))
-    await store.open()
-    await store.migrate()
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 @pytest.fixture
