@@ -20,6 +20,7 @@ from server.background import default_workers
 from server.bootstrap import prepare_instance
 from server.config import Settings
 from server.errors import exception_handlers
+from server.http_client import outbound_client
 from server.mastodon.cors import CorsMiddleware
 from server.mastodon.ratelimit import RateLimitMiddleware
 from server.mastodon.routes import routes as mastodon_routes
@@ -51,7 +52,9 @@ def create_app(
 
     A callable is given the app once its state exists: ``insideout worker`` builds only its queues that way.
     """
-    state = AppState(settings, storage, http, passwords or Passwords(), workers if isinstance(workers, Sequence) else ())
+    identity_http = outbound_client(settings) if settings.sso.enabled else None
+    state = AppState(settings, storage, http, passwords or Passwords(), workers if isinstance(workers, Sequence) else (),
+                     identity_http=identity_http)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -72,6 +75,8 @@ def create_app(
             await watch.stop()
             await state.events.stop()
             await http.aclose()
+            if identity_http is not None:
+                await identity_http.aclose()
             await storage.close()
             log.info("stopped")
 

@@ -39,6 +39,8 @@ class AppState:
     sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
     # The browser forms' CSRF secret: kept in the database, read into every process when the app starts.
     csrf_key: CsrfKey = field(default_factory=CsrfKey)
+    # The identity provider's own outbound client: its hosts may be private, for it alone (server/signin).
+    identity_http: OutboundClient | None = None
     events: EventBus = field(init=False)
     services: Services = field(init=False)
     # The client API's converter: the edges' and the push worker's, kept apart from the services they present.
@@ -46,7 +48,8 @@ class AppState:
 
     def __post_init__(self) -> None:
         self.events = event_bus_for(self.storage)
-        self.services = build_services(self.storage, self.settings, self.events, self.passwords, self.http)
+        self.services = build_services(self.storage, self.settings, self.events, self.passwords, self.http,
+                                       identity_http=self.identity_http)
         self.presenter = Presenter(self.storage, self.settings)
 
 

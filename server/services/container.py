@@ -205,9 +205,14 @@ def _core(
 
 
 def build_services(
-    storage: Storage, settings: Settings, events: EventBus, passwords: Passwords, http: OutboundClient | None = None
+    storage: Storage, settings: Settings, events: EventBus, passwords: Passwords, http: OutboundClient | None = None,
+    *, identity_http: OutboundClient | None = None,
 ) -> Services:
-    """``http`` lets searches resolve outside accounts and posts; without it (the CLI) only stored ones are found."""
+    """``http`` lets searches resolve outside accounts and posts; without it (the CLI) only stored ones are found.
+
+    ``identity_http`` is the identity provider's own client, apart from ``http`` so that the provider's hosts
+    may be on private addresses for single sign-on and for nothing else (no federation fetch reaches them).
+    """
     core = _core(storage, settings, events, passwords, http)
     accounts, distribution, statuses, outbound = core.accounts, core.distribution, core.statuses, core.outbound
     profiles = ProfileService(storage, ProfileMedia(settings.data_dir))
@@ -259,7 +264,7 @@ def build_services(
         scim_tokens=ScimTokens(storage),
         scim_users=ScimUsers(storage, accounts, core.offboarding, settings.base_url),
         scim_groups=ScimGroups(storage, accounts, settings.base_url),
-        sso=SingleSignOn(storage, settings.sso, accounts, identity_provider(settings, http)),
+        sso=SingleSignOn(storage, settings.sso, accounts, identity_provider(settings, identity_http)),
         streams=StreamService(storage),
         push_subscriptions=PushSubscriptions(storage),
         # The app's one media cache: the proxy route and the prefetch worker share its per-file locks.
