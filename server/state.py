@@ -17,8 +17,8 @@ from starlette.requests import Request
 from federation.http import OutboundClient
 from server.config import Settings
 from server.events import EventBus, InProcessEventBus
-from server.mastodon.presenters import Presenter
 from server.passwords import Passwords
+from server.present.presenter import Presenter
 from server.services.container import Services, build_services
 from server.signin.csrf_key import CsrfKey
 from server.signin.throttle import SignInThrottle

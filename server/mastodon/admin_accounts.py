@@ -31,7 +31,7 @@ from server.edge.pagination import page_of
 from server.edge.params import Params, path_id, read_params
 from server.mastodon.admin_auth import READ, READ_ACCOUNTS, WRITE_ACCOUNTS, admin_services, require_admin
 from server.mastodon.common import paged, state
-from server.mastodon.entities.admin import admin_account_entity, admin_action_entity, exposure_entity
+from server.present.entities.admin import admin_account_entity, admin_action_entity, exposure_entity
 from server.services.admin_accounts import ManagedAccount
 from storage.admin import AccountQuery
 from storage.models import Role

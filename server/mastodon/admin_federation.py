@@ -30,7 +30,7 @@ from server.mastodon.admin_auth import (
     admin_services,
     require_admin,
 )
-from server.mastodon.entities.admin import domain_allow_entity, domain_block_entity, domain_report_entity, mode_entity
+from server.present.entities.admin import domain_allow_entity, domain_block_entity, domain_report_entity, mode_entity
 from storage.admin import DomainRuleKind
 
 ADMIN = "/api/v1/admin"

@@ -24,7 +24,7 @@ from server.edge.params import Params, path_id, read_params
 from server.edge.status_filters import status_filter
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import paged, state
-from server.mastodon.entities.review import audit_entity, queue_item_entity, revision_entity
+from server.present.entities.review import audit_entity, queue_item_entity, revision_entity
 from server.services.review_roles import Reviewer
 from server.services.review_views import QueueEntry
 from storage.review import OPEN_STATES, AuditFilter, ReviewState

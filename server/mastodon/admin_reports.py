@@ -26,7 +26,7 @@ from server.edge.params import path_id, read_params
 from server.mastodon.admin_auth import READ_REPORTS, WRITE_REPORTS, admin_services, require_admin
 from server.mastodon.auth import Viewer
 from server.mastodon.common import state
-from server.mastodon.entities.admin import admin_account_entity, admin_report_entity
+from server.present.entities.admin import admin_account_entity, admin_report_entity
 from server.services.admin_reports import ReportView
 from storage.models import Account
 

@@ -23,7 +23,7 @@ from activitypub.errors import InvalidInput, PayloadTooLarge
 from server.edge.params import Params, read_params
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
-from server.mastodon.entities.account import AccountSource
+from server.present.entities.account import AccountSource
 from server.services.identities import require_settings_right
 from server.services.profiles import IMAGE_LIMIT, OwnProfile, ProfileUpdate
 from storage.models import Role, Visibility

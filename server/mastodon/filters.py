@@ -18,7 +18,7 @@ from activitypub.errors import InvalidInput
 from server.edge.params import Params, path_id, read_params
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
-from server.mastodon.entities.filter import filter_entity, filter_keyword_entity, filter_status_entity
+from server.present.entities.filter import filter_entity, filter_keyword_entity, filter_status_entity
 from storage.clock import utcnow
 from storage.curation import FILTER_CONTEXTS, Filter, FilterAction, FilterFields, FilterKeyword, KeywordEdit
 

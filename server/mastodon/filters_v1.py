@@ -15,8 +15,8 @@ from activitypub.errors import InvalidInput
 from server.edge.params import Params, path_id, read_params
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
-from server.mastodon.entities.filter import v1_filter_entities
 from server.mastodon.filters import parse_context, parse_expiry
+from server.present.entities.filter import v1_filter_entities
 from storage.curation import Filter, FilterAction, FilterFields, FilterKeyword, KeywordEdit
 
 

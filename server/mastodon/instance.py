@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 from activitypub.errors import NotFound
 from server.edge.version import VERSION, api_versions
 from server.mastodon.auth import require_user
-from server.mastodon.entities.account import AccountCounts, account_entity, default_header_url
+from server.present.entities.account import AccountCounts, account_entity, default_header_url
 
 if TYPE_CHECKING:
     from server.config import Settings

@@ -17,7 +17,7 @@ from activitypub.errors import InvalidInput
 from server.edge.params import path_id, read_params
 from server.mastodon.auth import require_user
 from server.mastodon.common import state
-from server.mastodon.entities.media import media_entity
+from server.present.entities.media import media_entity
 from server.services.media import too_large
 
 MULTIPART_SLACK = 1024 * 1024  # the other fields of an upload form

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from server.mastodon.entities.account import MISSING_AVATAR_PATH, MISSING_HEADER_PATH
+from server.present.entities.account import MISSING_AVATAR_PATH, MISSING_HEADER_PATH
 
 _GREY: Final = (0xD9, 0xE1, 0xE8)
 

@@ -8,9 +8,9 @@ from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import BadRequest, InvalidInput
 from server.edge.params import Params, path_id, read_params, to_int
-from server.mastodon.attached import poll_entities
 from server.mastodon.auth import require_user
 from server.mastodon.common import state
+from server.present.attached import poll_entities
 from server.services.poll_spec import PollSpec
 from storage.media import Poll
 from storage.models import Account, Status

@@ -13,9 +13,9 @@ from activitypub.errors import InvalidInput
 from server.edge.dates import format_datetime, parse_datetime
 from server.edge.pagination import page_of
 from server.edge.params import Params, path_id, read_params
-from server.mastodon.attached import media_entities
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import paged, state
+from server.present.attached import media_entities
 from server.services.statuses import StatusDraft
 from storage.media import ScheduledStatus
 

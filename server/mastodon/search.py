@@ -11,7 +11,7 @@ from server.edge.pagination import SEARCH_LIMITS, OffsetPage, PageRequest
 from server.edge.params import read_params
 from server.mastodon.auth import require_user
 from server.mastodon.common import state
-from server.mastodon.entities.tag import tag_entity
+from server.present.entities.tag import tag_entity
 from server.services.search import SEARCH_TYPES, SearchQuery
 from storage.models import Page
 

@@ -14,10 +14,10 @@ from server.edge.pagination import ACCOUNTS_LIMITS, page_of
 from server.edge.params import Params, path_id, read_params
 from server.mastodon.auth import require_user
 from server.mastodon.common import paged, state
-from server.mastodon.entities.media import media_entity
-from server.mastodon.entities.status import status_edit_entity
 from server.mastodon.polls import attachment_extra
 from server.mastodon.scheduled import schedule_if_asked
+from server.present.entities.media import media_entity
+from server.present.entities.status import status_edit_entity
 from server.services.status_draft import MediaChange
 from server.services.statuses import StatusDraft
 from storage.models import Visibility

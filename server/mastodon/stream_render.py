@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from server.events import Event
-from server.mastodon.presenters import Presenter
 from server.mastodon.stream_channels import Channel
+from server.present.presenter import Presenter
 from server.services.streams import StreamService
 from storage.models import Account, Reader
 

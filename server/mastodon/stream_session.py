@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from server.events import Subscription
-from server.mastodon.presenters import Presenter
 from server.mastodon.stream_auth import StreamViewer, still_allowed
 from server.mastodon.stream_channels import Channel
 from server.mastodon.stream_render import RenderCache, StreamRenderer
+from server.present.presenter import Presenter
 from server.revocation_watch import RECHECK_STREAM
 from server.services.access_tokens import AccessTokens
 from server.services.streams import StreamService

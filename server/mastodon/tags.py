@@ -16,7 +16,7 @@ from server.edge.pagination import page_of
 from server.edge.params import read_params
 from server.mastodon.auth import require_user
 from server.mastodon.common import paged, state
-from server.mastodon.entities.tag import tag_entity
+from server.present.entities.tag import tag_entity
 from storage.models import Tag
 
 FOLLOWED_TAGS_LIMITS = (100, 200)

@@ -14,9 +14,9 @@ from activitypub.errors import InvalidInput
 from server.edge.errors import OAuthError
 from server.edge.params import Params, read_params
 from server.mastodon.auth import AppOnly, require_app_or_user
-from server.mastodon.entities import application_entity
 from server.mastodon.oauth.redirects import check_redirect_uri, split_redirect_uris
 from server.mastodon.scopes import InvalidScope, parse_scopes
+from server.present.entities import application_entity
 from server.services.access_tokens import digest_token, new_token
 from server.services.oauth import OAuthService
 from server.state import app_state

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from server.mastodon.entities import AccountCounts, AccountSource, account_entity
+from server.present.entities import AccountCounts, AccountSource, account_entity
 from storage.models import Account, AccountKind
 
 BASE = "https://social.example"

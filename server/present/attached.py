@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from server.mastodon.entities.media import media_entity
-from server.mastodon.entities.poll import poll_entity
+from server.present.entities.media import media_entity
+from server.present.entities.poll import poll_entity
 from server.services.attached_reads import AttachedReads, SeenPoll
 from storage.clock import utcnow
 from storage.media import MediaAttachment

@@ -8,11 +8,11 @@ from typing import Any
 from activitypub.uris import Uris
 from server.config import Settings
 from server.edge.dates import format_datetime
-from server.mastodon.attached import load_attached
-from server.mastodon.entities.account import AccountCounts, AccountSource, account_entity
-from server.mastodon.entities.card import card_entity
-from server.mastodon.entities.status import StatusContext, status_entity
-from server.mastodon.filtering import FilterSet, hides
+from server.present.attached import load_attached
+from server.present.entities.account import AccountCounts, AccountSource, account_entity
+from server.present.entities.card import card_entity
+from server.present.entities.status import StatusContext, status_entity
+from server.present.filtering import FilterSet, hides
 from server.services.attached_reads import AttachedReads
 from server.services.conversations import ConversationDetail
 from server.services.remote_media import ProxyUrls

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.mastodon.entities.account import AccountCounts, AccountSource, account_entity, default_avatar_url
-from server.mastodon.entities.application import application_entity
+from server.present.entities.account import AccountCounts, AccountSource, account_entity, default_avatar_url
+from server.present.entities.application import application_entity
 
 __all__ = ["AccountCounts", "AccountSource", "account_entity", "application_entity", "default_avatar_url"]

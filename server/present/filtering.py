@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from activitypub.content import plain_text_from_html
-from server.mastodon.entities.filter import filter_entity, filter_result_entity
+from server.present.entities.filter import filter_entity, filter_result_entity
 from storage.curation import Filter, FilterAction
 from storage.models import Status
 
