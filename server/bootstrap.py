@@ -22,10 +22,11 @@ class FirstAdmin:
     password: str
 
 
-async def prepare_instance(settings: Settings, storage: Storage) -> None:
+async def prepare_instance(settings: Settings, storage: Storage) -> bool:
     """Bring the schema up to date and check the facts federation identities depend on.
 
     Processes starting together take turns (``storage.exclusive()``), so only one creates what is missing.
+    True when this call created the instance: its base URL, and with it every id, is fixed from now on.
     """
     async with storage.exclusive():
         if settings.storage.auto_migrate:
@@ -37,9 +38,10 @@ async def prepare_instance(settings: Settings, storage: Storage) -> None:
                     "The database schema is older than this version of Insideout",
                     detail=f"{len(pending)} migrations pending; run `insideout db migrate` first",
                 )
-        await _check_base_url(settings, storage)
+        created = await _check_base_url(settings, storage)
         await _ensure_company(settings, storage)
         await load_or_create_instance_actor(storage, settings.base_url)
+    return created
 
 
 async def ensure_first_admin(settings: Settings, storage: Storage, passwords: Passwords) -> FirstAdmin | None:
@@ -61,15 +63,18 @@ async def _first_admin(settings: Settings, storage: Storage, passwords: Password
     return FirstAdmin(organization.admin_username, organization.admin_email, password)
 
 
-async def _check_base_url(settings: Settings, storage: Storage) -> None:
+async def _check_base_url(settings: Settings, storage: Storage) -> bool:
+    """Store the base URL at the first start (True), or check it is the stored one."""
     stored = await storage.instance.get_meta(BASE_URL_KEY)
     if stored is None:
         await storage.instance.set_meta(BASE_URL_KEY, settings.base_url)
-    elif stored != settings.base_url:
+        return True
+    if stored != settings.base_url:
         raise ConfigError(
             f"[server] base_url: this instance was created as {stored} and cannot move to {settings.base_url};"
             " every actor and object id is built from it"
         )
+    return False
 
 
 async def _ensure_company(settings: Settings, storage: Storage) -> None:

@@ -2,6 +2,11 @@
 
 Loading validates everything up front, so that a bad setting stops start-up
 with one line that names the key, never a traceback deep in a request.
+
+A relative path in the settings (``[storage] database`` and ``data_dir``,
+from the file or from an environment override alike) starts at the config
+file's folder, or, without a config file, at the Insideout checkout: never at
+the current directory, so a command run from elsewhere finds the same files.
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ from activitypub.errors import ConfigError
 ENV_PREFIX = "INSIDEOUT_"
 CONFIG_ENV = "INSIDEOUT_CONFIG"
 USERNAME_PATTERN = r"^[A-Za-z0-9_]{1,30}$"
+POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")
+SQLITE_SCHEME = "sqlite://"
+# Where relative paths start when no config file is given: the checkout this code runs from.
+CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 def _ip_networks(value: tuple[str, ...]) -> tuple[str, ...]:
@@ -71,9 +80,16 @@ class StorageSettings(Section):
     @field_validator("database")
     @classmethod
     def _supported_database(cls, value: str) -> str:
-        if "://" in value and not value.startswith(("sqlite://", "postgresql://", "postgres://")):
+        if "://" in value and not value.startswith((SQLITE_SCHEME, *POSTGRESQL_SCHEMES)):
             raise ValueError(f"must be a SQLite path or a postgresql:// URL, got {value!r}")
         return value
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, or None on PostgreSQL."""
+        if self.database.startswith(POSTGRESQL_SCHEMES):
+            return None
+        return Path(self.database.removeprefix(SQLITE_SCHEME))
 
 
 class OrganizationSettings(Section):
@@ -81,6 +97,8 @@ class OrganizationSettings(Section):
     company_username: str = Field(default="company", pattern=USERNAME_PATTERN)
     admin_email: str = "admin@localhost"
     admin_username: str = Field(default="admin", pattern=USERNAME_PATTERN)
+    # Departments staff may join and leave themselves (usernames, or "*" for all); none by default.
+    open_departments: tuple[str, ...] = ()
 
 
 class FederationSettings(Section):
@@ -121,6 +139,8 @@ class LoggingSettings(Section):
 class MediaSettings(Section):
     max_image_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(default=33_177_600, ge=10_000)
+    # The web app's compose box refuses an image without a description (Mastodon apps have their own reminders).
+    require_alt_text: bool = False
 
 
 class PushSettings(Section):
@@ -220,20 +240,41 @@ class Settings(Section):
         return Path(self.storage.data_dir)
 
 
-def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Read the TOML file (if any), apply environment overrides, validate, prepare the data dir."""
+def load_settings(
+    path: str | Path | None = None, environ: Mapping[str, str] | None = None, *, create_dirs: bool = True
+) -> Settings:
+    """Read the TOML file (if any), apply environment overrides, validate, resolve paths.
+
+    ``create_dirs`` makes the data dir (and a SQLite database's folder) and checks that it is
+    writable; commands that only read pass False, so that they leave no folder behind.
+    """
     environ = os.environ if environ is None else environ
-    chosen = path if path is not None else environ.get(CONFIG_ENV)
-    raw: dict[str, Any] = _read_toml(Path(chosen)) if chosen else {}
-    base_dir = Path(chosen).resolve().parent if chosen else Path.cwd()
+    config = config_file(path, environ)
+    raw: dict[str, Any] = _read_toml(config) if config else {}
     _apply_environment(raw, environ)
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
-    settings = _resolve_paths(settings, base_dir)
-    _check_data_dir(settings.data_dir)
+    settings = _resolve_paths(settings, paths_base(config))
+    if create_dirs:
+        _check_data_dir(settings.data_dir)
+        _make_database_folder(settings.storage)
     return settings
+
+
+def config_file(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The config file chosen by ``--config`` or ``INSIDEOUT_CONFIG``, if any."""
+    environ = os.environ if environ is None else environ
+    chosen = path if path is not None else environ.get(CONFIG_ENV)
+    return Path(chosen) if chosen else None
+
+
+def paths_base(config: Path | None) -> Path | None:
+    """Where relative paths start: the config file's folder, else the checkout (None when not run from one)."""
+    if config is not None:
+        return config.resolve().parent
+    return CHECKOUT if (CHECKOUT / "pyproject.toml").is_file() else None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -296,13 +337,36 @@ def _describe(exc: ValidationError) -> str:
     return f"[{location[0]}] {'.'.join(location[1:])}: {message}"
 
 
-def _resolve_paths(settings: Settings, base_dir: Path) -> Settings:
+def _resolve_paths(settings: Settings, base: Path | None) -> Settings:
     storage = settings.storage
     database = storage.database
-    if "://" not in database and not Path(database).is_absolute():
-        database = str(base_dir / database)
-    data_dir = storage.data_dir if Path(storage.data_dir).is_absolute() else str(base_dir / storage.data_dir)
+    if not database.startswith(POSTGRESQL_SCHEMES):
+        scheme = SQLITE_SCHEME if database.startswith(SQLITE_SCHEME) else ""
+        database = scheme + _absolute(database.removeprefix(scheme), base, "database")
+    data_dir = _absolute(storage.data_dir, base, "data_dir")
     return settings.model_copy(update={"storage": storage.model_copy(update={"database": database, "data_dir": data_dir})})
+
+
+def _absolute(value: str, base: Path | None, key: str) -> str:
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return str(path)
+    if base is None:
+        raise ConfigError(
+            f"[storage] {key}: {value!r} is relative and there is no config file to start from;"
+            " give an absolute path, or a config file with --config PATH"
+        )
+    return str(base / path)
+
+
+def _make_database_folder(storage: StorageSettings) -> None:
+    folder = storage.sqlite_path.parent if storage.sqlite_path else None
+    if folder is None or folder.is_dir():
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"[storage] database: cannot create {folder}: {exc.strerror}") from None
 
 
 def _check_data_dir(data_dir: Path) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from activitypub.errors import Conflict
-from server.cli.common import CommandFailed, add_command, opened_storage
+from server.cli.common import Access, CommandFailed, add_command, opened_storage
 from server.cli.transfer import ProgressBar
 from server.config import Settings
 from server.services.staff_csv import COLUMNS
@@ -42,7 +42,7 @@ def register_import(commands: Any) -> None:
     parser = add_command(
         commands, "import", import_staff,
         "create or update employee accounts and their department memberships from a CSV file",
-        epilog=FORMAT, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=FORMAT, formatter_class=argparse.RawDescriptionHelpFormatter, access=import_access,
     )
     parser.add_argument("file", metavar="FILE", help="the CSV file, or - for standard input")
     parser.add_argument("--dry-run", action="store_true", help="check the file and show what would change; write nothing")
@@ -55,6 +55,11 @@ def register_import(commands: Any) -> None:
         help="create the departments the file names that do not exist (default: such a row is bad)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar on standard error")
+
+
+def import_access(args: argparse.Namespace) -> Access:
+    """A dry run only reads: it needs the database, and never creates it."""
+    return Access.READS if args.dry_run else Access.WRITES
 
 
 async def import_staff(args: argparse.Namespace, settings: Settings) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 from activitypub.errors import InvalidInput
 from server.cli.account_import import register_import
-from server.cli.common import CommandFailed, add_command, opened_storage, print_table, read_password
+from server.cli.common import Access, CommandFailed, add_command, opened_storage, print_table, read_password
 from server.config import Settings
 from server.events import InProcessEventBus
 from server.passwords import Passwords, generate_password
@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
         help="break-glass: the password keeps working when [sso] password_login is false (an outage of the IdP)",
     )
 
-    add_command(commands, "list", list_accounts, "list employee accounts")
+    add_command(commands, "list", list_accounts, "list employee accounts", access=Access.READS)
 
     set_role = add_command(commands, "set-role", set_account_role, "change an employee's role")
     set_role.add_argument("username")

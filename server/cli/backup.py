@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from server.cli.common import CommandFailed, add_command, opened_storage
+from server.cli.common import Access, CommandFailed, add_command, opened_storage
 from server.config import Settings
 
 DATABASE_NAME = "insideout.sqlite3"
@@ -21,7 +21,8 @@ WARNING = (
 
 def register(subparsers: Any) -> None:
     parser = add_command(
-        subparsers, "backup", backup, "copy the database (via SQLite's backup API) and the data dir to DEST"
+        subparsers, "backup", backup, "copy the database (via SQLite's backup API) and the data dir to DEST",
+        access=Access.READS,
     )
     parser.add_argument("destination", metavar="DEST", help="a new or empty directory")
 

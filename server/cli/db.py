@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from server.cli.common import add_command
+from server.cli.common import Access, add_command
 from server.config import Settings
 from storage import open_storage
 
@@ -14,7 +14,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("db", help="database schema", description="Manage the database schema.")
     commands = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     add_command(commands, "migrate", migrate, "apply pending migrations (serve does this too)")
-    add_command(commands, "check", check, "exit 1 if the schema needs migrating, 0 if it is current")
+    add_command(commands, "check", check, "exit 1 if the schema needs migrating, 0 if it is current",
+                access=Access.READS)
 
 
 async def migrate(args: argparse.Namespace, settings: Settings) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from server.cli.common import add_command, opened_storage, print_table
+from server.cli.common import Access, add_command, opened_storage, print_table
 from server.config import Settings
 from server.passwords import Passwords
 from server.services.accounts import AccountService, DepartmentService
@@ -23,9 +23,9 @@ def register(subparsers: Any) -> None:
     create.add_argument("slug", help="the department's username, e.g. engineering")
     create.add_argument("--name", required=True, help="the display name, e.g. 'Engineering'")
 
-    add_command(commands, "list", list_departments, "list departments with their member counts")
+    add_command(commands, "list", list_departments, "list departments with their member counts", access=Access.READS)
 
-    members = add_command(commands, "members", list_members, "list a department's members")
+    members = add_command(commands, "members", list_members, "list a department's members", access=Access.READS)
     members.add_argument("slug")
 
     add = add_command(commands, "add-member", add_member, "add an employee, or change a member's role")

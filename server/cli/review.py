@@ -11,7 +11,7 @@ import getpass
 from typing import Any
 
 from activitypub.errors import InvalidInput
-from server.cli.common import CommandFailed, add_command, opened_storage
+from server.cli.common import Access, CommandFailed, add_command, opened_storage
 from server.config import Settings
 from server.edge.dates import format_datetime, parse_datetime
 from server.events import InProcessEventBus
@@ -26,7 +26,7 @@ from storage.review import AuditFilter
 
 def add_status_actions(commands: Any) -> None:
     """The queue's subcommands of ``insideout status``."""
-    add_command(commands, "queue", show_queue, "list the posts waiting for a publication decision")
+    add_command(commands, "queue", show_queue, "list the posts waiting for a publication decision", access=Access.READS)
     approve = add_command(commands, "approve", approve_item,
                           "approve a queue item: publish it now, or at --at (a worker publishes it then)")
     approve.add_argument("item_id", metavar="ID", help="the queue item id (see: insideout status queue)")
@@ -42,7 +42,7 @@ def add_status_actions(commands: Any) -> None:
 
 def register(subparsers: Any) -> None:
     audit = add_command(subparsers, "audit", show_audit,
-                        "show the append-only audit log of publication decisions, newest first")
+                        "show the append-only audit log of publication decisions, newest first", access=Access.READS)
     audit.add_argument("--status", metavar="ID", help="only this post")
     audit.add_argument("--actor", help="only this actor, e.g. user:123 or cli:alice")
     audit.add_argument("--action", help="only this action, e.g. approve, decline, publish, unpublish")

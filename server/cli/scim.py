@@ -6,7 +6,7 @@ import argparse
 import getpass
 from typing import Any
 
-from server.cli.common import add_command, opened_storage, print_table
+from server.cli.common import Access, add_command, opened_storage, print_table
 from server.config import Settings
 from server.services.scim_tokens import ScimTokens
 
@@ -21,7 +21,7 @@ def register(subparsers: Any) -> None:
     create = add_command(actions, "create", create_token,
                          "make a token and print it once (only its digest is kept)")
     create.add_argument("name", help="who uses it, e.g. entra or okta; never reused")
-    add_command(actions, "list", list_tokens, "list the tokens: name, created, last used, revoked")
+    add_command(actions, "list", list_tokens, "list the tokens: name, created, last used, revoked", access=Access.READS)
     revoke = add_command(actions, "revoke", revoke_token, "revoke a token at once")
     revoke.add_argument("name")
 

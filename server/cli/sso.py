@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from activitypub.errors import InsideoutError
-from server.cli.common import CommandFailed, add_command
+from server.cli.common import Access, CommandFailed, add_command
 from server.config import Settings
 from server.http_client import outbound_client
 from server.signin.identity_provider import IdentityProvider, callback_url
@@ -17,7 +17,8 @@ def register(subparsers: Any) -> None:
                                    description="Single sign-on with the organisation's OpenID provider.")
     commands = parser.add_subparsers(dest="sso_command", metavar="ACTION", required=True)
     add_command(commands, "check", check_provider,
-                "fetch the provider's discovery and keys and print what it offers, or what is wrong")
+                "fetch the provider's discovery and keys and print what it offers, or what is wrong",
+                access=Access.NONE)
 
 
 async def check_provider(args: argparse.Namespace, settings: Settings) -> int:

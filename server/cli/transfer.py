@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from server.cli.common import CommandFailed, add_command, opened_storage
+from server.cli.common import Access, CommandFailed, add_command, opened_storage
 from server.config import Settings
 from storage import open_storage
 from storage.transfer import Summary, export_database, import_database
@@ -32,6 +32,7 @@ def register(subparsers: Any) -> None:
     exporting = add_command(
         subparsers, "export", export,
         "write the database to a portable FILE, consistently even while serving (media stay in the data dir)",
+        access=Access.READS,
     )
     exporting.add_argument("file", metavar="FILE", help="a new file")
     exporting.add_argument("--quiet", action="store_true", help="no progress or summary on standard error")

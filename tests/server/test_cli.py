@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import io
+import os
 import socket
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from server.bootstrap import prepare_instance
-from server.cli import main
+from server.cli import build_parser, main
+from server.cli.common import Access
 from server.config import load_settings
 from storage import open_storage
 from tests.idp_harness import OidcIdp
@@ -81,8 +85,123 @@ def test_db_migrate_then_check(config: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_db_check_reports_pending_migrations_with_exit_1(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (config.parent / "data").mkdir()
+    sqlite3.connect(config.parent / "data" / "insideout.sqlite3").close()  # an empty database, never migrated
     code, out, _ = run(capsys, "db", "check")
     assert code == 1 and "0001_initial.sql" in out
+
+
+# Each command that only reads, with the arguments it needs to run.
+READ_ONLY_COMMANDS: dict[tuple[str, ...], list[str]] = {
+    ("account", "list"): [], ("department", "list"): [], ("department", "members"): ["eng"],
+    ("status", "queue"): [], ("audit",): [], ("scim", "token", "list"): [], ("db", "check"): [],
+    ("export",): ["out.json"], ("backup",): ["copy"],
+}
+READ_ONLY_ARGV = [[*words, *rest] for words, rest in READ_ONLY_COMMANDS.items()] + [
+    ["account", "import", "staff.csv", "--dry-run"],
+]
+
+
+def leaf_commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+    """Every runnable command, by its words, with the access it declares."""
+    found: dict[tuple[str, ...], Any] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found.update(leaf_commands(sub, (*prefix, name)))
+    if not found and prefix:
+        found[prefix] = parser.get_default("access")
+    return found
+
+
+def test_the_read_only_commands_are_exactly_those_declared_so() -> None:
+    commands = leaf_commands(build_parser())
+    assert {words for words, access in commands.items() if access is Access.READS} == set(READ_ONLY_COMMANDS)
+    assert commands[("sso", "check")] is Access.NONE
+    assert callable(commands[("account", "import")]), "--dry-run only reads"
+
+
+@pytest.mark.parametrize("argv", READ_ONLY_ARGV, ids=" ".join)
+def test_a_read_only_command_never_creates_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    # Given a config file whose database does not exist yet, and a command run from another folder
+    instance, elsewhere = tmp_path / "instance", tmp_path / "elsewhere"
+    instance.mkdir()
+    elsewhere.mkdir()
+    (instance / "config.toml").write_text('[storage]\ndatabase = "data/insideout.sqlite3"\n')
+    (elsewhere / "staff.csv").write_text("username,email\nalice,alice@example.com\n")
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("INSIDEOUT_CONFIG", "../instance/config.toml")
+
+    # When a command that only reads runs
+    code, out, err = run(capsys, *argv)
+
+    # Then it fails in one line that names the path and the way to create it, and creates nothing
+    database = instance / "data" / "insideout.sqlite3"
+    assert code == 2
+    assert err == (f"insideout: error: no database at {database};"
+                   " run `insideout serve` or `insideout db migrate` first\n")
+    assert out == ""
+    assert sorted(path.name for path in instance.iterdir()) == ["config.toml"], "no database, no data folder"
+    assert sorted(path.name for path in elsewhere.iterdir()) == ["staff.csv"]
+
+
+def test_commands_that_write_create_the_database_beside_the_config_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    instance, elsewhere = tmp_path / "instance", tmp_path / "elsewhere"
+    instance.mkdir()
+    elsewhere.mkdir()
+    (instance / "config.toml").write_text('[storage]\ndatabase = "db/insideout.sqlite3"\n')
+    monkeypatch.chdir(elsewhere)
+    config_arg = ("--config", "../instance/config.toml")
+
+    code, _, err = run(capsys, *config_arg, "account", "create", "alice", "--email", "a@example.com",
+                       "--password", "long enough pw")
+    assert code == 0, err
+    assert (instance / "db" / "insideout.sqlite3").is_file()
+    assert (instance / "data").is_dir()
+    assert list(elsewhere.iterdir()) == []
+    code, out, _ = run(capsys, *config_arg, "account", "list")
+    assert code == 0
+    assert " alice " in out
+
+
+def test_account_list_from_another_folder_in_a_real_process(tmp_path: Path) -> None:
+    instance, elsewhere = tmp_path / "instance", tmp_path / "elsewhere"
+    instance.mkdir()
+    elsewhere.mkdir()
+    (instance / "config.toml").write_text("")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("INSIDEOUT_")}
+    env["PYTHONPATH"] = str(REPO)
+    command = [sys.executable, "-m", "server.cli", "--config", str(instance / "config.toml"), "account", "list"]
+
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=elsewhere, env=env)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (f"insideout: error: no database at {instance / 'data' / 'insideout.sqlite3'};"
+                                      " run `insideout serve` or `insideout db migrate` first")
+    assert "Traceback" not in refused.stderr
+    assert list(elsewhere.iterdir()) == []
+    assert sorted(path.name for path in instance.iterdir()) == ["config.toml"]
+
+    migrate = [*command[:-2], "db", "migrate"]
+    assert subprocess.run(migrate, capture_output=True, timeout=60, cwd=elsewhere, env=env).returncode == 0
+    listed = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=elsewhere, env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.split() == ["ID", "USERNAME", "EMAIL", "ROLE", "STATE", "EXPOSED", "SIGN-IN"]
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_sso_check_needs_no_database_and_creates_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "config.toml").write_text("")
+    monkeypatch.setenv("INSIDEOUT_CONFIG", str(tmp_path / "config.toml"))
+    code, _, err = run(capsys, "sso", "check")
+    assert code == 1
+    assert "single sign-on is off" in err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["config.toml"]
 
 
 def test_account_lifecycle(config: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from activitypub.errors import ConfigError
-from server.config import Settings, load_settings
+from server.config import Settings, load_settings, paths_base
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -19,20 +20,73 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_no_config_gives_a_working_sqlite_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_config_puts_relative_paths_in_the_checkout_not_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a command run from some other folder, with no config file
     monkeypatch.chdir(tmp_path)
-    settings = load_settings(None, environ={})
+    # When the settings are loaded
+    settings = load_settings(None, environ={}, create_dirs=False)
+    # Then the default database and data dir are the checkout's
     assert settings.base_url == "http://127.0.0.1:8000"
-    assert settings.storage.database == str(tmp_path / "data" / "insideout.sqlite3")
-    assert (tmp_path / "data").is_dir()
+    assert settings.storage.database == str(REPO / "data" / "insideout.sqlite3")
+    assert settings.data_dir == REPO / "data"
+    assert paths_base(None) == REPO
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_file_values_and_relative_paths_follow_the_file(tmp_path: Path) -> None:
-    path = write(tmp_path, '[server]\nbase_url = "https://Social.Example.com/"\n[storage]\ndata_dir = "files"\n')
-    settings = load_settings(path, environ={})
+def test_file_values_and_relative_paths_follow_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    path = write(tmp_path, '[server]\nbase_url = "https://Social.Example.com/"\n[storage]\ndata_dir = "files"\n'
+                           'database = "db/insideout.sqlite3"\n')
+    settings = load_settings(os.path.relpath(path, elsewhere), environ={})  # ../config.toml
     assert settings.base_url == "https://social.example.com"
     assert settings.domain == "social.example.com"
     assert settings.data_dir == tmp_path / "files"
+    assert settings.storage.database == str(tmp_path / "db" / "insideout.sqlite3")
+    assert (tmp_path / "files").is_dir()
+    assert (tmp_path / "db").is_dir(), "a command that writes gets the database's folder"
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("with_file", [True, False])
+def test_relative_environment_overrides_start_where_the_file_paths_do(tmp_path: Path, with_file: bool) -> None:
+    path = write(tmp_path, "") if with_file else None
+    base = tmp_path if with_file else REPO
+    settings = load_settings(path, environ={"INSIDEOUT_STORAGE_DATABASE": "other/x.sqlite3",
+                                            "INSIDEOUT_STORAGE_DATA_DIR": "other"}, create_dirs=False)
+    assert settings.storage.database == str(base / "other" / "x.sqlite3")
+    assert settings.data_dir == base / "other"
+
+
+@pytest.mark.parametrize(
+    ("database", "expected"),
+    [
+        ("sqlite://db.sqlite3", "sqlite://{folder}/db.sqlite3"),
+        ("/srv/insideout/db.sqlite3", "/srv/insideout/db.sqlite3"),
+        ("sqlite:///srv/insideout/db.sqlite3", "sqlite:///srv/insideout/db.sqlite3"),
+        ("postgresql://insideout@db.internal/insideout", "postgresql://insideout@db.internal/insideout"),
+    ],
+)
+def test_database_urls_and_absolute_paths(tmp_path: Path, database: str, expected: str) -> None:
+    path = write(tmp_path, f'[storage]\ndatabase = "{database}"\n')
+    settings = load_settings(path, environ={}, create_dirs=False)
+    assert settings.storage.database == expected.format(folder=tmp_path)
+
+
+def test_sqlite_path_names_the_file_and_is_none_on_postgresql(tmp_path: Path) -> None:
+    path = write(tmp_path, '[storage]\ndatabase = "sqlite://db.sqlite3"\n')
+    assert load_settings(path, environ={}, create_dirs=False).storage.sqlite_path == tmp_path / "db.sqlite3"
+    pg = load_settings(path, environ={"INSIDEOUT_STORAGE_DATABASE": "postgresql://h/db"}, create_dirs=False)
+    assert pg.storage.sqlite_path is None
+
+
+def test_loading_without_create_dirs_makes_no_folder(tmp_path: Path) -> None:
+    path = write(tmp_path, '[storage]\ndata_dir = "files"\ndatabase = "db/insideout.sqlite3"\n')
+    load_settings(path, environ={}, create_dirs=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]
 
 
 def test_environment_overrides_file_and_splits_lists(tmp_path: Path) -> None:
