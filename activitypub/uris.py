@@ -98,6 +98,10 @@ class Uris:
     def system(self, path: str) -> str:
         return f"{self.base}/system/{path}"
 
+    def password_link(self, token: str) -> str:
+        """A one-time link to set a password (``/auth/reset/{token}``): shown once, to the admin who made it."""
+        return f"{self.base}/auth/reset/{token}"
+
     def is_own(self, uri: str) -> bool:
         return is_own_uri(uri, self.base)
 

@@ -43,13 +43,24 @@ class RequestIdMiddleware:
                 extra={
                     "request_id": request_id,
                     "method": scope.get("method", "WS"),
-                    "path": scope.get("path", ""),
+                    "path": logged_path(scope.get("path", "")),
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     "client": (scope.get("client") or ("-",))[0],
                 },
             )
             request_id_var.reset(token)
+
+
+# Paths whose last part is a secret (a one-time password link): the access log keeps the route, not the secret.
+SECRET_PATHS = ("/auth/reset/",)
+
+
+def logged_path(path: str) -> str:
+    for prefix in SECRET_PATHS:
+        if path.startswith(prefix) and len(path) > len(prefix):
+            return f"{prefix}[redacted]"
+    return path
 
 
 def _incoming_id(scope: Scope) -> str | None:

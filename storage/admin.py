@@ -147,9 +147,10 @@ class AdminStore(Protocol):
 
     async def actions(
         self, *, target_type: str | None = None, target_id: str | None = None, action: str | None = None,
-        limit: int = 100,
+        limit: int = 100, actor: str | None = None, since: datetime | None = None, until: datetime | None = None,
+        page: Page | None = None,
     ) -> Sequence[AdminAction]:
-        """Newest first."""
+        """Newest first; ``page`` (keyset by id, its own limit) replaces ``limit`` when given."""
         ...
 
     async def domain_rules(self, kind: DomainRuleKind | None = None) -> Sequence[DomainRule]: ...

@@ -111,6 +111,22 @@ class TokenStore(Protocol):
         """Revoke every access token and web session of the account; returns how many."""
         ...
 
+    async def live_tokens_of(self, account_id: int) -> Sequence[AccessToken]:
+        """The account's unrevoked access tokens (never an app's own), newest first."""
+        ...
+
+    async def revoke_token_of(self, account_id: int, token_id: int) -> bool:
+        """Revoke the account's token ``token_id``; False if it is not the account's, or revoked already."""
+        ...
+
+    async def live_sessions_of(self, account_id: int) -> Sequence[WebSession]:
+        """The account's unrevoked web sessions (expired ones included: the caller knows the lifetime), newest first."""
+        ...
+
+    async def revoke_session_of(self, account_id: int, session_id: int) -> bool:
+        """Sign out the account's session ``session_id``; False if it is not the account's, or revoked already."""
+        ...
+
 
 class OAuthStore(Protocol):
     """Client apps and authorization codes. Apps are never deleted behind a client's back."""

@@ -122,6 +122,11 @@ class AccountDirectory(Protocol):
 
     async def relationships(self, viewer_id: int, account_ids: Sequence[int]) -> Mapping[int, RelationshipFacts]: ...
 
+    async def employees(self, query: str, *, limit: int, offset: int) -> Sequence[Account]:
+        """Local employees with an enabled login, by username; a non-empty ``query`` matches the start of the
+        username, of the display name, or of a word in the display name (case-insensitive)."""
+        ...
+
     async def blocked_or_muted(self, kind: str, account_id: int, page: Page) -> Sequence[tuple[int, Account]]:
         """``kind`` "blocks" or "mutes": the rows (their ids are the page cursor) and the accounts, newest first.
 

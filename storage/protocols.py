@@ -29,6 +29,7 @@ from storage.instance import InstanceStore
 from storage.media import MediaStore, PollStore, ScheduledStatusStore
 from storage.metrics import MetricsStore
 from storage.oauth import OAuthStore, TokenStore
+from storage.password_links import PasswordLinkStore
 from storage.profiles import AccountDirectory, MarkerStore, ProfileStore
 from storage.push import PushStore
 from storage.remote_media import CardStore, RemoteFileStore
@@ -45,6 +46,7 @@ from storage.social import (
 )
 from storage.sso import SsoSignInStore
 from storage.throttle import ThrottleStore
+from storage.trends import FeaturedTagStore, TrendStore
 
 
 class Storage(Protocol):
@@ -158,6 +160,15 @@ class Storage(Protocol):
 
     @property
     def scim(self) -> ScimStore: ...
+
+    @property
+    def trends(self) -> TrendStore: ...
+
+    @property
+    def featured_tags(self) -> FeaturedTagStore: ...
+
+    @property
+    def password_links(self) -> PasswordLinkStore: ...
 
     async def open(self) -> None: ...
 

@@ -150,6 +150,10 @@ class ReviewStore(Protocol):
 
     async def open_for(self, status_id: int) -> ReviewItem | None: ...
 
+    async def open_for_many(self, status_ids: Sequence[int]) -> Mapping[int, ReviewItem]:
+        """``open_for`` of many statuses in one query: the open item of each that has one, by status id."""
+        ...
+
     async def items(
         self, states: Sequence[ReviewState], page: Page, *, department_ids: Sequence[int] | None = None
     ) -> Sequence[ReviewItem]:

@@ -5,8 +5,9 @@ the rules, the scoping of department publishers and the audit entries
 are the same whichever way a decision is made.
 
 The gate (server/admin/gate.py) is applied once, to the whole ``PAGES``
-table; only ``open_routes`` (signing in and out, the stylesheet, and
-``/admin``, which only redirects) are reachable without a session.
+table; only ``open_routes`` (signing in and out, the stylesheet,
+``/admin``, which only redirects, and ``/auth/reset/{token}``, the page of
+a one-time password link) are reachable without a session.
 """
 
 from __future__ import annotations
@@ -19,7 +20,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from server.admin import audit, federation, mine, people, posts, published, queue, reports
+from server.admin import (
+    audit,
+    departments,
+    federation,
+    mine,
+    organization,
+    password_reset,
+    people,
+    posts,
+    published,
+    queue,
+    reports,
+)
 from server.admin.gate import Get, Post, SignInNeeded, gated, redirect, signed_in_person
 from server.admin.signin import SignInPages, sign_out
 
@@ -49,22 +62,30 @@ PAGES: Final[tuple[Get | Post, ...]] = (
     Post("/admin/queue/{id}/approve", queue.approve),
     Post("/admin/queue/{id}/decline", queue.decline),
     Get("/admin/statuses", posts.show_statuses),
+    Get("/admin/statuses/{id}/publish", posts.confirm_publish),
     Post("/admin/statuses/{id}/publish", posts.publish),
     Post("/admin/statuses/{id}/unpublish", posts.unpublish),
     Get("/admin/published", published.show_published),
     Get("/admin/published.csv", published.export_csv),
     Get("/admin/audit", audit.show_audit),
     Get("/admin/accounts", people.show_accounts),
+    Post("/admin/accounts", people.create_person),
     Post("/admin/accounts/{id}/role", people.set_role),
+    Post("/admin/accounts/{id}/password_link", people.password_link),
+    Post("/admin/accounts/{id}/invite", people.invite),
     Post("/admin/accounts/{id}/disable", people.disable),
     Post("/admin/accounts/{id}/enable", people.enable),
     Post("/admin/accounts/{id}/expose", people.expose),
     Post("/admin/accounts/{id}/hide", people.hide),
     Get("/admin/exposure", people.show_exposure),
-    Get("/admin/departments", people.show_departments),
-    Post("/admin/departments/{id}/members", people.add_member),
-    Post("/admin/departments/{id}/members/{account_id}/role", people.change_member),
-    Post("/admin/departments/{id}/members/{account_id}/remove", people.remove_member),
+    Get("/admin/departments", departments.show_departments),
+    Post("/admin/departments", departments.create),
+    Post("/admin/departments/{id}/profile", departments.edit),
+    Post("/admin/departments/{id}/members", departments.add_member),
+    Post("/admin/departments/{id}/members/{account_id}/role", departments.change_member),
+    Post("/admin/departments/{id}/members/{account_id}/remove", departments.remove_member),
+    Get("/admin/organization", organization.show_organization),
+    Post("/admin/organization", organization.save),
     Get("/admin/federation", federation.show_federation),
     Post("/admin/federation/mode", federation.set_mode),
     Post("/admin/federation/{kind}", federation.add_rule),
@@ -76,7 +97,7 @@ PAGES: Final[tuple[Get | Post, ...]] = (
 
 
 def open_routes() -> list[BaseRoute]:
-    """The only routes outside the gate: signing in and out, the stylesheet they link, and ``/admin``."""
+    """The only routes outside the gate: signing in and out, the stylesheet they link, ``/admin``, password links."""
     sign_in = SignInPages()
     return [
         Route("/admin", home, methods=["GET"]),
@@ -84,6 +105,9 @@ def open_routes() -> list[BaseRoute]:
         Route("/admin/sign_in", sign_in.show, methods=["GET"]),
         Route("/admin/sign_in", sign_in.submit, methods=["POST"]),
         Route("/admin/sign_out", sign_out, methods=["POST"]),
+        # A one-time link's page: the token in the path is the proof, so no session is needed.
+        Route("/auth/reset/{token}", password_reset.show, methods=["GET"]),
+        Route("/auth/reset/{token}", password_reset.submit, methods=["POST"]),
     ]
 
 

@@ -1,12 +1,16 @@
 """The audit log page: publication decisions (``publication_log``) and other admin actions (``admin_actions``).
 
 Both are read through the same calls as the JSON API (``ReviewQueries.audit``
-and ``AdminLog.actions``), with the same filters; admins only.
+and ``AdminLog.actions``), with the same filters, and paged by id apart
+(``max_id``/``min_id`` for decisions, ``actions_max_id``/``actions_min_id``
+for the other actions), newest first. People show as ``@name`` and posts
+as a link with the start of their text. Admins only.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,9 +20,13 @@ from server.edge.dates import parse_datetime
 from server.edge.pagination import page_of
 from server.edge.params import Params
 from server.state import app_state as state
+from storage.models import Page
 from storage.review import AuditFilter
 
+AUDIT = "/admin/audit"
 FILTERS = ("status_id", "actor", "action", "since", "until", "target_type", "target_id")
+LIMITS = (50, 200)
+ACCOUNT_TARGETS = ("account", "department", "company", "employee")
 
 
 async def show_audit(request: Request, admin: Admin) -> Response:
@@ -31,17 +39,31 @@ async def show_audit(request: Request, admin: Admin) -> Response:
         since=parse_datetime(since, "since") if since else None,
         until=parse_datetime(until, "until") if until else None,
     )
-    decisions = await app.services.review_queries.audit(admin.reviewer, where, page_of(params, (100, 200)))
+    decisions_page = page_of(params, LIMITS)
+    actions_page = page_of(Params({k[len("actions_"):]: v for k, v in params.data.items() if k.startswith("actions_")}),
+                           LIMITS)
+    decisions = await app.services.review_queries.audit(admin.reviewer, where, decisions_page)
     actions = await app.services.admin_log.actions(
         target_type=params.get_str("target_type"), target_id=params.get_str("target_id"),
-        action=params.get_str("action"), limit=100)
-    if where.actor or where.since or where.until:
-        actions = [a for a in actions if _matches(a.actor, a.created_at, where)]
+        action=params.get_str("action"), actor=where.actor, since=where.since, until=where.until, page=actions_page)
     filters = {name: request.query_params.get(name, "") for name in FILTERS}
-    return page(request, "audit.html", admin=admin, decisions=decisions, actions=actions, filters=filters)
+    names = await app.services.admin_log.names(
+        actors=[e.actor for e in decisions] + [a.actor for a in actions],
+        account_ids=[a.target_id for a in actions if a.target_type in ACCOUNT_TARGETS],
+        status_ids=[e.status_id for e in decisions])
+    return page(request, "audit.html", admin=admin, decisions=decisions, actions=actions, filters=filters,
+                names=names, account_targets=ACCOUNT_TARGETS,
+                decision_pages=_pages(filters, [e.id for e in decisions], decisions_page, ""),
+                action_pages=_pages(filters, [a.id for a in actions], actions_page, "actions_"))
 
 
-def _matches(actor: str, at: datetime, where: AuditFilter) -> bool:
-    # The admin action store filters by target and action only; actor and dates narrow the page here.
-    return ((where.actor is None or actor == where.actor) and (where.since is None or at >= where.since)
-            and (where.until is None or at < where.until))
+def _pages(filters: Mapping[str, str], ids: Sequence[int], wanted: Page, prefix: str) -> tuple[str | None, str | None]:
+    """(newer, older) links of one table, keeping the filters; the other table starts again at its newest."""
+    kept = {k: v for k, v in filters.items() if v}
+    paged = wanted.max_id is not None or wanted.min_id is not None
+    more = len(ids) >= wanted.limit or wanted.min_id is not None
+    older = f"{AUDIT}?{urlencode({**kept, f'{prefix}max_id': ids[-1]})}" if ids and more else None
+    if not paged:
+        return None, older
+    newer = f"{AUDIT}?{urlencode({**kept, f'{prefix}min_id': ids[0]})}" if ids else f"{AUDIT}?{urlencode(kept)}"
+    return newer, older

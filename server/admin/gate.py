@@ -22,9 +22,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from activitypub.errors import BadRequest, Forbidden, InsideoutError
+from activitypub.errors import BadRequest, Conflict, Forbidden, InsideoutError, InvalidInput
 from server.admin.templates import render
 from server.edge.params import Params, read_params
+from server.services.field_errors import FieldErrors
 from server.services.review_roles import Reviewer
 from server.signin.csrf import csrf_token, csrf_valid, set_csrf_cookie
 from server.signin.sessions import CSRF_FIELD, current_session
@@ -57,7 +58,12 @@ NOTICES: Final = {
     "forwarded": "Forwarded to the reported account's server.",
     "signed_out": "You are signed out.",
     "nominated": "Nominated: the post waits in the review queue.",
+    "department_created": "The department is created.",
+    "profile_saved": "Saved. Outside followers get the new public profile.",
+    "password_set": "Your password is set. Sign in with it now.",
 }
+# The refusals a form shows next to its fields (the typed input kept) rather than on an error page.
+FORM_REFUSALS: Final = (InvalidInput, Conflict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +133,13 @@ def page(request: Request, template: str, *, status: int = 200, admin: Admin | N
 
 def error_page(request: Request, error: InsideoutError, admin: Admin | None) -> Response:
     return page(request, "error.html", status=error.status_code, admin=admin, message=error.public_message)
+
+
+def field_messages(refused: InsideoutError, field: str = "form") -> dict[str, str]:
+    """Each refused field's message; a refusal that names no field is shown at ``field``."""
+    if isinstance(refused, FieldErrors):
+        return refused.fields
+    return {field: refused.public_message}
 
 
 def redirect(path: str, notice: str | None = None, query: Mapping[str, str] | None = None) -> Response:

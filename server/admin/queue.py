@@ -14,17 +14,22 @@ from server.edge.dates import parse_datetime
 from server.edge.pagination import page_of
 from server.edge.params import Params, path_id
 from server.state import app_state as state
-from storage.models import Page
 
-QUEUE_PAGE = Page(limit=100)
+QUEUE = "/admin/queue"
+QUEUE_LIMITS = (20, 100)
 
 
 async def show_queue(request: Request, admin: Admin) -> Response:
     app = state(request)
-    entries = await app.services.review_queries.queue(admin.reviewer, page_of(Params(dict(request.query_params)),
-                                                                                (100, 200)))
+    params = Params({k: v for k, v in request.query_params.items() if v})
+    wanted = page_of(params, QUEUE_LIMITS)
+    entries = await app.services.review_queries.queue(admin.reviewer, wanted)
     choices = await app.services.review_queries.announcer_choices(admin.reviewer)
-    return page(request, "queue.html", admin=admin, entries=entries, choices=choices)
+    more = len(entries) >= wanted.limit or wanted.min_id is not None
+    older = f"{QUEUE}?max_id={entries[-1].item.id}" if entries and more else None
+    paged = wanted.max_id is not None or wanted.min_id is not None
+    newer = f"{QUEUE}?min_id={entries[0].item.id}" if entries and paged else (QUEUE if paged else None)
+    return page(request, "queue.html", admin=admin, entries=entries, choices=choices, older=older, newer=newer)
 
 
 def chosen_announcers(form: Params) -> list[str] | None:

@@ -22,12 +22,23 @@ from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import paged, state
 from server.mastodon.credentials import routes as credential_routes
 from server.mastodon.relationships import routes as relationship_routes
+from server.present.entities.tag import featured_tag_entity
 from server.services.profile_media import media_type
 from storage.models import Account, StatusFilter
+
+MANY_ACCOUNTS = 40  # Mastodon's cap on ``GET /api/v1/accounts?id[]=``
 
 
 async def _account(request: Request) -> Account:
     return await state(request).services.account_queries.get(path_id(request))
+
+
+async def show_accounts(request: Request) -> Response:
+    """``GET /api/v1/accounts?id[]=`` (Mastodon 4.3): the accounts known, in the order asked."""
+    await require_user(request, "read:accounts")
+    ids = (await read_params(request)).get_id_list("id")[:MANY_ACCOUNTS]
+    found = await state(request).services.account_queries.get_many(ids)
+    return JSONResponse(await state(request).presenter.accounts(found))
 
 
 async def show_account(request: Request) -> Response:
@@ -145,7 +156,18 @@ async def familiar_followers(request: Request) -> Response:
 
 
 async def featured_tags(request: Request) -> Response:
-    """Featured hashtags are not built; an account features none."""
+    """The hashtags a colleague features, counted over their statuses shared with all staff; remote
+    accounts' featured collections are not fetched, so they feature none here."""
+    await require_user(request, "read:accounts")
+    account = await _account(request)
+    app = state(request)
+    found = await app.services.featured_tags.of(account.id) if account.is_local else ()
+    return JSONResponse([featured_tag_entity(f, account, base_url=app.settings.base_url) for f in found])
+
+
+async def nothing_featured(request: Request) -> Response:
+    """``/accounts/:id/endorsements`` (Mastodon 4.4) and ``/accounts/:id/identity_proofs`` (kept by Mastodon
+    as an empty list since identity proofs went away): featured profiles are not built, so an empty list."""
     await require_user(request, "read:accounts")
     await _account(request)
     return JSONResponse([])
@@ -166,6 +188,7 @@ def routes() -> list[BaseRoute]:
     base = "/api/v1/accounts"
     return [
         *credential_routes(),
+        Route(base, show_accounts, methods=["GET"]),
         Route(f"{base}/lookup", lookup, methods=["GET"]),
         Route(f"{base}/search", search, methods=["GET"]),
         Route(f"{base}/familiar_followers", familiar_followers, methods=["GET"]),
@@ -175,6 +198,8 @@ def routes() -> list[BaseRoute]:
         Route(base + "/{id}/followers", followers, methods=["GET"]),
         Route(base + "/{id}/following", following, methods=["GET"]),
         Route(base + "/{id}/featured_tags", featured_tags, methods=["GET"]),
+        Route(base + "/{id}/endorsements", nothing_featured, methods=["GET"]),
+        Route(base + "/{id}/identity_proofs", nothing_featured, methods=["GET"]),
         # /{id}/lists is served by server.mastodon.lists.
         Route("/system/accounts/{token}/{name}", profile_file, methods=["GET", "HEAD"]),
     ]

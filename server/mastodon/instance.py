@@ -3,8 +3,9 @@
 They describe the server in Mastodon 4.3's shapes but reveal nothing
 internal: stats and usage are zero, registrations are closed, and the
 contact is the company account with its public bio only. ``peers``,
-``activity``, ``directory`` and ``trends`` answer 404 to everyone, with the
-very body an unknown route gets, so they reveal nothing either.
+``activity`` and ``directory`` answer 404 to everyone, with the very body
+an unknown route gets, so they reveal nothing either. (Trends answer staff,
+and everyone else an empty list: ``server.mastodon.trends``.)
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from activitypub.errors import NotFound
 from server.edge.version import VERSION, api_versions
 from server.mastodon.auth import require_user
 from server.present.entities.account import AccountCounts, account_entity, default_header_url
+from server.services.featured_tags import MAX_FEATURED_TAGS
+from server.services.profiles import MAX_DISPLAY_NAME, MAX_FIELD_TEXT, MAX_NOTE
+from storage.profiles import MAX_FIELDS
 
 if TYPE_CHECKING:
     from server.config import Settings
@@ -30,10 +34,6 @@ HIDDEN_PATHS: Final = (
     "/api/v1/instance/peers",
     "/api/v1/instance/activity",
     "/api/v1/directory",
-    "/api/v1/trends",
-    "/api/v1/trends/tags",
-    "/api/v1/trends/statuses",
-    "/api/v1/trends/links",
 )
 ALL_METHODS: Final = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 CACHE: Final = {"Cache-Control": "public, max-age=180"}
@@ -98,7 +98,12 @@ async def instance_v2(request: Request) -> Response:
         "configuration": {
             "urls": {"streaming": streaming_url(base), "status": None},
             "vapid": {"public_key": vapid.public_b64()},
-            "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
+            "accounts": {
+                "max_featured_tags": MAX_FEATURED_TAGS, "max_pinned_statuses": 5,
+                "max_display_name_length": MAX_DISPLAY_NAME, "max_note_length": MAX_NOTE,
+                "max_profile_fields": MAX_FIELDS, "profile_field_name_limit": MAX_FIELD_TEXT,
+                "profile_field_value_limit": MAX_FIELD_TEXT,
+            },
             **configuration,
             "translation": {"enabled": False},
         },
@@ -130,7 +135,7 @@ async def instance_v1(request: Request) -> Response:
         "registrations": False,
         "approval_required": False,
         "invites_enabled": False,
-        "configuration": {"accounts": {"max_featured_tags": 10}, **configuration},
+        "configuration": {"accounts": {"max_featured_tags": MAX_FEATURED_TAGS}, **configuration},
         "contact_account": await _contact(request),
         "rules": [],
     }
@@ -147,6 +152,12 @@ async def custom_emojis(request: Request) -> Response:
     return JSONResponse([], headers={"Cache-Control": "private, no-store"})
 
 
+async def translation_languages(request: Request) -> Response:
+    """Translation is off (``configuration.translation.enabled`` is false): no language pairs. Staff only."""
+    await require_user(request)
+    return JSONResponse({}, headers={"Cache-Control": "private, no-store"})
+
+
 async def hidden(request: Request) -> Response:
     raise NotFound()
 
@@ -157,5 +168,6 @@ def routes() -> list[BaseRoute]:
         Route("/api/v2/instance", instance_v2, methods=["GET", "HEAD"]),
         Route("/api/v1/instance/rules", rules, methods=["GET", "HEAD"]),
         Route("/api/v1/custom_emojis", custom_emojis, methods=["GET", "HEAD"]),
+        Route("/api/v1/instance/translation_languages", translation_languages, methods=["GET", "HEAD"]),
         *(Route(path, hidden, methods=ALL_METHODS) for path in HIDDEN_PATHS),
     ]

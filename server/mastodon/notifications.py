@@ -218,6 +218,12 @@ async def requests(request: Request) -> Response:
     return JSONResponse([])
 
 
+async def requests_merged(request: Request) -> Response:
+    """Mastodon 4.3: whether accepted requests are merged into the notifications yet; with none, always."""
+    await require_user(request, "read:notifications")
+    return JSONResponse({"merged": True})
+
+
 async def policy(request: Request) -> Response:
     await require_user(request, "read:notifications")
     return JSONResponse(DEFAULT_POLICY)
@@ -230,6 +236,7 @@ def routes() -> list[BaseRoute]:
         Route(f"{v1}/clear", clear, methods=["POST"]),
         Route(f"{v1}/unread_count", unread_count, methods=["GET"]),
         Route(f"{v1}/requests", requests, methods=["GET"]),
+        Route(f"{v1}/requests/merged", requests_merged, methods=["GET"]),
         Route(v1 + "/{id}", show_notification, methods=["GET"]),
         Route(v1 + "/{id}/dismiss", dismiss, methods=["POST"]),
         Route(f"{v1}/dismiss", _legacy_dismiss, methods=["POST"]),

@@ -14,6 +14,7 @@ from server.mastodon import (
     admin_publication,
     admin_reports,
     conversations,
+    featured_tags,
     filters,
     filters_v1,
     instance,
@@ -34,6 +35,7 @@ from server.mastodon import (
     streaming,
     tags,
     timelines,
+    trends,
 )
 
 
@@ -42,6 +44,7 @@ def routes() -> list[BaseRoute]:
             *accounts.routes(), *notifications.routes(), *markers.routes(),
             *push.routes(), *streaming.routes(), *media.routes(), *remote_media.routes(), *polls.routes(), *scheduled.routes(),
             *lists.routes(), *filters.routes(), *filters_v1.routes(), *tags.routes(), *search.routes(),
+            *trends.routes(), *featured_tags.routes(),
             *reports.routes(), *conversations.routes(), *instance_extras.routes(),
             *admin_publication.routes(), *admin_departments.routes(), *admin_policies.routes(),
             *admin_accounts.routes(), *admin_federation.routes(), *admin_reports.routes(), *admin_engagement.routes()]

@@ -34,11 +34,12 @@ async def search(request: Request) -> Response:
     results = await app.services.search.search(viewer.account, query, reader=viewer.reader)
     presenter = app.presenter
     followed = await app.services.tags.following(viewer.account.id, [t.id for t in results.hashtags])
+    histories = await app.services.trends.histories(viewer.reader, results.hashtags)
     return JSONResponse({
         "accounts": await presenter.accounts(results.accounts),
         "statuses": await presenter.statuses(results.statuses, viewer.account),
-        "hashtags": [tag_entity(t, base_url=app.settings.base_url, following=t.id in followed)
-                     for t in results.hashtags],
+        "hashtags": [tag_entity(t, base_url=app.settings.base_url, following=t.id in followed,
+                                history=histories[t.id]) for t in results.hashtags],
     })
 
 

@@ -24,6 +24,9 @@ from storage.models import Visibility
 from storage.profiles import Preferences
 
 VISIBILITY_ALIASES = {"local": Visibility.PUBLIC}
+# Mastodon's cap on ``GET /api/v1/statuses?id[]=`` (and ``/api/v1/accounts?id[]=``).
+MANY_LIMIT = 40
+QUOTES_REFUSED = "Validation failed: Quoting posts is not available on this server"
 
 
 def parse_visibility(params: Params, default: Visibility = Visibility.PUBLIC) -> Visibility:
@@ -45,6 +48,8 @@ def draft_from(
     params: Params, request: Request, application_id: int | None, defaults: Preferences = Preferences()
 ) -> StatusDraft:
     """``defaults`` are the author's posting preferences, used for what the client left out."""
+    if params.get_str("quoted_status_id"):
+        raise InvalidInput(QUOTES_REFUSED)
     language = params.get_str("language") or defaults.language
     return StatusDraft(
         text=params.get_str("status", "") or "",
@@ -82,6 +87,21 @@ async def create_status(request: Request) -> Response:
     status = await services.statuses.create(viewer.account, draft, reader=viewer.reader)
     status = await services.auto_publish.after_post(status, viewer.account, viewer.human)
     return JSONResponse(await state(request).presenter.status(status, viewer.account))
+
+
+async def show_statuses(request: Request) -> Response:
+    """``GET /api/v1/statuses?id[]=``: those the viewer may see, in the order asked; the rest left out."""
+    viewer = await require_user(request, "read:statuses")
+    ids = (await read_params(request)).get_id_list("id")[:MANY_LIMIT]
+    found = await state(request).services.statuses.visible_many(viewer.reader, ids)
+    return JSONResponse(await state(request).presenter.statuses(found, viewer.account))
+
+
+async def quotes(request: Request) -> Response:
+    """Quote posts are not built, so a status the viewer may see has none (docs/client-compatibility.md)."""
+    viewer = await require_user(request, "read:statuses")
+    await state(request).services.statuses.visible(viewer.reader, path_id(request))
+    return JSONResponse([])
 
 
 async def show_status(request: Request) -> Response:
@@ -202,6 +222,8 @@ def routes() -> list[BaseRoute]:
     base = "/api/v1/statuses"
     return [
         Route(base, create_status, methods=["POST"]),
+        Route(base, show_statuses, methods=["GET"]),
+        Route(base + "/{id}/quotes", quotes, methods=["GET"]),
         Route(base + "/{id}", show_status, methods=["GET"]),
         Route(base + "/{id}", edit_status, methods=["PUT"]),
         Route(base + "/{id}", delete_status, methods=["DELETE"]),

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from server.services.identities import acting_identity, reader_for_token
-from storage.models import AccessToken, Account, Reader, User
+from storage.models import AccessToken, Account, OAuthApplication, Reader, User
 from storage.protocols import Storage
 
 
@@ -73,6 +74,15 @@ class TokenHolder:
     user: User
 
 
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A token a person granted an app: the app (None if it is gone) and who it acts as (None: the person)."""
+
+    token: AccessToken
+    application: OAuthApplication | None
+    acting_as: Account | None
+
+
 class AccessTokens:
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
@@ -108,3 +118,20 @@ class AccessTokens:
         if token is None or token.revoked_at is not None:
             return None
         return await reader_for_token(self._storage, token)
+
+    async def granted(self, account_id: int) -> Sequence[Grant]:
+        """The person's live tokens, newest first, each with its app and the identity it acts as."""
+        grants = []
+        for token in await self._storage.tokens.live_tokens_of(account_id):
+            app = await self._storage.oauth.get_application(token.application_id) if token.application_id else None
+            acting = await self._storage.accounts.get(token.acting_as_account_id) \
+                if token.acting_as_account_id is not None else None
+            grants.append(Grant(token, app, acting))
+        return grants
+
+    async def revoke_granted(self, account_id: int, token_id: int) -> bool:
+        """Revoke the person's token ``token_id``; False for another's, a missing or a revoked one.
+
+        Its push subscription falls silent with it, and an open stream ends at its next check.
+        """
+        return await self._storage.tokens.revoke_token_of(account_id, token_id)

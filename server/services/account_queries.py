@@ -26,6 +26,12 @@ class AccountQueries:
             raise NotFound()
         return account
 
+    async def get_many(self, account_ids: Sequence[int]) -> list[Account]:
+        """The stored accounts of ``account_ids``, in the order asked, each once; unknown ids left out."""
+        wanted = list(dict.fromkeys(account_ids))
+        found = await self._storage.accounts.get_many(wanted)
+        return [found[i] for i in wanted if i in found]
+
     async def lookup(self, username: str, domain: str | None) -> Account:
         """A stored account by handle (``domain`` None: one of ours); a deleted one is not found."""
         found = (await self._storage.accounts.get_local(username) if domain is None
@@ -41,6 +47,10 @@ class AccountQueries:
         return list(await self._storage.directory.search(
             username, domain, limit=limit, offset=offset, following_of=following_of
         ))
+
+    async def colleagues(self, query: str, *, limit: int, offset: int) -> list[Account]:
+        """The people directory: local employees with an enabled login, by username, searched by name."""
+        return list(await self._storage.directory.employees(query, limit=limit, offset=offset))
 
     async def collections_hidden(self, viewer: Account, account: Account) -> bool:
         """Whether ``account`` hides its followers and following from ``viewer`` (never from itself)."""

@@ -28,8 +28,10 @@ from server.services.boundary import Boundary
 from server.services.boundary_actions import Outbound
 from server.services.conversations import ConversationService
 from server.services.department_admin import DepartmentAdmin
+from server.services.department_membership import DepartmentMembership
 from server.services.distribution import Distribution
 from server.services.engagement import EngagementReports
+from server.services.featured_tags import FeaturedTagService
 from server.services.federation_admin import FederationAdmin
 from server.services.filters import FilterService
 from server.services.handles import HandleResolver, KnownHandles
@@ -41,6 +43,8 @@ from server.services.media import MediaService
 from server.services.notifications import NotificationService
 from server.services.oauth import OAuthService
 from server.services.offboarding import Offboarding
+from server.services.organisation_profiles import OrganisationProfiles
+from server.services.password_links import PasswordLinks
 from server.services.polls import PollService
 from server.services.profile_media import ProfileMedia
 from server.services.profiles import ProfileService
@@ -55,16 +59,18 @@ from server.services.relationships import RelationshipService
 from server.services.remote_media import RemoteMediaCache
 from server.services.remote_profiles import PROFILE_SANITIZER
 from server.services.review import ReviewService
-from server.services.review_notices import AuthorNotices
+from server.services.review_notices import AuthorNotices, ReviewerNotices
 from server.services.review_views import ReviewQueries
 from server.services.scheduled import ScheduledStatusService
 from server.services.scim_tokens import ScimTokens
 from server.services.search import SearchService
+from server.services.staff_profiles import StaffProfiles
 from server.services.staff_reports import StaffReportService
 from server.services.statuses import StatusService
 from server.services.streams import StreamService
 from server.services.tags import TagService
 from server.services.timelines import TimelineService
+from server.services.trends import TrendsService
 from server.services.vapid_key import VapidKeys
 from server.signin.identity_provider import IdentityProvider, callback_url
 from server.signin.logins import SignIns
@@ -104,6 +110,8 @@ class Services:
     markers: MarkerService
     conversations: ConversationService
     tags: TagService
+    trends: TrendsService
+    featured_tags: FeaturedTagService
     review: ReviewService
     auto_publish: AutoPublish
     review_queries: ReviewQueries
@@ -130,6 +138,12 @@ class Services:
     policy: LivePolicy
     public_face: PublicFace
     inbox: InboxIntake
+    # The admin pages: password links (create, invite, reset) and the organisation's profiles.
+    password_links: PasswordLinks
+    organisation_profiles: OrganisationProfiles
+    # The web app: the department directory, and joining or leaving the departments the settings open.
+    department_membership: DepartmentMembership
+    staff_profiles: StaffProfiles
 
 
 def delivery_guard(storage: Storage, settings: Settings, boundary: Boundary) -> DeliveryGuard:
@@ -191,7 +205,8 @@ def _core(
     publication = PublicationService(storage, settings.base_url, boundary, sender, distribution)
     outbound = FederationOutbound(storage, settings.base_url, sender, publication)
     review = ReviewService(storage, publication, AuthorNotices(storage, settings.base_url, distribution),
-                           hashtag=publishing.nominate_hashtag)
+                           hashtag=publishing.nominate_hashtag,
+                           reviewers=ReviewerNotices(storage, settings.base_url, distribution))
     statuses = StatusService(storage, settings, distribution, outbound,
                              after_write=lambda status, author, edited: review.status_written(
                                  status, author, edited=edited))
@@ -215,10 +230,11 @@ def build_services(
     """
     core = _core(storage, settings, events, passwords, http)
     accounts, distribution, statuses, outbound = core.accounts, core.distribution, core.statuses, core.outbound
-    profiles = ProfileService(storage, ProfileMedia(settings.data_dir))
+    profiles = ProfileService(storage, ProfileMedia(settings.data_dir), outbound, settings.base_url)
     admin_accounts = AdminAccounts(storage, accounts, AccountNotices(storage, settings.base_url, distribution),
                                    core.offboarding)
     federation_admin = FederationAdmin(storage, core.policy)
+    organisation = OrganisationProfiles(storage, profiles, settings.base_url)
     return Services(
         accounts=accounts,
         departments=DepartmentService(storage, accounts),
@@ -249,6 +265,8 @@ def build_services(
         markers=MarkerService(storage),
         conversations=ConversationService(storage),
         tags=TagService(storage),
+        trends=TrendsService(storage),
+        featured_tags=FeaturedTagService(storage),
         review=core.review,
         auto_publish=AutoPublish(storage, core.publication),
         review_queries=ReviewQueries(storage),
@@ -278,4 +296,8 @@ def build_services(
         public_face=PublicFace(storage, core.boundary, settings.base_url),
         # One resolver per app: the services' and the inbox's share their per-URI locks.
         inbox=InboxIntake(storage, Inbound(core.actors, core.policy) if core.actors is not None else None),
+        password_links=PasswordLinks(storage, accounts, passwords, settings.base_url),
+        organisation_profiles=organisation,
+        department_membership=DepartmentMembership(storage, settings.organization.open_departments),
+        staff_profiles=StaffProfiles(storage, profiles),
     )

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from activitypub.errors import Forbidden, InvalidInput, NotFound
 from server.services.accounts import AccountService
 from server.services.admin_log import audit
+from server.services.field_errors import FieldCheck
 from server.services.identities import Editor, published_department_ids
-from server.services.profiles import ProfileService, ProfileUpdate
+from server.services.profiles import MAX_DISPLAY_NAME, ProfileService, ProfileUpdate
+from server.services.validation import check_username
 from storage.identities import DepartmentTimeline
 from storage.models import Account, AccountKind, MemberRole, Membership, Role, User
 from storage.protocols import Storage
@@ -52,13 +54,16 @@ class DepartmentChanges:
     public_note: str | None = None
     exposed: bool | None = None
     timeline: DepartmentTimeline | None = None
+    note: str | None = None
+    """The internal description staff see; ``public_note`` is what outsiders see."""
 
     @property
     def profile(self) -> ProfileUpdate | None:
         """The profile part (admins only, audited), or None when none is asked for."""
-        if self.display_name is None and self.public_note is None and self.exposed is None:
+        if self.display_name is None and self.public_note is None and self.exposed is None and self.note is None:
             return None
-        return ProfileUpdate(display_name=self.display_name, public_note=self.public_note, exposed=self.exposed)
+        return ProfileUpdate(display_name=self.display_name, note=self.note, public_note=self.public_note,
+                             exposed=self.exposed)
 
 
 class DepartmentAdmin:
@@ -90,9 +95,30 @@ class DepartmentAdmin:
         return account
 
     async def create(self, manager: Manager, username: str, display_name: str, changes: DepartmentChanges) -> Account:
+        """A new department; its username (the handle outsiders know) is fixed for good, its name is not."""
         _admin_only(manager)
+        username = await self._checked_new(username, display_name)
         department = await self._accounts.create_organisational(AccountKind.DEPARTMENT, username, display_name)
+        await audit(self._storage, manager.label, "department.create", "department", department.id,
+                    username=department.username, display_name=department.display_name)
         return await self.update(manager, department, changes)
+
+    async def _checked_new(self, username: str, display_name: str) -> str:
+        """Each field's refusal, named by its field, all at once."""
+        check = FieldCheck()
+        username = username.strip().lstrip("@")
+        if not username:
+            check.refuse("username", "A username is required.")
+        elif check.check("username", lambda: check_username(username)) is not None \
+                and await self._storage.accounts.get_local(username) is not None:
+            check.refuse("username", f"The username {username!r} is taken (usernames are never reused).")
+        name = display_name.strip()
+        if not name:
+            check.refuse("display_name", "A display name is required.")
+        elif len(name) > MAX_DISPLAY_NAME:
+            check.refuse("display_name", f"The display name is too long (at most {MAX_DISPLAY_NAME} characters).")
+        check.raise_any()
+        return username
 
     async def update(self, manager: Manager, department: Account, changes: DepartmentChanges) -> Account:
         async with self._storage.transaction():

@@ -68,12 +68,15 @@ async def identities_for(storage: Storage, user: User) -> Sequence[Account]:
     """The organisational accounts this human may act as: the company first, then departments by name."""
     if user.disabled:
         return []
-    companies = list(await storage.accounts.list_local(AccountKind.COMPANY))
-    departments = sorted(await storage.accounts.list_local(AccountKind.DEPARTMENT), key=lambda d: d.username)
     if user.role in (Role.PUBLISHER, Role.ADMIN):
-        return [*companies, *departments]
+        companies = list(await storage.accounts.list_local(AccountKind.COMPANY))
+        return [*companies, *await _departments(storage)]
     mine = await published_department_ids(storage, user.account_id)
-    return [d for d in departments if d.id in mine]
+    return [d for d in await _departments(storage) if d.id in mine] if mine else []
+
+
+async def _departments(storage: Storage) -> list[Account]:
+    return sorted(await storage.accounts.list_local(AccountKind.DEPARTMENT), key=lambda d: d.username)
 
 
 async def acting_identity(storage: Storage, token: AccessToken, user: User) -> Account | None:

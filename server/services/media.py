@@ -15,6 +15,7 @@ import asyncio
 import re
 import secrets
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -23,7 +24,7 @@ from activitypub.errors import InvalidInput, NotFound, PayloadTooLarge
 from server.config import Settings
 from server.media import ProcessedImage, media_meta, parse_focus, process_image
 from storage.media import MediaAttachment, NewMedia
-from storage.models import Account, Reader
+from storage.models import Account, Page, Reader
 from storage.protocols import Storage
 
 ROOT: Final = "media"
@@ -128,6 +129,19 @@ class MediaService:
         if not await asyncio.to_thread(path.is_file):
             raise NotFound()
         return StoredFile(path, MEDIA_TYPES[name.rsplit(".", 1)[1]])
+
+    async def uploads(self, account: Account, page: Page) -> Sequence[MediaAttachment]:
+        """The account's own uploads, attached or not, newest first (its data export pages through them)."""
+        return await self._storage.media.uploaded_by(account.id, page)
+
+    async def original(self, media: MediaAttachment) -> StoredFile | None:
+        """The stored original of one of the uploads above; None if its file is missing on disk."""
+        if media.capability_token is None or media.file_name is None:
+            return None
+        try:
+            return await self.file(media.capability_token, media.file_name)
+        except NotFound:
+            return None
 
     async def _save(self, token: str, image: ProcessedImage) -> tuple[str, str]:
         original = f"original.{EXTENSIONS[image.original_mime]}"

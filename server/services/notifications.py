@@ -212,6 +212,11 @@ class NotificationService:
     async def clear(self, reader: Reader) -> None:
         await self._storage.notifications.clear(reader)
 
+    async def newest_id(self, reader: Reader) -> int | None:
+        """The newest notification's id, hidden senders' too: where "mark all as read" moves the marker."""
+        rows = await self._storage.notifications.list(reader, Page(limit=1))
+        return rows[0].id if rows else None
+
     async def unread_count(self, reader: Reader, limit: int) -> int:
         """How many arrived after the ``notifications`` marker, counted up to ``limit``."""
         markers = await self._storage.markers.get(reader.account_id, [MarkerTimeline.NOTIFICATIONS])

@@ -21,11 +21,14 @@ import json
 from dataclasses import dataclass
 from typing import Final
 
-from activitypub.errors import InvalidInput, PayloadTooLarge
+from activitypub.errors import InsideoutError, InvalidInput, PayloadTooLarge
 from server.media import process_image
 from server.services.admin_log import audit
+from server.services.boundary_actions import Outbound
+from server.services.field_errors import FieldErrors
 from server.services.hiding import refuse_hiding_if_published
 from server.services.identities import Editor, is_organisational, require_settings_right
+from server.services.outside_view import outside_view
 from server.services.profile_media import ProfileMedia
 from storage.models import Account, ProfileChanges
 from storage.profiles import MAX_FIELDS, AccountProfile, Preferences, ProfileField, SettingsChanges
@@ -62,7 +65,12 @@ class OwnProfile:
 
 
 class ProfileService:
-    def __init__(self, storage: Storage, media: ProfileMedia) -> None:
+    """The one writer of profiles. A change outsiders see (``outside_view``) sends an ``Update`` of the actor
+    to its outside followers, whichever door it came through: the API, the web app or the admin pages."""
+
+    def __init__(self, storage: Storage, media: ProfileMedia, outbound: Outbound, base_url: str) -> None:
+        self._outbound = outbound
+        self._base_url = base_url
         self._storage = storage
         self.media = media
 
@@ -98,6 +106,7 @@ class ProfileService:
             await self.media.delete(account.avatar_path)
         if header is not None:
             await self.media.delete(account.header_path)
+        await self._tell_outsiders(account, updated)
         return OwnProfile(updated, profile, preferences)
 
     async def clear_image(self, account: Account, kind: str, editor: Editor) -> OwnProfile:
@@ -111,7 +120,28 @@ class ProfileService:
             after = await self.own(updated)
             await self._audit(editor, before, after)
         await self.media.delete(old)
+        await self._tell_outsiders(account, after.account)
         return after
+
+    async def set_public_note(self, account: Account, public_note: str, editor_label: str) -> OwnProfile:
+        """A publisher's or admin's edit of an employee's public bio (``StaffProfiles`` checks the right first),
+        audited as ``profile.update`` with the before and after, in the transaction that makes it."""
+        checked = _checked(ProfileUpdate(public_note=public_note), organisational=is_organisational(account))
+        before = await self.own(account)
+        async with self._storage.transaction():
+            updated = await self._storage.accounts.update_profile(
+                account.id, ProfileChanges(public_note=checked.public_note))
+            after = OwnProfile(updated, before.profile, before.preferences)
+            changed = profile_changes(before, after)
+            if changed:
+                await audit(self._storage, editor_label, "profile.update", account.kind.value, account.id, **changed)
+        await self._tell_outsiders(account, updated)
+        return after
+
+    async def _tell_outsiders(self, before: Account, after: Account) -> None:
+        """An ``Update`` of the actor when what outsiders get of it changed (Outbound sends nothing for the hidden)."""
+        if outside_view(before, self._base_url) != outside_view(after, self._base_url):
+            await self._outbound.actor_updated(after)
 
     async def _audit(self, editor: Editor, before: OwnProfile, after: OwnProfile) -> None:
         """An organisation's changed fields, before and after, in the admin action log; nothing changed, no line."""
@@ -192,3 +222,12 @@ def _text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def image_refusal(refused: InsideoutError, update: ProfileUpdate) -> InsideoutError:
+    """A refused avatar or header, named by its form field so a page shows it beside the file input."""
+    message = refused.public_message
+    for field, word in (("avatar", "Avatar"), ("header", "Header")):
+        if getattr(update, field) is not None and word in message:
+            return FieldErrors({field: message.replace("Validation failed: ", "")})
+    return refused

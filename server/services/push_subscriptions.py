@@ -7,9 +7,10 @@ dropped. Subscribing again replaces the token's earlier subscription.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from activitypub.errors import NotFound
 from storage.clock import utcnow
 from storage.protocols import Storage
 from storage.push import NewPushSubscription, PushPolicy, PushSubscription
@@ -34,3 +35,20 @@ class PushSubscriptions:
 
     async def unsubscribe(self, access_token_id: int) -> None:
         await self._storage.push.unsubscribe(access_token_id)
+
+    async def of_account(self, account_id: int) -> Sequence[PushSubscription]:
+        """The account's subscriptions whose tokens are live (the settings page shows their alerts)."""
+        return await self._storage.push.live_for_account(account_id)
+
+    async def update_own(
+        self, account_id: int, subscription_id: int, alerts: frozenset[str], policy: PushPolicy,
+    ) -> PushSubscription:
+        """Change the alerts and policy of one of the account's live subscriptions; anyone else's is not found."""
+        mine = {s.id: s for s in await self.of_account(account_id)}
+        subscription = mine.get(subscription_id)
+        if subscription is None:
+            raise NotFound()
+        updated = await self.update(subscription.access_token_id, alerts, policy)
+        if updated is None:  # unsubscribed a moment ago
+            raise NotFound()
+        return updated

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from activitypub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.services.publication import PublicationService
-from server.services.review_notices import AuthorNotices
+from server.services.review_notices import AuthorNotices, ReviewerNotices
 from server.services.review_roles import DECIDE_MESSAGE, Reviewer
 from storage.clock import utcnow
 from storage.models import Account, AccountKind, Status, Visibility
@@ -38,11 +38,13 @@ SCHEDULER = "worker:scheduled-publication"
 
 class ReviewService:
     def __init__(
-        self, storage: Storage, publication: PublicationService, notices: AuthorNotices, *, hashtag: str
+        self, storage: Storage, publication: PublicationService, notices: AuthorNotices, *, hashtag: str,
+        reviewers: ReviewerNotices | None = None,
     ) -> None:
         self._storage = storage
         self._publication = publication
         self._notices = notices
+        self._reviewers = reviewers
         self._hashtag = hashtag.casefold()
 
     # -- entering the queue -------------------------------------------------------------------------------
@@ -56,16 +58,20 @@ class ReviewService:
         if current is not None and current.edit_id == latest:
             return
         label = f"user:{author.id}"
+        opened: ReviewItem | None = None
         async with self._storage.transaction():
             if current is not None:
                 await self._supersede(current, status, label, "the post was edited; the newer revision replaces it")
             if status.is_published:
                 if status.published_edit_id != latest:
-                    await self._open(status, ReviewKind.REVISION, latest, label, {"via": "edit"})
-                return
-            if status.visibility in SHAREABLE and (current is not None or await self._has_hashtag(status)):
-                await self._open(status, ReviewKind.PUBLICATION, latest, label,
-                                 {"via": "edit" if current is not None else "hashtag"})
+                    opened = await self._open(status, ReviewKind.REVISION, latest, label, {"via": "edit"})
+            elif status.visibility in SHAREABLE and (current is not None or await self._has_hashtag(status)):
+                opened = await self._open(status, ReviewKind.PUBLICATION, latest, label,
+                                          {"via": "edit" if current is not None else "hashtag"})
+        if opened is not None and current is None:  # new in the queue, not a queued post's newer revision
+            await self._tell_reviewers(author, status, opened)
+        if status.is_published:
+            return
         if not edited and status.visibility not in SHAREABLE and await self._has_hashtag(status):
             await self._notices.inert_nomination(author, status)
 
@@ -84,7 +90,13 @@ class ReviewService:
             raise Conflict("This post is already published, and it has no newer revision")
         kind = ReviewKind.REVISION if status.is_published else ReviewKind.PUBLICATION
         async with self._storage.transaction():
-            return await self._open(status, kind, latest, f"user:{author.id}", {"via": "nominate"})
+            item = await self._open(status, kind, latest, f"user:{author.id}", {"via": "nominate"})
+        await self._tell_reviewers(author, status, item)
+        return item
+
+    async def _tell_reviewers(self, author: Account, status: Status, item: ReviewItem) -> None:
+        if self._reviewers is not None:
+            await self._reviewers.queued(author, status, revision=item.kind is ReviewKind.REVISION)
 
     # -- decisions -------------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""What the author hears about publication decisions: a direct message from the company.
+"""What the author hears about publication decisions, and the deciders about new work: messages from the company.
 
 Stock Mastodon clients show a ``mention`` notification with the message's
 text, so the author reads what was decided and why (a decline's reason, a
@@ -14,7 +14,7 @@ from html import escape
 
 from activitypub.uris import Uris
 from server.services.distribution import Distribution
-from storage.models import Account, AccountKind, NewStatus, Status, Visibility
+from storage.models import Account, AccountKind, MemberRole, NewStatus, Role, Status, Visibility
 from storage.protocols import Storage
 
 PROFILE_NOTE = "Your public profile (display name, avatar and public bio) is visible outside too."
@@ -71,3 +71,56 @@ class AuthorNotices:
 
 def _reason(reason: str | None) -> str:
     return f" Reason: {reason.strip()}" if reason and reason.strip() else ""
+
+
+class ReviewerNotices:
+    """What the deciders hear when a post enters the review queue: a direct message from the company each.
+
+    The deciders are the admins and publishers, and the publishers of each
+    department the post is addressed to (``review_roles``), never the author
+    and never a disabled login. Like the authors' notices, it is a ``mention``
+    notification in any Mastodon client, and it never leaves the server.
+    """
+
+    def __init__(self, storage: Storage, base_url: str, distribution: Distribution) -> None:
+        self._storage = storage
+        self._base = base_url.rstrip("/")
+        self._distribution = distribution
+
+    async def queued(self, author: Account, status: Status, *, revision: bool) -> None:
+        companies = await self._storage.accounts.list_local(AccountKind.COMPANY)
+        if not companies:
+            return
+        link = Uris.of(self._base).status_page(author.username, str(status.id))
+        what = "An edit of a published post" if revision else "A post"
+        queue = f"{self._base}/admin/queue"
+        text = f"{what} by @{author.username} waits for review: {link} (the queue: {queue})"
+        html_text = escape(text)
+        for url in (link, queue):
+            html_text = html_text.replace(escape(url), f'<a href="{escape(url)}" rel="nofollow noopener">{escape(url)}</a>')
+        deciders = [d for d in await self.deciders(status) if d.id != author.id]
+        async with self._distribution.atomic():
+            for decider in deciders:
+                await self._tell(companies[0], decider, text, html_text)
+
+    async def deciders(self, status: Status) -> list[Account]:
+        """Who may decide about ``status``: enabled admins and publishers, and its departments' publishers."""
+        users = await self._storage.accounts.list_users()
+        enabled = {account.id: account for account, user in users if not user.disabled}
+        chosen = {account.id for account, user in users
+                  if not user.disabled and user.role in (Role.ADMIN, Role.PUBLISHER)}
+        for department_id in (await self._storage.statuses.mention_ids([status.id])).get(status.id, []):
+            for member in await self._storage.departments.members(department_id):
+                if member.role is MemberRole.PUBLISHER and member.account_id in enabled:
+                    chosen.add(member.account_id)
+        return [enabled[i] for i in sorted(chosen)]
+
+    async def _tell(self, company: Account, decider: Account, text: str, html_text: str) -> None:
+        name = escape(decider.username)
+        mention = (f'<span class="h-card" translate="no"><a href="{escape(self._base)}/@{name}"'
+                   f' class="u-url mention">@<span>{name}</span></a></span>')
+        notice = await self._storage.statuses.create(NewStatus(
+            account_id=company.id, visibility=Visibility.DIRECT, text=f"@{decider.username} {text}",
+            content=f"<p>{mention} {html_text}</p>", mention_ids=(decider.id,),
+        ))
+        await self._distribution.status_created(notice, company, (decider.id,))

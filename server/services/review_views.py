@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from activitypub.errors import InvalidInput, NotFound
 from server.services.review import SHAREABLE, default_announcer_ids
 from server.services.review_roles import Reviewer, require_admin, require_reviewer, reviewer_for
-from storage.models import Account, AccountKind, Page, Role, Status, StatusEdit
+from storage.models import Account, AccountKind, Page, PublicationState, Role, Status, StatusEdit
 from storage.protocols import Storage
 from storage.review import OPEN_STATES, AdminStatusFilter, AuditEntry, AuditFilter, ReviewItem, ReviewKind, ReviewState
 
@@ -67,6 +67,11 @@ class ReviewQueries:
         require_reviewer(reviewer)
         items = await self._storage.review.items(states, page, department_ids=reviewer.scope())
         return [entry for item in items if (entry := await self.entry(item)) is not None]
+
+    async def open_count(self, reviewer: Reviewer, *, cap: int = 100) -> int:
+        """How many items wait for this reviewer, counted up to ``cap`` (the navigation shows "100+")."""
+        require_reviewer(reviewer)
+        return len(await self._storage.review.items(OPEN_STATES, Page(limit=cap), department_ids=reviewer.scope()))
 
     async def item(self, reviewer: Reviewer, item_id: int) -> QueueEntry:
         require_reviewer(reviewer)
@@ -151,7 +156,22 @@ class ReviewQueries:
         """An author's public and unlisted posts, newest first, each with its open review item if any."""
         ids = await self._storage.review.admin_status_ids(AdminStatusFilter(account_id=author.id), page)
         found = await self._storage.statuses.get_many(ids)
-        return [(found[i], await self._storage.review.open_for(i)) for i in ids if i in found]
+        items = await self._storage.review.open_for_many([i for i in ids if i in found])
+        return [(found[i], items.get(i)) for i in ids if i in found]
+
+    async def stances(self, statuses: Sequence[Status]) -> dict[int, str]:
+        """Where each post (and each boosted original) stands between inside and outside, by id.
+
+        ``remote`` (it came from outside), ``internal``, ``nominated`` (waiting for review),
+        ``published``, ``revision`` (published, an edit waiting for approval) or ``retracted``.
+        """
+        boosted = [s.reblog_of_id for s in statuses if s.reblog_of_id is not None]
+        originals = await self._storage.statuses.get_many(boosted) if boosted else {}
+        shown = {s.id: s for s in [*statuses, *originals.values()] if s.reblog_of_id is None}
+        # Only local shareable posts can have a review item: one query looks up theirs.
+        items = await self._storage.review.open_for_many(
+            [s.id for s in shown.values() if s.local and s.visibility in SHAREABLE])
+        return {status_id: _stance(status, items.get(status_id)) for status_id, status in shown.items()}
 
     async def own_post(self, author: Account, status_id: int) -> Status | None:
         """The author's own shareable, original post, or None for anything else (someone else's, private...)."""
@@ -169,3 +189,14 @@ class ReviewQueries:
 
     async def _mentions(self, status: Status) -> Sequence[int]:
         return (await self._storage.statuses.mention_ids([status.id])).get(status.id, [])
+
+
+def _stance(status: Status, item: ReviewItem | None) -> str:
+    """Where one post stands, from the post and its open review item (if any)."""
+    if not status.local:
+        return "remote"
+    if status.publication_state is PublicationState.RETRACTED:
+        return "retracted"
+    if status.publication_state is PublicationState.PUBLISHED:
+        return "revision" if item is not None and item.kind is ReviewKind.REVISION else "published"
+    return "nominated" if item is not None and item.kind is ReviewKind.PUBLICATION else "internal"

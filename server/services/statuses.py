@@ -102,6 +102,13 @@ class StatusService:
             raise NotFound()
         return status
 
+    async def visible_many(self, reader: Reader, status_ids: Sequence[int]) -> list[Status]:
+        """Those of ``status_ids`` the reader may see, in the order asked, each once; the rest left out."""
+        wanted = list(dict.fromkeys(status_ids))
+        seen = set(await self._storage.timelines.visible_ids(reader, wanted))
+        found = await self._storage.statuses.get_many([i for i in wanted if i in seen])
+        return [found[i] for i in wanted if i in found]
+
     async def context(self, reader: Reader, status_id: int) -> Thread:
         """The parts of the status's thread the reader may see; a hidden parent ends the ancestors there."""
         status = await self.visible(reader, status_id)

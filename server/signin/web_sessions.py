@@ -8,7 +8,7 @@ its user is enabled.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -53,3 +53,13 @@ class WebSessions:
     async def end(self, raw: str) -> bool:
         """Revoke the session the browser holds ``raw`` for; False if no live session has it."""
         return await self._storage.tokens.revoke_session(digest_token(raw))
+
+    async def of_account(self, account_id: int) -> Sequence[WebSession]:
+        """The account's live sessions, newest first (the settings page lists them)."""
+        now = self._clock()
+        return [s for s in await self._storage.tokens.live_sessions_of(account_id)
+                if s.created_at + SESSION_MAX_AGE >= now]
+
+    async def end_of(self, account_id: int, session_id: int) -> bool:
+        """Sign out the account's session ``session_id``; False for another's, a missing or an ended one."""
+        return await self._storage.tokens.revoke_session_of(account_id, session_id)

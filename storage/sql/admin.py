@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 
 from activitypub.errors import Conflict
 from storage.admin import (
@@ -25,6 +26,7 @@ from storage.clock import from_db, to_db, utcnow
 from storage.ids import IdGenerator
 from storage.models import Page
 from storage.sql.database import Database, Row
+from storage.sql.paging import page_clause
 from storage.sql.read_back import read_back
 
 ACTION_COLUMNS = "id, actor, action, target_type, target_id, reason, detail, created_at"
@@ -103,18 +105,25 @@ class SqlAdminStore:
 
     async def actions(
         self, *, target_type: str | None = None, target_id: str | None = None, action: str | None = None,
-        limit: int = 100,
+        limit: int = 100, actor: str | None = None, since: datetime | None = None, until: datetime | None = None,
+        page: Page | None = None,
     ) -> Sequence[AdminAction]:
-        clauses, params = ["1 = 1"], []
-        for column, value in (("target_type", target_type), ("target_id", target_id), ("action", action)):
+        where, params, order = page_clause("id", page or Page(limit=limit))
+        clauses: list[str] = [where]
+        for column, value in (("target_type", target_type), ("target_id", target_id), ("action", action),
+                              ("actor", actor)):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
+        for sql, moment in (("created_at >= ?", since), ("created_at < ?", until)):
+            if moment is not None:
+                clauses.append(sql)
+                params.append(to_db(moment))
         rows = await self._db.fetch_all(
-            f"SELECT {ACTION_COLUMNS} FROM admin_actions WHERE {' AND '.join(clauses)} ORDER BY id DESC LIMIT ?",
-            (*params, int(limit)),
+            f"SELECT {ACTION_COLUMNS} FROM admin_actions WHERE {' AND '.join(clauses)} {order}", params,
         )
-        return [_action(row) for row in rows]
+        found = [_action(row) for row in rows]
+        return found[::-1] if page is not None and page.min_id is not None else found
 
     async def domain_rules(self, kind: DomainRuleKind | None = None) -> Sequence[DomainRule]:
         where, params = ("WHERE kind = ?", (kind.value,)) if kind else ("", ())

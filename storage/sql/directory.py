@@ -59,6 +59,23 @@ class SqlAccountDirectory:
         )
         return [account_from_row(row) for row in rows]
 
+    async def employees(self, query: str, *, limit: int, offset: int) -> Sequence[Account]:
+        conditions = ["accounts.domain IS NULL", "accounts.kind = 'employee'", "accounts.deleted_at IS NULL",
+                      "users.disabled = 0"]
+        params: dict[str, object] = {"limit": limit, "offset": offset}
+        if query.strip():
+            prefix = _like_prefix(query.strip())
+            conditions.append("(lower(accounts.username) LIKE :prefix ESCAPE '\\' OR lower(accounts.display_name)"
+                              " LIKE :prefix ESCAPE '\\' OR lower(accounts.display_name) LIKE :word ESCAPE '\\')")
+            params |= {"prefix": prefix, "word": "% " + prefix}
+        rows = await self._db.fetch_all(
+            f"SELECT {QUALIFIED_ACCOUNT_COLUMNS} FROM accounts JOIN users ON users.account_id = accounts.id"
+            f" WHERE {' AND '.join(conditions)} ORDER BY lower(accounts.username), accounts.id"
+            " LIMIT :limit OFFSET :offset",
+            params,
+        )
+        return [account_from_row(row) for row in rows]
+
     async def relationships(self, viewer_id: int, account_ids: Sequence[int]) -> Mapping[int, RelationshipFacts]:
         ids = list(dict.fromkeys(account_ids))
         facts = {account_id: RelationshipFacts() for account_id in ids}

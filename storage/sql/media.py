@@ -10,6 +10,7 @@ from activitypub.errors import NotFound
 from storage.clock import from_db, to_db, utcnow
 from storage.ids import IdGenerator
 from storage.media import MediaAttachment, NewMedia
+from storage.models import Page
 from storage.sql.database import Database, Row
 from storage.sql.read_back import read_back
 
@@ -71,6 +72,15 @@ class SqlMediaStore:
             f"SELECT {COLUMNS} FROM media_attachments WHERE id IN ({_marks(media_ids)})", list(media_ids)
         )
         return {row["id"]: media_from_row(row) for row in rows}
+
+    async def uploaded_by(self, account_id: int, page: Page) -> Sequence[MediaAttachment]:
+        upper = "AND id < ? " if page.max_id is not None else ""
+        rows = await self._db.fetch_all(
+            f"SELECT {COLUMNS} FROM media_attachments WHERE account_id = ? AND capability_token IS NOT NULL"
+            f" AND file_name IS NOT NULL {upper}ORDER BY id DESC LIMIT ?",
+            [account_id, *([page.max_id] if page.max_id is not None else []), int(page.limit)],
+        )
+        return [media_from_row(row) for row in rows]
 
     async def get_by_token(self, capability_token: str) -> MediaAttachment | None:
         row = await self._db.fetch_one(

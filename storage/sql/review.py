@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -89,6 +89,16 @@ class SqlReviewStore:
             (status_id,),
         )
         return item_from_row(row) if row else None
+
+    async def open_for_many(self, status_ids: Sequence[int]) -> Mapping[int, ReviewItem]:
+        if not status_ids:
+            return {}
+        holes = ",".join("?" * len(status_ids))
+        rows = await self._db.fetch_all(
+            f"SELECT {ITEM_COLUMNS} FROM review_items"
+            f" WHERE status_id IN ({holes}) AND state IN ('pending', 'scheduled')", list(status_ids),
+        )
+        return {row["status_id"]: item_from_row(row) for row in rows}
 
     async def items(
         self, states: Sequence[ReviewState], page: Page, *, department_ids: Sequence[int] | None = None

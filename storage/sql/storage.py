@@ -32,6 +32,7 @@ from storage.sql.metrics import SqlMetricsStore
 from storage.sql.moderation import SqlModerationStore
 from storage.sql.notifications import SqlNotificationStore
 from storage.sql.oauth import SqlOAuthStore
+from storage.sql.password_links import SqlPasswordLinkStore
 from storage.sql.polls import SqlPollStore
 from storage.sql.profiles import SqlMarkerStore, SqlProfileStore
 from storage.sql.publication import SqlPublicationStore
@@ -49,6 +50,7 @@ from storage.sql.tag_follows import SqlTagFollowStore
 from storage.sql.throttle import SqlThrottleStore
 from storage.sql.timelines import SqlTimelineStore
 from storage.sql.tokens import SqlTokenStore
+from storage.sql.trends import SqlFeaturedTagStore, SqlTrendStore
 
 # (pages copied, pages left, pages in all), as SQLite's online backup reports them.
 BackupProgress = Callable[[int, int, int], None]
@@ -95,6 +97,9 @@ class SqlStorage:
         self.throttle = SqlThrottleStore(database)
         self.sso_sign_ins = SqlSsoSignInStore(database)
         self.scim = SqlScimStore(database, ids)
+        self.trends = SqlTrendStore(database)
+        self.featured_tags = SqlFeaturedTagStore(database, ids)
+        self.password_links = SqlPasswordLinkStore(database, ids)
 
     async def ping(self) -> None:
         await self.database.fetch_one("SELECT 1")

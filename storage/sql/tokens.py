@@ -109,3 +109,31 @@ class SqlTokenStore:
                 "UPDATE web_sessions SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL", (now, account_id)
             )
         return tokens + sessions
+
+    async def live_tokens_of(self, account_id: int) -> Sequence[AccessToken]:
+        rows = await self._db.fetch_all(
+            f"SELECT {TOKEN_COLUMNS} FROM oauth_access_tokens WHERE account_id = ? AND revoked_at IS NULL"
+            " ORDER BY id DESC", (account_id,),
+        )
+        return [token_from_row(row) for row in rows]
+
+    async def revoke_token_of(self, account_id: int, token_id: int) -> bool:
+        changed = await self._db.execute(
+            "UPDATE oauth_access_tokens SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL",
+            (to_db(utcnow()), token_id, account_id),
+        )
+        return changed > 0
+
+    async def live_sessions_of(self, account_id: int) -> Sequence[WebSession]:
+        rows = await self._db.fetch_all(
+            f"SELECT {SESSION_COLUMNS} FROM web_sessions WHERE account_id = ? AND revoked_at IS NULL ORDER BY id DESC",
+            (account_id,),
+        )
+        return [session_from_row(row) for row in rows]
+
+    async def revoke_session_of(self, account_id: int, session_id: int) -> bool:
+        changed = await self._db.execute(
+            "UPDATE web_sessions SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL",
+            (to_db(utcnow()), session_id, account_id),
+        )
+        return changed > 0

@@ -54,3 +54,23 @@ async def test_a_flag_is_closed_once_with_who_and_when(storage: Storage) -> None
 async def test_account_query_pages_newest_first(storage: Storage) -> None:
     ids = await storage.admin.account_ids(AccountQuery(local=False), Page(limit=5))
     assert ids == []
+
+
+async def test_admin_actions_page_by_id_and_filter_by_actor_and_time(storage: Storage) -> None:
+    recorded = [await storage.admin.record_action(NewAdminAction(f"user:{n % 2}", "probe", "domain", str(n)))
+                for n in range(5)]
+    ids = [a.id for a in recorded]
+
+    newest = await storage.admin.actions(page=Page(limit=2))
+    older = await storage.admin.actions(page=Page(limit=2, max_id=newest[-1].id))
+    newer = await storage.admin.actions(page=Page(limit=2, min_id=older[0].id))
+    by_actor = await storage.admin.actions(actor="user:0")
+    none_yet = await storage.admin.actions(until=recorded[0].created_at)
+    since_last = await storage.admin.actions(since=recorded[-1].created_at)
+
+    assert [a.id for a in newest] == ids[::-1][:2]
+    assert [a.id for a in older] == ids[::-1][2:4]
+    assert [a.id for a in newer] == ids[::-1][:2]
+    assert [a.target_id for a in by_actor] == ["4", "2", "0"]
+    assert none_yet == []
+    assert [a.id for a in since_last] == [ids[-1]]

@@ -42,6 +42,25 @@ async def test_one_open_item_per_status_and_stale_decisions_change_nothing(stora
     assert [i.id for i in await storage.review.items([ReviewState.PENDING], Page())] == [again.id]
 
 
+async def test_open_items_of_many_statuses_are_read_in_one_call(storage: Storage) -> None:
+    # Given three posts: one waiting for review, one whose item was declined, one never nominated
+    waiting, edit_id = await _status(storage)
+    author = (await storage.statuses.get(waiting)).account_id  # type: ignore[union-attr]
+    declined, never = [(await storage.statuses.create(NewStatus(
+        account_id=author, visibility=Visibility.PUBLIC, text=text, content=f"<p>{text}</p>"))).id
+        for text in ("declined", "never")]
+    item = await storage.review.open_item(NewReviewItem(waiting, ReviewKind.PUBLICATION, edit_id, "user:1"))
+    closed = await storage.review.open_item(NewReviewItem(
+        declined, ReviewKind.PUBLICATION, (await storage.statuses.edits(declined))[-1].id, "user:1"))
+    await storage.review.decide(closed.id, Decision(ReviewState.DECLINED, (ReviewState.PENDING,), closed.edit_id,
+                                                    "user:2"))
+    # When their open items are asked for together
+    found = await storage.review.open_for_many([waiting, declined, never])
+    # Then only the open one is there, the same item open_for gives
+    assert dict(found) == {waiting: item}
+    assert await storage.review.open_for_many([]) == {}
+
+
 async def test_due_items_are_leased_once(storage: Storage) -> None:
     status_id, edit_id = await _status(storage)
     item = await storage.review.open_item(NewReviewItem(status_id, ReviewKind.PUBLICATION, edit_id, "user:1"))

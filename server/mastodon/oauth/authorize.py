@@ -123,8 +123,14 @@ def _with_csrf(request: Request, response: Response, token: CsrfToken) -> Respon
     return response
 
 
+# Said on the consent page: an app acting as such an identity publishes outside with every public post.
+AUTO_PUBLISH_NOTE = ": its public posts are published outside at once"
+
+
 async def _consent(request: Request, auth: AuthRequest, checked: Checked, signed_in: SignedIn, csrf: str) -> Response:
-    identities = await _state(request).services.oauth.identities(signed_in.user)
+    services = _state(request).services
+    identities = await services.oauth.identities(signed_in.user)
+    publishing = {t.account.id for t in await services.auto_publish.trust(list(identities)) if t.enabled}
     return pages.consent_page(
         checked.application.name,
         checked.application.website,
@@ -133,7 +139,8 @@ async def _consent(request: Request, auth: AuthRequest, checked: Checked, signed
         {**auth.fields(), "redirect_uri": checked.redirect_uri},
         csrf,
         auth.url(force_login="true"),
-        [(str(a.id), f"{a.display_name or a.username} (@{a.username}, {a.kind.value})") for a in identities],
+        [(str(a.id), f"{a.display_name or a.username} (@{a.username}, {a.kind.value})"
+          + (AUTO_PUBLISH_NOTE if a.id in publishing else "")) for a in identities],
     )
 
 

@@ -127,6 +127,8 @@ def account_entity(
         "emojis": [],
         "roles": [],
         "fields": [] if outside else [field_entity(f, base_url) for f in profile.fields],
+        # Mastodon 4.5: who may feature this account. Endorsements are not built, so nobody.
+        "feature_approval": {"automatic": [], "manual": [], "current_user": "denied"},
     }
     if account.is_local:
         entity["noindex"] = True  # an organisation's staff are not for search engines
@@ -155,4 +157,6 @@ def source_entity(account: Account, source: AccountSource) -> dict[str, Any]:
         "hide_collections": source.hide_collections,
         "discoverable": source.discoverable,
         "indexable": source.indexable,
+        "attribution_domains": [],
+        "quote_policy": "nobody",  # quote posts are not built: docs/client-compatibility.md
     }

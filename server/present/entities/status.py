@@ -86,6 +86,11 @@ def status_entity(
         "filtered": list(context.filtered),
         "local_only": status.local and status.publication_state is not PublicationState.PUBLISHED,
         "publication": publication_entity(status),
+        # Mastodon 4.5's quote posts are not built (docs/client-compatibility.md): nothing quotes, and
+        # nobody may quote, so clients hide the quote button.
+        "quote": None,
+        "quotes_count": 0,
+        "quote_approval": {"automatic": [], "manual": [], "current_user": "denied"},
     }
     if flags is not None:
         entity.update(_viewer_flags(status, flags, viewer_id))

@@ -54,7 +54,7 @@ async def test_a_token_of_one_session_is_refused_in_another(tmp_path: Path) -> N
 
         refused = await s.client.post(f"/admin/statuses/{status_id}/publish", data={CSRF_FIELD: adas_token})
         unchanged = (await s.status(status_id)).publication_state
-        accepted = await s.submit(f"/admin/statuses/{status_id}/publish")
+        accepted = await s.submit(f"/admin/statuses/{status_id}/publish", reason="ready to go out")
 
         assert refused.status_code == 403
         assert unchanged is PublicationState.INTERNAL

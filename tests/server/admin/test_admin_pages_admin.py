@@ -114,7 +114,7 @@ async def test_published_posts_show_outside_engagement_a_monthly_chart_and_a_csv
         await s.employee("ada", role="admin")
         status_id = await s.post(alice, "Launch day")
         await s.sign_in("ada")
-        await s.submit(f"/admin/statuses/{status_id}/publish")
+        await s.submit(f"/admin/statuses/{status_id}/publish", reason="ready to go out")
         pat = await remote(s, "pat", "partner.example")
         await s.state.storage.interactions.add("favourite", pat, int(status_id))
         await s.state.storage.statuses.create(NewStatus(
@@ -143,7 +143,7 @@ async def test_the_audit_log_lists_decisions_and_filters_them(tmp_path: Path) ->
         second = await s.post(alice, "Second")
         await s.sign_in("ada")
         await s.submit(f"/admin/statuses/{first}/publish", reason="launch")
-        await s.submit(f"/admin/statuses/{second}/publish")
+        await s.submit(f"/admin/statuses/{second}/publish", reason="ready to go out")
         await s.submit(f"/admin/statuses/{second}/unpublish", reason="typo")
 
         everything = await s.client.get("/admin/audit")
@@ -152,8 +152,13 @@ async def test_the_audit_log_lists_decisions_and_filters_them(tmp_path: Path) ->
         by_someone_else = await s.client.get("/admin/audit?actor=cli:root")
 
         decisions = rows(everything.text, "decisions")
-        assert f"<td>{first}</td>" in decisions and f"<td>{second}</td>" in decisions and "launch" in decisions
-        assert f"user:{ada.id}" in decisions and "published → retracted" in decisions
+        assert f'<a class="post-link" href="/@alice/{first}">First</a>' in decisions
+        assert f'<a class="post-link" href="/@alice/{second}">Second</a>' in decisions
+        assert "launch" in decisions
+        assert '<a class="who-link" href="/@ada">@ada</a>' in decisions
+        assert f"user:{ada.id}" not in decisions  # people are named, not numbered
+        assert "published → retracted" in decisions
         narrowed = rows(one_post.text, "decisions")
-        assert f"<td>{first}</td>" not in narrowed and "typo" in narrowed
+        assert f'href="/@alice/{first}"' not in narrowed
+        assert "typo" in narrowed
         assert "No entries." in rows(by_someone_else.text, "decisions")

@@ -94,7 +94,7 @@ async def test_staff_still_get_403_on_every_other_admin_page(tmp_path: Path) -> 
 
         pages = [await s.client.get(path) for path in ("/admin/queue", "/admin/statuses", "/admin/departments",
                                                         "/admin/audit", "/admin/accounts")]
-        publish = await s.submit(f"/admin/statuses/{status_id}/publish")
+        publish = await s.submit(f"/admin/statuses/{status_id}/publish", reason="ready to go out")
 
         assert [p.status_code for p in pages] == [403] * len(pages)
         assert publish.status_code == 403

@@ -39,7 +39,7 @@ async def test_a_nominated_post_is_approved_from_the_queue_then_unpublished_from
         after = await s.client.get(unpublished.headers["location"])
 
         assert f'id="item-{item_id}"' in queue.text and "Our new product ships today" in queue.text
-        assert '<span class="announcers">@company</span>' in queue.text
+        assert '<span class="announcers"><a class="who-link" href="/@company">@company</a></span>' in queue.text
         assert approved.status_code == 303 and approved.headers["location"] == "/admin/queue?notice=approved"
         assert f'id="status-{status_id}"' in rows(listed.text, "statuses")
         assert 'data-state="published"' in rows(listed.text, "statuses")
@@ -60,7 +60,7 @@ async def test_the_toggle_publishes_a_post_nobody_nominated(tmp_path: Path) -> N
         await s.sign_in("ada")
 
         before = await s.client.get("/admin/statuses")
-        answer = await s.submit(f"/admin/statuses/{status_id}/publish", back="/admin/statuses?state=published")
+        answer = await s.submit(f"/admin/statuses/{status_id}/publish", reason="ready to go out", back="/admin/statuses?state=published")
         after = await s.client.get(answer.headers["location"])
 
         assert 'data-state="internal"' in rows(before.text, "statuses")
@@ -141,7 +141,7 @@ async def test_private_and_direct_posts_never_appear_even_to_an_admin(tmp_path: 
         pages = [await s.client.get(p) for p in (
             "/admin/statuses", "/admin/statuses?hashtag=outside", "/admin/statuses?author=alice", "/admin/queue",
             "/admin/statuses?state=internal")]
-        forced = await s.submit(f"/admin/statuses/{private_id}/publish")
+        forced = await s.submit(f"/admin/statuses/{private_id}/publish", reason="ready to go out")
 
         assert all(p.status_code == 200 for p in pages)
         assert f'id="status-{public_id}"' in pages[0].text
@@ -172,7 +172,7 @@ async def test_a_pending_revision_shows_its_diff_against_the_approved_text(tmp_p
         await s.employee("pia", role="publisher")
         status_id = await s.post(alice, "Version one")
         await s.sign_in("pia")
-        await s.submit(f"/admin/statuses/{status_id}/publish")
+        await s.submit(f"/admin/statuses/{status_id}/publish", reason="ready to go out")
         edited = await s.client.put(f"/api/v1/statuses/{status_id}", headers=alice, json={"status": "Version two"})
 
         queue = await s.client.get("/admin/queue")

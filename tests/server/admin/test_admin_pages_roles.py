@@ -30,8 +30,8 @@ async def test_a_department_publisher_sees_and_decides_only_posts_addressed_to_t
         await s.sign_in("dana")
 
         listed = await s.client.get("/admin/statuses")
-        other = await s.submit(f"/admin/statuses/{theirs}/publish")
-        own = await s.submit(f"/admin/statuses/{ours}/publish")
+        other = await s.submit(f"/admin/statuses/{theirs}/publish", reason="ready to go out")
+        own = await s.submit(f"/admin/statuses/{ours}/publish", reason="ready to go out")
         departments = await s.client.get("/admin/departments")
 
         assert "SALES-POST" in rows(listed.text, "statuses") and "OPS-POST" not in listed.text

@@ -52,6 +52,7 @@ async def test_verify_credentials_has_source_and_role(tmp_path: Path) -> None:
         assert me["source"] == {
             "privacy": "public", "sensitive": False, "language": None, "note": "", "public_note": "", "fields": [],
             "follow_requests_count": 0, "hide_collections": False, "discoverable": True, "indexable": False,
+            "attribution_domains": [], "quote_policy": "nobody",
         }
         assert me["role"]["name"] == "Admin" and me["role"]["permissions"] == "1"
         assert me["bot"] is False and me["fields"] == [] and me["avatar"].endswith("/avatars/original/missing.png")

@@ -1,8 +1,9 @@
 """Every /api route, walked as an outsider (no token, and an app-only token): nothing internal answers.
 
 Only the routes docs/design.md lists may answer an outsider; their counts are
-zero. Everything else answers 401 (or 404 for the routes Mastodon has but
-we hide from non-staff), and no answer carries internal content.
+zero. Trends answer an empty list, as an empty server's do. Everything else
+answers 401 (or 404 for the routes Mastodon has but we hide from non-staff),
+and no answer carries internal content.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ ANONYMOUS_OK = {
     "/api/v1/apps", "/api/v1/instance", "/api/v2/instance", "/api/v1/instance/rules",
     "/api/v1/streaming/health", "/api/v1/apps/verify_credentials",
 }
+EMPTY_FOR_OUTSIDERS = {"/api/v1/trends", "/api/v1/trends/tags", "/api/v1/trends/statuses", "/api/v1/trends/links"}
 PARAM = re.compile(r"{([a-z_]+)(?::[a-z]+)?}")
 
 
@@ -59,6 +61,9 @@ async def test_outsiders_get_nothing_internal_from_any_api_route(tmp_path: Path)
                     assert CANARY not in response.text, f"{method} {path} leaked internal content"
                     assert "alice" not in response.text, f"{method} {path} named an internal account"
                     if route.path in ANONYMOUS_OK:
+                        continue
+                    if route.path in EMPTY_FOR_OUTSIDERS:
+                        assert (response.status_code, response.json()) == (200, []), f"{method} {path}"
                         continue
                     if response.status_code not in (401, 404, 405) or "error" not in response.json():
                         wrong.append(f"{method} {path} {response.status_code}: {response.text[:120]}")

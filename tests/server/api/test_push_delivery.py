@@ -143,6 +143,9 @@ async def test_a_mention_arrives_encrypted_and_signed(tmp_path: Path, include_co
         assert payload["notification_type"] == "mention" and payload["title"] == "bob mentioned you"
         assert set(payload) == {"access_token", "preferred_locale", "notification_id", "notification_type",
                                 "icon", "title", "body"}
+        # And the token is never in it: only its digest is stored, so there is none to send (docs/client-compatibility.md)
+        assert payload["access_token"] == ""
+        assert alice not in json.dumps(payload)
         if include_content:
             assert SECRET in payload["body"]
         else:

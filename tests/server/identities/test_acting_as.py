@@ -28,6 +28,10 @@ async def test_consent_offers_only_the_identities_each_person_may_act_as(tmp_pat
             assert identity_choices(dept_publisher.page.text) == ["", str(w.sales.id)]
         async with consent(w, "pat") as publisher:
             assert identity_choices(publisher.page.text) == ["", str(w.company.id), str(w.legal.id), str(w.sales.id)]
+            # The company publishes its public posts at once (its default): the page says so, for it alone.
+            assert publisher.page.text.count("published outside at once") == 1
+            company_label = publisher.page.text.split(f'value="{w.company.id}"', 1)[1].split("</label>", 1)[0]
+            assert "its public posts are published outside at once" in company_label
 
 
 async def test_a_forged_identity_choice_is_refused(tmp_path: Path) -> None:

@@ -82,7 +82,8 @@ async def what_it_reads(w: World, token: str, notice: str, answer: str) -> dict[
         "account": sorted(s["id"] for s in own if s["id"] in ours),
         "notifications": sorted(n["status"]["id"] for n in mentions if n["status"] and n["status"]["id"] in ours),
         "unread": unread["count"],
-        "conversations": sorted(c["last_status"]["id"] for c in conversations),
+        # (only these two: the human's own mail, such as a review notice to them, is theirs to read)
+        "conversations": sorted(c["last_status"]["id"] for c in conversations if c["last_status"]["id"] in ours),
         "search": sorted(s["id"] for s in found["statuses"]),
         "statuses": [r.status_code for r in shown],
     }
@@ -137,10 +138,17 @@ async def test_the_companys_mail_that_names_the_publisher_himself_stays_readable
 
 
 async def next_status(reader: SseReader) -> tuple[str, Any]:
-    """The next status or notification on a stream, as (event, id of the status it carries)."""
+    """The next status or notification on a stream, as (event, id of the status it carries).
+
+    The company's notices to the deciders that a post waits for review are skipped: they are the deciders'
+    own mail, beside the point here.
+    """
     while True:
         event, data = await reader.next_event()
         entity: dict[str, Any] = payload_of(data)
+        status = entity if event == "update" else entity.get("status") or {}
+        if "waits for review" in str(status.get("content", "")):
+            continue
         if event == "update":
             return event, entity["id"]
         if event == "notification":

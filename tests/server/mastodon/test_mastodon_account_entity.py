@@ -11,7 +11,7 @@ BASE = "https://social.example"
 FIELDS = {
     "id", "username", "acct", "display_name", "locked", "bot", "discoverable", "indexable", "group", "created_at",
     "note", "url", "uri", "avatar", "avatar_static", "header", "header_static", "followers_count", "following_count",
-    "statuses_count", "last_status_at", "hide_collections", "noindex", "emojis", "roles", "fields",
+    "statuses_count", "last_status_at", "hide_collections", "noindex", "emojis", "roles", "fields", "feature_approval",
 }  # fmt: skip
 
 

@@ -38,6 +38,8 @@ async def test_v2_instance_has_mastodon_43_shape_and_reveals_nothing(client: htt
     assert configuration["polls"] == {"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300,
                                       "max_expiration": 2629746}  # fmt: skip
     assert configuration["accounts"]["max_pinned_statuses"] == 5 and configuration["vapid"]["public_key"]
+    assert configuration["accounts"]["max_featured_tags"] == 10
+    assert (configuration["accounts"]["max_display_name_length"], configuration["accounts"]["max_note_length"]) == (30, 500)
     assert body["registrations"]["enabled"] is False
     contact = body["contact"]["account"]
     assert contact["username"] == "company" and contact["followers_count"] == 0 and contact["group"] is False
