@@ -57,6 +57,10 @@ BENCHMARKS = (
     Benchmark("scaleout", quick=("--seconds", "3", "--deliveries", "300", "--posters", "16", "--followers", "10")),
     Benchmark("scim_provisioning", quick=("--users", "300", "--departments", "5")),
     Benchmark("sso_sign_in", quick=("--runs", "10")),
+    # The staff web app: /home against the API on home_timeline's dataset, its weight, its live updates.
+    Benchmark("web_home", quick=("--accounts", "300", "--statuses", "5000", "--follows", "20", "--requests", "100")),
+    Benchmark("web_page_weight"),
+    Benchmark("web_live_latency", quick=("--posts", "20")),
 )
 
 

@@ -32,6 +32,7 @@ from server.revocation_watch import RevocationWatch
 from server.scim import routes as scim_routes
 from server.signin import sso_routes
 from server.state import AppState
+from server.web import staff as staff_pages
 from server.workers import Worker, WorkerRunner
 from storage.protocols import Storage
 
@@ -99,7 +100,7 @@ def _chosen_workers(app: Starlette, workers: Sequence[Worker] | WorkerFactory | 
 
 def _routes() -> list[BaseRoute]:
     # The public web routes go first: their ``.atom`` paths would otherwise match ``/@{username}``.
-    return [*health.routes(), *web.routes(), *admin_pages.routes(), *sso_routes.routes(), *scim_routes(),
+    return [*health.routes(), *web.routes(), *staff_pages.routes(), *admin_pages.routes(), *sso_routes.routes(), *scim_routes(),
             *activitypub.routes(), *inbox_views.routes(), *mastodon_routes()]
 
 

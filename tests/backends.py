@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,16 @@ def fresh_database(tmp_path: Path, name: str = "insideout.sqlite3") -> str:
         _admin(f"DROP SCHEMA IF EXISTS {schema} CASCADE", f"CREATE SCHEMA {schema}")
         _created.append(schema)
     return database_url(schema)
+
+
+def kept_past_the_test(database: str) -> Callable[[], None]:
+    """Keep ``database`` (from ``fresh_database``) past the test that made it, for a server a module's tests
+    share; returns what drops it. On SQLite there is nothing to keep: the file goes with its tmp folder."""
+    schema = next((s for s in _created if database_url(s) == database), None)
+    if schema is None:
+        return lambda: None
+    _created.remove(schema)
+    return lambda: _admin(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 def drop_created() -> None:

@@ -1,7 +1,8 @@
 """Actor documents: ``/users/{username}``, ``/@{username}`` and the instance actor ``/actor``.
 
 Both account URLs negotiate like Mastodon's: an ActivityPub media type in
-``Accept`` gets the actor JSON, anything else the HTML profile (``server.web``). A hidden
+``Accept`` gets the actor JSON, anything else the HTML profile (``server.web``):
+the inside profile for a signed-in employee's browser, the public one otherwise. A hidden
 actor raises the same bare ``NotFound`` as an unknown one, before any
 negotiation, so both modes answer identically for both.
 """
@@ -19,6 +20,7 @@ from federation.actor_documents import actor_document
 from server.activitypub.responses import ACTOR_CACHE, activity_response, wants_activity_json
 from server.state import app_state
 from server.web.pages import profile_page
+from server.web.staff import staff_profile
 
 INSTANCE_ACTOR_CACHE: Final = "max-age=600, public"
 
@@ -26,6 +28,11 @@ INSTANCE_ACTOR_CACHE: Final = "max-age=600, public"
 async def actor(request: Request) -> Response:
     state = app_state(request)
     settings = state.settings
+    if not wants_activity_json(request.headers.get("accept")):
+        # A signed-in employee's browser gets the inside profile; everyone else what follows.
+        inside = await staff_profile(request, request.path_params["username"])
+        if inside is not None:
+            return inside
     account = await state.services.public_face.exposed_actor(request.path_params["username"])
     if wants_activity_json(request.headers.get("accept")):
         document = actor_document(account, base_url=settings.base_url)

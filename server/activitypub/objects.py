@@ -15,6 +15,7 @@ from activitypub.notes import note_document
 from server.activitypub.responses import activity_response, wants_activity_json
 from server.state import app_state
 from server.web.pages import post_page
+from server.web.staff import staff_post
 from storage.models import Account, Status
 
 OBJECT_CACHE = "max-age=180, public"
@@ -27,6 +28,11 @@ async def _published(request: Request) -> tuple[Status, Account]:
 
 
 async def note(request: Request) -> Response:
+    if not wants_activity_json(request.headers.get("accept")):
+        # A signed-in employee's browser gets the thread as staff see it; everyone else what follows.
+        inside = await staff_post(request, request.path_params["username"], request.path_params["ref"])
+        if inside is not None:
+            return inside
     status, author = await _published(request)
     document = note_document(await app_state(request).services.boundary.note_for(status, author))
     if wants_activity_json(request.headers.get("accept")):

@@ -5,6 +5,10 @@ query parameter, then (WebSocket only) ``Sec-WebSocket-Protocol``, which
 browsers use because they cannot set headers on a WebSocket. App-only
 tokens name no user and are refused like a bad token: no stream is public.
 
+The staff web app's own pages stream over SSE with their browser session
+instead (``session_viewer``): same-origin only, read-only, and ended as soon
+as the session is.
+
 A stream outlives the request that opened it, so ``still_allowed`` is asked
 again while it runs; a revoked token or a disabled user ends the stream, and
 so does a change of role that changes what an acting-as token may read.
@@ -22,22 +26,27 @@ from server.mastodon.auth import DISABLED_MESSAGE
 from server.mastodon.scopes import ScopeSet
 from server.services.access_tokens import AccessTokens, AppToken, Refusal, Refused, digest_token
 from server.services.identities import reader_for
+from server.signin.web_sessions import WebSessions
 from storage.models import AccessToken, Account, Reader
 
 MISSING_TOKEN: Final = "Missing access token"
 INVALID_TOKEN: Final = "Invalid access token"
 MISSING_SCOPES: Final = "Access token does not have the required scopes"
 _MAX_TOKEN_LENGTH: Final = 512
+WEB_SESSION_SCOPES: Final = ScopeSet(frozenset({"read:statuses", "read:notifications"}))
 
 
 @dataclass(frozen=True, slots=True)
 class StreamViewer:
     account: Account
-    token: AccessToken
+    token: AccessToken | None
+    """None for a web app page streaming with its browser session."""
     token_digest: str
     scopes: ScopeSet
     reader: Reader
     """Whose eyes the stream reads with; an acting-as token may see less of the identity's mail."""
+    session_cookie: str | None = None
+    """The browser session the stream was opened with, asked again while it runs (kept in memory only)."""
 
     def require(self, *scopes: str) -> None:
         """Mastodon's streaming server answers a missing scope with 401, not the API's 403."""
@@ -92,7 +101,24 @@ def _refusal(refused: Refused) -> InsideoutError:
     return Unauthorized(INVALID_TOKEN, detail="no longer allowed to act as that account")
 
 
-async def still_allowed(tokens: AccessTokens, viewer: StreamViewer) -> bool:
-    """The token still lives, its human may still act as its identity, and still reads with the same eyes."""
+async def session_viewer(sessions: WebSessions, raw: str | None, fetch_site: str | None) -> StreamViewer:
+    """The signed-in employee of a web app page; only for a request from our own pages (``Sec-Fetch-Site``)."""
+    if raw is None or fetch_site not in (None, "same-origin"):
+        raise Unauthorized(MISSING_TOKEN)
+    signed_in = await sessions.current(raw)
+    if signed_in is None:
+        raise Unauthorized(INVALID_TOKEN, detail="no live browser session")
+    account = signed_in.account
+    return StreamViewer(account, None, digest_token(raw), WEB_SESSION_SCOPES,
+                        reader_for(account, account, signed_in.user), session_cookie=raw)
+
+
+async def still_allowed(tokens: AccessTokens, sessions: WebSessions, viewer: StreamViewer) -> bool:
+    """The token still lives, its human may still act as its identity, and still reads with the same eyes.
+
+    For a browser session: the session still lives and its employee is still enabled.
+    """
+    if viewer.session_cookie is not None:
+        return await sessions.current(viewer.session_cookie) is not None
     reader = await tokens.live_reader(viewer.token_digest)
     return reader is not None and reader == viewer.reader

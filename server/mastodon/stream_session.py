@@ -25,6 +25,7 @@ from server.present.presenter import Presenter
 from server.revocation_watch import RECHECK_STREAM
 from server.services.access_tokens import AccessTokens
 from server.services.streams import StreamService
+from server.signin.web_sessions import WebSessions
 
 DEFAULT_HEARTBEAT: Final = 15.0
 OPTIONS_ATTRIBUTE: Final = "streaming_options"
@@ -46,6 +47,8 @@ def streaming_options(app_state: Any) -> StreamingOptions:
 
 def system_streams(viewer: StreamViewer) -> tuple[str, ...]:
     """Any event on these ends the viewer's streams: the token's, and the account's."""
+    if viewer.token is None:
+        return (f"system:{viewer.account.id}",)
     return (f"system:access_token:{viewer.token.id}", f"system:{viewer.account.id}")
 
 
@@ -59,9 +62,10 @@ class Outgoing:
 class StreamSession:
     def __init__(
         self, tokens: AccessTokens, streams: StreamService, presenter: Presenter, viewer: StreamViewer,
-        subscription: Subscription, options: StreamingOptions, cache: RenderCache,
+        subscription: Subscription, options: StreamingOptions, cache: RenderCache, sessions: WebSessions,
     ) -> None:
         self._tokens = tokens
+        self._sessions = sessions
         self._viewer = viewer
         self._subscription = subscription
         self._options = options
@@ -123,4 +127,4 @@ class StreamSession:
         if now - self._checked_at < self._options.recheck_seconds:
             return True
         self._checked_at = now
-        return await still_allowed(self._tokens, self._viewer)
+        return await still_allowed(self._tokens, self._sessions, self._viewer)

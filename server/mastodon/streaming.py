@@ -23,10 +23,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from activitypub.errors import BadRequest, InsideoutError
 from activitypub.json_reader import UntrustedJsonError, loads_untrusted
-from server.mastodon.stream_auth import RawToken, StreamViewer, stream_viewer, token_from
+from server.mastodon.stream_auth import RawToken, StreamViewer, session_viewer, stream_viewer, token_from
 from server.mastodon.stream_channels import SSE_PATHS, channel_name, first_param, resolve_channel
 from server.mastodon.stream_render import render_cache
 from server.mastodon.stream_session import Outgoing, StreamSession, streaming_options
+from server.signin.sessions import session_cookie
 
 if TYPE_CHECKING:
     from server.state import AppState
@@ -63,8 +64,13 @@ def sse_frame(item: Outgoing | None) -> str:
 async def event_stream(request: Request) -> Response:
     app_state = _state(request.app)
     # Authenticate first, as Mastodon's streaming server does: an outsider learns nothing, not even channel names.
-    viewer = await stream_viewer(app_state.services.tokens,
-                                 token_from(request.headers, request.query_params, websocket=False))
+    raw = token_from(request.headers, request.query_params, websocket=False)
+    if raw is None and session_cookie(request) is not None:
+        # The web app's own pages: the browser session, never sent by other sites (SameSite, Sec-Fetch-Site).
+        viewer = await session_viewer(app_state.services.web_sessions, session_cookie(request),
+                                      request.headers.get("sec-fetch-site"))
+    else:
+        viewer = await stream_viewer(app_state.services.tokens, raw)
     name = SSE_PATHS.get(request.path_params["channel"])
     if name is None:
         raise BadRequest("Unknown channel requested")
@@ -87,7 +93,8 @@ def _session(app: Any, viewer: StreamViewer, subscription: Any) -> StreamSession
     options = streaming_options(app.state)
     cache = render_cache(app.state)
     services = app_state.services
-    return StreamSession(services.tokens, services.streams, app_state.presenter, viewer, subscription, options, cache)
+    return StreamSession(services.tokens, services.streams, app_state.presenter, viewer, subscription, options, cache,
+                         services.web_sessions)
 
 
 # --- WebSocket ----------------------------------------------------------------

@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,12 +118,24 @@ def live_server(
     port = free_port()
     settings = live_settings(tmp_path, port, live_environment)
     create_employees(settings, live_employees)
+    with running(settings, live_routes, live_app_state) as server:
+        yield server
+
+
+@contextmanager
+def running(settings: Settings, routes: Sequence[BaseRoute] = (),
+            app_state: Mapping[str, object] | None = None) -> Iterator[LiveServer]:
+    """The app of ``settings`` served by uvicorn on its port, in a background thread, until the block ends.
+
+    For a server shared by a module's tests (a module-scoped fixture); ``live_server`` uses it per test.
+    """
     app = app_for(settings)
-    app.router.routes.extend(live_routes)
-    for name, value in live_app_state.items():
+    app.router.routes.extend(routes)
+    for name, value in (app_state or {}).items():
         setattr(app.state, name, value)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name=f"live-server-{port}", daemon=True)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.server.port, log_level="warning",
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, name=f"live-server-{settings.server.port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + START_TIMEOUT
     while not server.started:

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 from starlette.applications import Starlette
@@ -37,6 +37,9 @@ PARAM = re.compile(r"{([a-z_]+)(?::[a-z]+)?}")
 HREF = re.compile(r"""(?:href|src)=["']([^"']+)["']""")
 LINK_HEADER = re.compile(r"<([^>]+)>")
 FAKE_TOKEN = "A" * 32
+STATIC_NAMES: tuple[tuple[str, Kind], ...] = (("app.css", "visible"), ("app.js", "visible"), ("x.js", "missing"))
+# A hashtag staff use inside, and one nobody used: to an outsider both are a sign-in page.
+TAG_NAMES: tuple[tuple[str, Kind], ...] = (("outside", "hidden"), ("canary", "hidden"), ("neverused", "missing"))
 CAPABILITY_PARAMS = {"token": FAKE_TOKEN, "name": "original.png", "size": "small"}
 # Extra query strings worth asking on a route (pages of collections).
 QUERY_VARIANTS = {
@@ -54,9 +57,12 @@ NOT_CRAWLED_PREFIXES = ("/api/", "/oauth/", "/scim/")
 class Mode:
     accept: str
     signer: InstanceActor | None = None
+    bearer: str | None = None
+    """An app-only token: an app, no user, which counts as an outsider everywhere."""
 
     def __str__(self) -> str:
-        return f"{'signed' if self.signer else 'unsigned'} {self.accept}"
+        token = " with an app-only token" if self.bearer else ""
+        return f"{'signed' if self.signer else 'unsigned'} {self.accept}{token}"
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,14 @@ def _route_probes(path: str, query: str, usernames: dict[str, Kind], statuses: S
     if params == {"version"}:
         versions: tuple[tuple[str, Kind], ...] = (("2.0", "visible"), ("9.9", "missing"))
         return [Probe(_fill(path, version=v) + query, key, k) for v, k in versions]
+    if params == {"id"}:  # the staff web app's posts, lists and polls: a signed-out visitor is sent to sign in
+        return [Probe(_fill(path, id=t.ref) + query, key, t.kind) for t in statuses]
+    if params in ({"slug"}, {"acct"}):  # departments and people in the staff web app
+        name_param = next(iter(params))
+        return [Probe(_fill(path, **{name_param: name}) + query, key, kind) for name, kind in usernames.items()]
+    if params == {"name"}:  # hashtags in the staff web app, the web app's two static files
+        names = STATIC_NAMES if path.startswith("/static/") else TAG_NAMES
+        return [Probe(_fill(path, name=name) + query, key, kind) for name, kind in names]
     if "token" in params:  # capability URLs: the real tokens are the permission, so only a guessed one
         values = {name: CAPABILITY_PARAMS.get(name, "x") for name in params}
         return [Probe(_fill(path, **values) + query, key, "missing")]
@@ -150,6 +164,8 @@ class Crawler:
         headers = {"Accept": mode.accept, "Host": urlsplit(self._base).netloc}
         if mode.signer is not None:
             headers |= sign_cavage("GET", url, headers, b"", mode.signer.key_id, mode.signer.private_key)
+        if mode.bearer is not None:
+            headers["Authorization"] = f"Bearer {mode.bearer}"
         return await self._client.get(url, headers=headers)
 
     async def post(self, path: str, document: dict[str, Any], mode: Mode) -> httpx.Response:
@@ -170,7 +186,9 @@ class Crawler:
             response = await self.get(probe.path, mode)
             report.fetched += 1
             answer = report.answers[probe.path] = Answer.of(response)
-            text = "\n".join([response.text, *(f"{k}: {v}" for k, v in answer.headers)])
+            # What the answer echoes of the asked path is the asker's own input, not a leak.
+            echoed = _without_echo(answer, probe.path)
+            text = "\n".join([echoed.body.decode("utf-8", "replace"), *(f"{k}: {v}" for k, v in echoed.headers)])
             report.leaks += [f"{mode} GET {probe.path}: {leak}" for leak in self._leaks(text)]
             if probe.kind != "visible":
                 self._compare(probe, answer, baseline, mode, report)
@@ -184,6 +202,9 @@ class Crawler:
     @staticmethod
     def _compare(probe: Probe, answer: Answer, baseline: dict[str, tuple[str, Answer]], mode: Mode,
                  report: Report) -> None:
+        # A page may echo the address it was asked for (the sign-in redirect's ``next``): that tells the
+        # asker nothing new, so the answers are compared with the asked path blanked out.
+        answer = _without_echo(answer, probe.path)
         first = baseline.setdefault(probe.route, (probe.path, answer))
         if answer != first[1]:
             report.differences.append(
@@ -206,6 +227,19 @@ class Crawler:
                 path = candidate[len(self._base):].split("#", 1)[0]
                 if not path.startswith(NOT_CRAWLED_PREFIXES):
                     yield path
+
+
+def _without_echo(answer: Answer, path: str) -> Answer:
+    echoes = sorted({path, quote(path, safe=""), quote(path, safe="/")}, key=len, reverse=True)
+
+    def blank(text: str) -> str:
+        for echo in echoes:
+            text = text.replace(echo, "<asked path>")
+        return text
+
+    headers = tuple((k, blank(v)) for k, v in answer.headers)
+    body = blank(answer.body.decode("utf-8", "replace")).encode()
+    return Answer(answer.status, headers, body)
 
 
 def _strings(value: Any) -> Iterator[str]:

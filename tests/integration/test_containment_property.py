@@ -47,7 +47,7 @@ from tests.integration.containment_model import (
     setup,
 )
 from tests.integration.federation_pair import federation_pair, settle
-from tests.integration.test_containment import ANONYMOUS_API
+from tests.integration.test_containment import ANONYMOUS_API, EMPTY_FOR_OUTSIDERS
 
 pytestmark = pytest.mark.anyio
 
@@ -108,8 +108,12 @@ def outside_paths(model: Model) -> list[str]:
     paths = []
     for name in LOCAL:
         paths += [f"/users/{name}", f"/@{name}", f"/@{name}.atom", f"/users/{name}/outbox?page=true"]
+    # The staff web app's pages: an outsider (with or without an app-only token) only meets the sign-in page.
+    paths += ["/", "/home", "/public/local", "/tags/outside", "/notifications", "/search?q=canary", "/people",
+              "/departments", "/auth/sign_in"]
     for post in model.posts:
         paths += [f"/users/{post.author}/statuses/{post.id}", f"/@{post.author}/{post.id}"]
+        paths += [f"/statuses/{post.id}{page}" for page in ("", "/history", "/edit", "/delete")]
         for ref in post.refs:
             base = f"/users/{post.author}/statuses/{ref}"
             paths += [base, f"/@{post.author}/{ref}", f"{base}/replies", f"{base}/activity"]
@@ -118,9 +122,10 @@ def outside_paths(model: Model) -> list[str]:
 
 async def crawl_leaks(model: Model) -> list[str]:
     found = []
+    app_only = {"Authorization": f"Bearer {await app_only_token(model)}"}
     for path in outside_paths(model):
-        for accept in (AP, HTML):
-            response = await model.a.client.get(path, headers={"Accept": accept})
+        for accept, token in ((AP, {}), (HTML, {}), (HTML, app_only)):
+            response = await model.a.client.get(path, headers={"Accept": accept, **token})
             text = response.text + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items())
             found += [f"GET {path} ({accept}) shows {canary}" for canary in model.forbidden(text)]
             found += [f"GET {path} ({accept}) names hidden {name}" for name in model.hidden_named(text)]
@@ -161,6 +166,10 @@ async def api_leaks(model: Model, paths: list[str]) -> list[str]:
             headers = {"Authorization": f"Bearer {await app_only_token(model)}"}
         response = await model.a.client.get(path, headers=headers)
         found += [f"GET {path} (app-only) shows {canary}" for canary in model.forbidden(response.text)]
+        if path in EMPTY_FOR_OUTSIDERS:
+            if (response.status_code, response.text) != (200, "[]"):
+                found.append(f"GET {path} answered an app-only token with {response.status_code}")
+            continue
         if response.status_code not in (401, 404) and path not in ANONYMOUS_API:
             found.append(f"GET {path} answered an app-only token with {response.status_code}")
     return found
