@@ -16,15 +16,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import BadRequest, Conflict, Forbidden, InsideoutError, InvalidInput
 from server.admin.templates import render
 from server.edge.params import Params, read_params
+from server.edge.redirects import see_other
 from server.services.field_errors import FieldErrors
 from server.services.review_roles import Reviewer
 from server.signin.csrf import csrf_token, csrf_valid, set_csrf_cookie
@@ -143,10 +143,7 @@ def field_messages(refused: InsideoutError, field: str = "form") -> dict[str, st
 
 
 def redirect(path: str, notice: str | None = None, query: Mapping[str, str] | None = None) -> Response:
-    pairs = {**(query or {}), **({"notice": notice} if notice else {})}
-    suffix = "&".join(f"{k}={quote(v)}" for k, v in pairs.items() if v)
-    joiner = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{joiner}{suffix}" if suffix else path, status_code=303, headers=HEADERS)
+    return see_other(path, HEADERS, notice, query)
 
 
 def to_sign_in(request: Request) -> Response:

@@ -17,14 +17,15 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import BadRequest, Forbidden, InsideoutError
 from server.edge.params import Params, read_params
+from server.edge.redirects import see_other
 from server.services.identities import reader_for
 from server.services.review_roles import Reviewer
 from server.signin.csrf import csrf_token, csrf_valid, set_csrf_cookie
@@ -163,13 +164,7 @@ def error_page(request: Request, error: InsideoutError, person: Person | None) -
 
 
 def redirect(path: str, notice: str | None = None, query: Mapping[str, str] | None = None) -> Response:
-    """A 303 to ``path`` (which may end in a ``#fragment``), with ``query`` and the notice added."""
-    path, hash_mark, fragment = path.partition("#")
-    pairs = {**(query or {}), **({"notice": notice} if notice else {})}
-    suffix = "&".join(f"{k}={quote(v)}" for k, v in pairs.items() if v)
-    joiner = "&" if "?" in path else "?"
-    target = f"{path}{joiner}{suffix}" if suffix else path
-    return RedirectResponse(target + hash_mark + fragment, status_code=303, headers=HEADERS)
+    return see_other(path, HEADERS, notice, query)
 
 
 def local_path(raw: str | None, default: str = HOME_PATH) -> str:
