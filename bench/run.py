@@ -61,6 +61,15 @@ BENCHMARKS = (
     Benchmark("web_home", quick=("--accounts", "300", "--statuses", "5000", "--follows", "20", "--requests", "100")),
     Benchmark("web_page_weight"),
     Benchmark("web_live_latency", quick=("--posts", "20")),
+    # Reach: the home timeline with recording on against off; the bytes a million post views take.
+    Benchmark("reach_overhead", quick=("--accounts", "300", "--statuses", "5000", "--follows", "20", "--requests", "100")),
+    Benchmark("reach_storage", quick=("--views", "50000", "--posts", "200")),
+    # Important posts: the status notification to all staff in bulk, and the pin on the home timeline's first page.
+    Benchmark("important_posts", quick=("--accounts", "300", "--statuses", "2000")),
+    Benchmark("home_pinned", quick=("--accounts", "300", "--statuses", "5000", "--follows", "20", "--requests", "100")),
+    # Email: the weekly digest for all staff, and the mail queue's rate to a loopback SMTP server.
+    Benchmark("email_digest", quick=("--staff", "300", "--posts", "300")),
+    Benchmark("email_send", quick=("--mails", "200")),
 )
 
 

@@ -69,9 +69,11 @@ def create_app(
             await state.events.start()
             await watch.start()
             runner.start()
+            state.services.reach.start()
             log.info("ready", extra={"base_url": settings.base_url, "workers": len(chosen)})
             yield
         finally:
+            await state.services.reach.stop()  # this process's buffered views, written before the storage closes
             await runner.stop()
             await watch.stop()
             await state.events.stop()

@@ -23,6 +23,7 @@ from server.activitypub.inbound import inbound_for
 from server.mastodon.remote_media import media_cache_for
 from server.services.cards import CardWorker
 from server.services.inbox_intake import fanout_deliver
+from server.services.mail.service import mail_workers
 from server.services.polls import PollExpiryWorker
 from server.services.push import build_push_worker
 from server.services.remote_media import RemoteMediaWorker
@@ -75,12 +76,19 @@ def _push(app: Starlette) -> list[Worker]:
                               worker_id=f"push:{_worker_id()}")]
 
 
+def _mail(app: Starlette) -> list[Worker]:
+    # Without an [email] section the queue has no workers: nothing is ever queued.
+    state = app.state.insideout
+    return list(mail_workers(state.storage, state.services.mail, worker_id=f"mail:{_worker_id()}"))
+
+
 QUEUES: dict[str, QueueWorkers] = {
     "delivery": _delivery,
     "inbox": _inbox,
     "media": _media,
     "scheduled": _scheduled,
     "push": _push,
+    "mail": _mail,
 }
 
 

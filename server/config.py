@@ -16,7 +16,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -198,9 +198,37 @@ class SsoSettings(Section):
         return bool(self.issuer)
 
 
+class EmailSettings(Section):
+    """Mail to staff through the organisation's SMTP server; without an ``[email]`` section nothing is mailed."""
+
+    smtp_host: str = Field(min_length=1)
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    # starttls: plain connection upgraded with STARTTLS (port 587); tls: TLS from the start (465); none: plain.
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = Field(default="", repr=False)
+    from_address: str = Field(pattern=r"^[^@\s<>]+@[^@\s<>]+$")
+    # "Away": a mention or direct message is mailed only if no app of the person's was used for this long.
+    away_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60)
+    # The weekly digest goes out from this UTC weekday (0 = Monday) and hour on.
+    digest_weekday: int = Field(default=0, ge=0, le=6)
+    digest_hour: int = Field(default=8, ge=0, le=23)
+    timeout_seconds: float = Field(default=30.0, ge=1.0, le=300.0)
+
+
 class LifecycleSettings(Section):
     # What happens to a departed person's published posts: they stay outside, or are retracted (Delete/Undo).
     on_departure: Literal["keep", "retract"] = "keep"
+
+
+class AnalyticsSettings(Section):
+    # Whether posts' reach (which staff were shown which local post, per day) is recorded at all.
+    record_reach: bool = True
+    # A breakdown by department shows a count only for groups at least this big; smaller ones say "fewer than".
+    min_group_size: int = Field(default=5, ge=2, le=1000)
+    # The in-process buffer of view events: flushed every ``flush_seconds``, or at ``flush_events`` events.
+    flush_seconds: float = Field(default=5.0, ge=0.1, le=300.0)
+    flush_events: int = Field(default=5000, ge=1, le=1_000_000)
 
 
 class Settings(Section):
@@ -215,6 +243,9 @@ class Settings(Section):
     metrics: MetricsSettings = MetricsSettings()
     sso: SsoSettings = SsoSettings()
     lifecycle: LifecycleSettings = LifecycleSettings()
+    # None: no [email] section, so no mail at all.
+    email: EmailSettings | None = None
+    analytics: AnalyticsSettings = AnalyticsSettings()
 
     @model_validator(mode="after")
     def _company_and_admin_differ(self) -> Settings:
@@ -307,15 +338,23 @@ def _split_env_name(rest: str, sections: Mapping[str, Any]) -> tuple[str | None,
     for section, field_info in sections.items():
         if rest.startswith(section + "_"):
             key = rest[len(section) + 1:]
-            model = field_info.annotation
-            if isinstance(model, type) and issubclass(model, BaseModel) and key in model.model_fields:
+            model = _section_model(field_info.annotation)
+            if model is not None and key in model.model_fields:
                 return section, key
     return None, rest
 
 
+def _section_model(annotation: Any) -> type[BaseModel] | None:
+    """The section's model, also for an optional section (``EmailSettings | None``)."""
+    for candidate in (annotation, *get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
 def _env_value(section: str, key: str, value: str) -> Any:
-    model = Settings.model_fields[section].annotation
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+    model = _section_model(Settings.model_fields[section].annotation)
+    if model is None:
         raise ConfigError(f"[{section}] is not a settings section")
     annotation = str(model.model_fields[key].annotation)
     if annotation.startswith("tuple"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from starlette.requests import Request
 
@@ -18,6 +19,7 @@ from federation.http import OutboundClient
 from server.config import Settings
 from server.events import EventBus, InProcessEventBus
 from server.passwords import Passwords
+from server.present.entities.announcement import announcement_payload
 from server.present.presenter import Presenter
 from server.services.container import Services, build_services
 from server.signin.csrf_key import CsrfKey
@@ -50,7 +52,8 @@ class AppState:
         self.events = event_bus_for(self.storage)
         self.services = build_services(self.storage, self.settings, self.events, self.passwords, self.http,
                                        identity_http=self.identity_http)
-        self.presenter = Presenter(self.storage, self.settings)
+        self.presenter = Presenter(self.storage, self.settings, reach=self.services.reach)
+        self.services.announcements.stream_payload = partial(announcement_payload, base_url=self.settings.base_url)
 
 
 def event_bus_for(storage: Storage) -> EventBus:

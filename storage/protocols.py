@@ -14,6 +14,7 @@ from typing import Protocol
 
 from storage.accounts import AccountStore, DepartmentStore
 from storage.admin import AdminStore
+from storage.announcements import AnnouncementStore, ImportantStatusStore
 from storage.curation import (
     ConversationStore,
     FilterStore,
@@ -26,12 +27,14 @@ from storage.deliveries import DeliveryStore
 from storage.identities import PolicyStore
 from storage.inbound import InboxStore, ModerationStore
 from storage.instance import InstanceStore
+from storage.mail import MailStore
 from storage.media import MediaStore, PollStore, ScheduledStatusStore
 from storage.metrics import MetricsStore
 from storage.oauth import OAuthStore, TokenStore
 from storage.password_links import PasswordLinkStore
 from storage.profiles import AccountDirectory, MarkerStore, ProfileStore
 from storage.push import PushStore
+from storage.reach import ReachStore
 from storage.remote_media import CardStore, RemoteFileStore
 from storage.review import ReviewStore
 from storage.scim import ScimStore
@@ -165,10 +168,22 @@ class Storage(Protocol):
     def trends(self) -> TrendStore: ...
 
     @property
+    def reach(self) -> ReachStore: ...
+
+    @property
     def featured_tags(self) -> FeaturedTagStore: ...
 
     @property
     def password_links(self) -> PasswordLinkStore: ...
+
+    @property
+    def mail(self) -> MailStore: ...
+
+    @property
+    def announcements(self) -> AnnouncementStore: ...
+
+    @property
+    def important_statuses(self) -> ImportantStatusStore: ...
 
     async def open(self) -> None: ...
 

@@ -121,6 +121,10 @@ class PushStore(Protocol):
         """The account's subscriptions whose tokens are not revoked."""
         ...
 
+    async def live_for_accounts(self, account_ids: Sequence[int]) -> Sequence[PushSubscription]:
+        """``live_for_account`` for many accounts in one query (a notification to a large audience)."""
+        ...
+
     async def enqueue(self, subscription_ids: Sequence[int], notification_id: int, now: datetime) -> int:
         """Queue one push per subscription, due now; a pair already queued is skipped. Returns rows added."""
         ...

@@ -200,6 +200,14 @@ class NotificationStore(Protocol):
         self, account_id: int, from_account_id: int, type_: str, status_id: int | None
     ) -> Notification | None: ...
 
+    async def add_many(
+        self, account_ids: Sequence[int], from_account_id: int, type_: str, status_id: int | None
+    ) -> Sequence[Notification]:
+        """One notification of an ungrouped type to each local account of ``account_ids`` (one statement), but
+        not to the sender, nor to those who block it, are blocked by it, or mute its notifications; and not
+        again to those who have it already. Returns the ones made."""
+        ...
+
     # A Reader sees (and dismisses, clears, counts) only notifications about statuses it may read.
     async def get(self, viewer: Reader | int, notification_id: int) -> Notification | None: ...
 

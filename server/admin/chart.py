@@ -55,3 +55,19 @@ def month_bars(groups: Sequence[Group]) -> list[Bar]:
         bars.append(Bar(str(group.key), round(index * slot + BAR_GAP / 2, 2), round(width, 2), group.totals.total,
                         segments))
     return bars
+
+
+def series_bars(points: Sequence[tuple[str, int]], kind: str = "count") -> list[Bar]:
+    """One plain bar per ``(label, count)``, oldest first (analytics: reach per day, active staff per week)."""
+    if not points:
+        return []
+    peak = max(count for _, count in points) or 1
+    slot = WIDTH / len(points)
+    width = max(slot - BAR_GAP, 2.0)
+    usable = HEIGHT - AXIS
+    bars = []
+    for index, (label, count) in enumerate(points):
+        height = usable * count / peak
+        segment = Segment(kind, round(usable - height, 2), round(height, 2), count)
+        bars.append(Bar(label, round(index * slot + BAR_GAP / 2, 2), round(width, 2), count, (segment,)))
+    return bars

@@ -16,11 +16,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.admin.gate import FORM_REFUSALS, Admin, field_messages, page, redirect
+from server.edge.dates import parse_datetime
 from server.edge.pagination import STATUSES_LIMITS, page_of
 from server.edge.params import Params, path_id
 from server.edge.status_filters import status_filter
 from server.state import app_state as state
 
+ORGANISATIONAL_KINDS = ("company", "department")
 FILTERS = ("author", "department", "hashtag", "since", "until", "state")
 NEED_REASON = "Give a reason: it goes into the audit log with your decision."
 
@@ -36,8 +38,23 @@ async def show_statuses(request: Request, admin: Admin) -> Response:
     older = {**{k: v for k, v in filters.items() if v}, "max_id": str(found[-1].id)} if found else None
     newer = ({**{k: v for k, v in filters.items() if v}, "min_id": str(found[0].id)}
              if found and (params.get_str("max_id") or params.get_str("min_id")) else None)
+    important = await app.services.important_posts.current([s.id for s in found])
     return page(request, "statuses.html", admin=admin, statuses=found, authors=authors, departments=departments,
-                filters=filters, older=older, newer=newer)
+                filters=filters, older=older, newer=newer, important=important,
+                organisational=ORGANISATIONAL_KINDS)
+
+
+async def mark_important(request: Request, admin: Admin, form: Params) -> Response:
+    """Pin a post of the company or a department atop its audience's timelines until the time given (UTC)."""
+    raw = form.get_str("until")
+    until = parse_datetime(raw, "until") if raw else None
+    await state(request).services.important_posts.mark(admin.reviewer, path_id(request), until)
+    return redirect(_back(form), "marked_important")
+
+
+async def unmark_important(request: Request, admin: Admin, form: Params) -> Response:
+    await state(request).services.important_posts.unmark(admin.reviewer, path_id(request))
+    return redirect(_back(form), "unmarked_important")
 
 
 def _back(form: Params) -> str:

@@ -7,9 +7,13 @@ import sys
 from collections.abc import Sequence
 
 from server.cli import accounts, backup, db, departments, review, scim, serve, sso, statuses, transfer, worker
+from server.cli import analytics as analytics_commands
+from server.cli import announcements as announcement_commands
+from server.cli import email as email_commands
 from server.cli.common import CommandFailed, run_command
 
-COMMANDS = (serve, worker, db, accounts, departments, statuses, review, backup, transfer, sso, scim)
+COMMANDS = (serve, worker, db, accounts, departments, statuses, review, backup, transfer, sso, scim, email_commands,
+            analytics_commands, announcement_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""Small instance-level endpoints: announcements (none) and follow suggestions (colleagues).
+"""Small instance-level endpoints: follow suggestions (colleagues); announcements are in ``announcements``.
 
 Suggestions are local accounts (employees, departments, the company) the
 viewer neither follows nor blocks, for staff only like every /api route.
@@ -10,27 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from activitypub.errors import NotFound
 from server.edge.pagination import ACCOUNTS_LIMITS
 from server.edge.params import read_params
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import state
 from storage.models import Account
-
-
-async def announcements(request: Request) -> Response:
-    await require_user(request, "read")
-    return JSONResponse([])
-
-
-async def dismiss_announcement(request: Request) -> Response:
-    await require_user(request, "write:accounts")
-    raise NotFound()
-
-
-async def announcement_reaction(request: Request) -> Response:
-    await require_user(request, "write:favourites")
-    raise NotFound()
 
 
 async def _suggested(request: Request, viewer: Viewer) -> list[Account]:
@@ -61,9 +45,6 @@ async def dismiss_suggestion(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/api/v1/announcements", announcements, methods=["GET"]),
-        Route("/api/v1/announcements/{id}/dismiss", dismiss_announcement, methods=["POST"]),
-        Route("/api/v1/announcements/{id}/reactions/{name}", announcement_reaction, methods=["PUT", "DELETE"]),
         Route("/api/v1/suggestions", suggestions_v1, methods=["GET"]),
         Route("/api/v2/suggestions", suggestions_v2, methods=["GET"]),
         Route("/api/v1/suggestions/{account_id}", dismiss_suggestion, methods=["DELETE"]),

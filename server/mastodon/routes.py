@@ -7,12 +7,15 @@ from starlette.routing import BaseRoute
 from server.mastodon import (
     accounts,
     admin_accounts,
+    admin_analytics,
     admin_departments,
     admin_engagement,
     admin_federation,
+    admin_important,
     admin_policies,
     admin_publication,
     admin_reports,
+    announcements,
     conversations,
     featured_tags,
     filters,
@@ -47,4 +50,5 @@ def routes() -> list[BaseRoute]:
             *trends.routes(), *featured_tags.routes(),
             *reports.routes(), *conversations.routes(), *instance_extras.routes(),
             *admin_publication.routes(), *admin_departments.routes(), *admin_policies.routes(),
-            *admin_accounts.routes(), *admin_federation.routes(), *admin_reports.routes(), *admin_engagement.routes()]
+            *admin_accounts.routes(), *admin_federation.routes(), *admin_reports.routes(), *admin_engagement.routes(),
+            *admin_analytics.routes(), *announcements.routes(), *admin_important.routes()]

@@ -38,7 +38,7 @@ from server.events import Event
 from server.mastodon.stream_channels import Channel
 from server.present.presenter import Presenter
 from server.services.streams import StreamService
-from storage.models import Account, Reader
+from storage.models import Account, Reader, Status
 
 STATUS_EVENTS: Final = frozenset({"update", "status.update"})
 CACHE_SECONDS: Final = 5.0
@@ -60,6 +60,8 @@ T = TypeVar("T")
 class Rendered:
     payload: str | None
     has_media: bool = False
+    shown: tuple[Status, ...] = ()
+    """The statuses in the payload (a boost with its original): every viewer sent it was shown them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +173,8 @@ class StreamRenderer:
             rendered = Rendered(event.payload)
         if rendered is not None and channel.only_media and not rendered.has_media:
             return None
+        if rendered is not None and rendered.shown and self._presenter.reach is not None:
+            self._presenter.reach.seen(self._viewer, rendered.shown)  # a shared render was made for another viewer
         return rendered
 
     async def _status_event(self, event: Event, subject_id: int, channel: Channel) -> Rendered | None:
@@ -206,7 +210,8 @@ class StreamRenderer:
         if not entities:
             return None  # a hide filter of the viewer's matched
         media = (entities[0].get("reblog") or entities[0]).get("media_attachments") or []
-        return Rendered(_dump(entities[0]), has_media=bool(media))
+        shown = await self._presenter.shown_with_originals([status])
+        return Rendered(_dump(entities[0]), has_media=bool(media), shown=tuple(shown))
 
     async def _conversation(self, status_id: int) -> Rendered | None:
         detail = await self._streams.conversation(self._reader, status_id)

@@ -9,10 +9,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.content import normalize_hashtag
+from server.edge.dates import format_datetime
 from server.edge.pagination import page_of
 from server.edge.params import Params, path_id, read_params
 from server.mastodon.auth import Viewer, require_user
 from server.mastodon.common import paged, state
+from server.services.important_posts import Pinned
 from storage.models import StatusFilter
 
 
@@ -23,10 +25,24 @@ async def _respond(request: Request, viewer: Viewer, ids: Sequence[int], context
     return paged(request, await app.presenter.statuses(ordered, viewer.account, context=context), ids)
 
 
+async def _respond_pinned(request: Request, viewer: Viewer, pinned: Pinned, context: str = "public") -> Response:
+    """Important posts first, marked ``important_until``; the page cursor stays the regular items'."""
+    app = state(request)
+    ordered = await app.services.timelines.in_order(pinned.shown)
+    entities = await app.presenter.statuses(ordered, viewer.account, context=context)
+    until = pinned.until
+    for entity in entities:
+        if int(entity["id"]) in until:
+            entity["important_until"] = format_datetime(until[int(entity["id"])])
+    return paged(request, entities, pinned.regular)
+
+
 async def home(request: Request) -> Response:
     viewer = await require_user(request, "read:statuses")
     page = page_of(await read_params(request))
-    return await _respond(request, viewer, await state(request).services.timelines.home(viewer.reader, page), "home")
+    services = state(request).services
+    ids = await services.timelines.home(viewer.reader, page)
+    return await _respond_pinned(request, viewer, await services.important_posts.home(viewer.reader, page, ids), "home")
 
 
 async def public(request: Request) -> Response:
@@ -67,8 +83,10 @@ async def department(request: Request) -> Response:
     params = await read_params(request)
     timelines = state(request).services.timelines
     department = await timelines.department(path_id(request))
-    ids = await timelines.department_statuses(viewer.reader, department, page_of(params))
-    return await _respond(request, viewer, ids)
+    page = page_of(params)
+    ids = await timelines.department_statuses(viewer.reader, department, page)
+    pinned = await state(request).services.important_posts.department(viewer.reader, department, page, ids)
+    return await _respond_pinned(request, viewer, pinned)
 
 
 async def _listed(request: Request, kind: str, scope: str) -> Response:

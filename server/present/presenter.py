@@ -15,6 +15,7 @@ from server.present.entities.status import StatusContext, status_entity
 from server.present.filtering import FilterSet, hides
 from server.services.attached_reads import AttachedReads
 from server.services.conversations import ConversationDetail
+from server.services.reach import ReachRecorder
 from server.services.remote_media import ProxyUrls
 from storage.clock import utcnow
 from storage.models import Account, Notification, Status
@@ -25,8 +26,10 @@ Entity = dict[str, Any]
 
 
 class Presenter:
-    def __init__(self, storage: Storage, settings: Settings) -> None:
+    def __init__(self, storage: Storage, settings: Settings, reach: ReachRecorder | None = None) -> None:
         self._storage = storage
+        # Every status this renders for a viewer was shown to them: their reach (server.services.reach).
+        self.reach = reach
         self._base_url = settings.base_url
         self._proxy_urls = ProxyUrls(storage, settings.base_url)
         self._attached = AttachedReads(storage)
@@ -110,12 +113,22 @@ class Presenter:
                                  flags=flags, viewer_id=viewer.id if viewer else None)
 
         result = []
+        shown: list[Status] = []
         for status in statuses:
             original = originals.get(status.reblog_of_id) if status.reblog_of_id else None
             entity = render(status, render(original, None) if original else None)
             if context is None or not hides(entity["filtered"]):
                 result.append(entity)
+                shown.extend((status, original) if original else (status,))
+        if self.reach is not None:
+            self.reach.seen(viewer, shown)
         return result
+
+    async def shown_with_originals(self, statuses: Sequence[Status]) -> list[Status]:
+        """``statuses`` and the originals of the boosts among them: what a viewer shown them has seen."""
+        originals = await self._storage.statuses.get_many(
+            [s.reblog_of_id for s in statuses if s.reblog_of_id is not None])
+        return [*statuses, *originals.values()]
 
     async def _filters(self, viewer: Account | None, context: str | None) -> FilterSet:
         if viewer is None or context is None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from server.services.identities import acting_identity, reader_for_token
+from server.services.mail.presence import Presence
 from storage.models import AccessToken, Account, OAuthApplication, Reader, User
 from storage.protocols import Storage
 
@@ -84,8 +85,10 @@ class Grant:
 
 
 class AccessTokens:
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, presence: Presence | None = None) -> None:
         self._storage = storage
+        # Every token checked for a person (an API request, a stream opened or re-checked) marks them seen.
+        self._presence = presence
 
     async def holder(self, digest: str, *, revoke_lost_identity: bool) -> TokenHolder | AppToken | Refused:
         """Who holds the token with ``digest``, checked in the order of the module docstring."""
@@ -110,6 +113,8 @@ class AccessTokens:
                     await self._storage.tokens.revoke_access_token(digest)
                 return Refused(Refusal.LOST_IDENTITY, token)
             identity = acting
+        if self._presence is not None:
+            await self._presence.seen(human.id)
         return TokenHolder(token, identity, human, user)
 
     async def live_reader(self, digest: str) -> Reader | None:
@@ -117,7 +122,10 @@ class AccessTokens:
         token = await self._storage.tokens.get_access_token(digest)
         if token is None or token.revoked_at is not None:
             return None
-        return await reader_for_token(self._storage, token)
+        reader = await reader_for_token(self._storage, token)
+        if reader is not None and self._presence is not None and token.account_id is not None:
+            await self._presence.seen(token.account_id)
+        return reader
 
     async def granted(self, account_id: int) -> Sequence[Grant]:
         """The person's live tokens, newest first, each with its app and the identity it acts as."""

@@ -22,6 +22,8 @@ from server.services.admin_accounts import AdminAccounts
 from server.services.admin_log import AdminLog
 from server.services.admin_notices import AccountNotices
 from server.services.admin_reports import AdminReports
+from server.services.analytics import AnalyticsService
+from server.services.announcements import AnnouncementService
 from server.services.attached_reads import AttachedReads
 from server.services.auto_publish import AutoPublish
 from server.services.boundary import Boundary
@@ -35,9 +37,11 @@ from server.services.featured_tags import FeaturedTagService
 from server.services.federation_admin import FederationAdmin
 from server.services.filters import FilterService
 from server.services.handles import HandleResolver, KnownHandles
+from server.services.important_posts import ImportantPosts
 from server.services.inbox_intake import Inbound, InboxIntake
 from server.services.interactions import InteractionService
 from server.services.lists import ListService
+from server.services.mail.service import Mail, build_mail
 from server.services.markers import MarkerService
 from server.services.media import MediaService
 from server.services.notifications import NotificationService
@@ -55,6 +59,7 @@ from server.services.public_media import PublicMedia
 from server.services.publication import PublicationService
 from server.services.push import PushDispatcher
 from server.services.push_subscriptions import PushSubscriptions
+from server.services.reach import ReachRecorder
 from server.services.relationships import RelationshipService
 from server.services.remote_media import RemoteMediaCache
 from server.services.remote_profiles import PROFILE_SANITIZER
@@ -144,6 +149,14 @@ class Services:
     # The web app: the department directory, and joining or leaving the departments the settings open.
     department_membership: DepartmentMembership
     staff_profiles: StaffProfiles
+    # Email: the notices that queue mail (None without [email]), presence, unsubscribe links and preferences.
+    mail: Mail
+    # Announcements to staff, and important posts pinned atop timelines (its listener: the mail notices).
+    announcements: AnnouncementService
+    important_posts: ImportantPosts
+    # Reach: the views buffered in this process (flushed by the app's lifespan), and the reports over them.
+    reach: ReachRecorder
+    analytics: AnalyticsService
 
 
 def delivery_guard(storage: Storage, settings: Settings, boundary: Boundary) -> DeliveryGuard:
@@ -185,13 +198,15 @@ class _Core:
     resolver: FederationResolver | None
     handles: HandleResolver
     offboarding: Offboarding
+    mail: Mail
 
 
 def _core(
     storage: Storage, settings: Settings, events: EventBus, passwords: Passwords, http: OutboundClient | None
 ) -> _Core:
     accounts = AccountService(storage, passwords)
-    distribution = Distribution(storage, events, PushDispatcher(storage))
+    mail = build_mail(storage, settings)
+    distribution = Distribution(storage, events, PushDispatcher(storage), mail=mail.notices)
     publishing = settings.publication
     boundary = Boundary(storage, settings.base_url,
                         hidden_hashtag=None if publishing.keep_nominate_hashtag else publishing.nominate_hashtag)
@@ -202,9 +217,11 @@ def _core(
         # from now on it asks the runtime policy, whose floor is those same lists.
         http.policy = policy
     sender = Sender(storage, guard, policy)
-    publication = PublicationService(storage, settings.base_url, boundary, sender, distribution)
+    author_notices = AuthorNotices(storage, settings.base_url, distribution, mail=mail.notices)
+    publication = PublicationService(storage, settings.base_url, boundary, sender, distribution,
+                                     notices=author_notices)
     outbound = FederationOutbound(storage, settings.base_url, sender, publication)
-    review = ReviewService(storage, publication, AuthorNotices(storage, settings.base_url, distribution),
+    review = ReviewService(storage, publication, author_notices,
                            hashtag=publishing.nominate_hashtag,
                            reviewers=ReviewerNotices(storage, settings.base_url, distribution))
     statuses = StatusService(storage, settings, distribution, outbound,
@@ -216,7 +233,7 @@ def _core(
     handles: HandleResolver = HandleLookup(resolver) if resolver else KnownHandles(storage)
     offboarding = Offboarding(storage, accounts, publication, events, settings.lifecycle.on_departure)
     return _Core(accounts, distribution, boundary, guard, policy, sender, publication, outbound, review, statuses,
-                 actors, resolver, handles, offboarding)
+                 actors, resolver, handles, offboarding, mail)
 
 
 def build_services(
@@ -273,8 +290,8 @@ def build_services(
         department_admin=DepartmentAdmin(storage, accounts, profiles),
         admin_log=AdminLog(storage),
         engagement=EngagementReports(storage),
-        web_sessions=WebSessions(storage),
-        tokens=AccessTokens(storage),
+        web_sessions=WebSessions(storage, presence=core.mail.presence),
+        tokens=AccessTokens(storage, core.mail.presence),
         oauth=OAuthService(storage),
         sign_ins=SignIns(storage, passwords, settings.domain, password_login=settings.sso.password_login
                          if settings.sso.enabled else True),
@@ -300,4 +317,10 @@ def build_services(
         organisation_profiles=organisation,
         department_membership=DepartmentMembership(storage, settings.organization.open_departments),
         staff_profiles=StaffProfiles(storage, profiles),
+        mail=core.mail,
+        announcements=AnnouncementService(storage, settings.base_url, events),
+        important_posts=ImportantPosts(storage, distribution,
+                                       listeners=[core.mail.notices] if core.mail.notices else ()),
+        reach=ReachRecorder(storage.reach, settings.analytics),
+        analytics=AnalyticsService(storage, settings.analytics.min_group_size),
     )

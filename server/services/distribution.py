@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from server.events import Event, EventBus
-from storage.models import Account, AccountKind, Status, Visibility
+from storage.models import Account, AccountKind, Notification, Status, Visibility
 from storage.protocols import Storage
 
 if TYPE_CHECKING:
@@ -26,11 +26,21 @@ PUBLIC_STREAMS = ("public", "public:local", "public:remote")
 BROADCAST_THRESHOLD = 2_000
 
 
+class NotificationListener(Protocol):
+    """Told of each notification inside the transaction that made it (mail queues a row there)."""
+
+    async def notification_created(self, notification: Notification) -> None: ...
+
+
 class Distribution:
-    def __init__(self, storage: Storage, events: EventBus, push: PushDispatcher | None = None) -> None:
+    def __init__(
+        self, storage: Storage, events: EventBus, push: PushDispatcher | None = None, *,
+        mail: NotificationListener | None = None,
+    ) -> None:
         self._storage = storage
         self._events = events
         self._push = push
+        self._mail = mail
         self._held: ContextVar[list[Event] | None] = ContextVar(f"held-events-{id(self)}", default=None)
 
     @asynccontextmanager
@@ -111,6 +121,27 @@ class Distribution:
                                  Event(f"user:{account.id}", "notification", notification.id)])
             if self._push is not None:
                 await self._push.notification_created(notification)
+            if self._mail is not None:
+                await self._mail.notification_created(notification)
+
+    async def notify_many(
+        self, account_ids: Sequence[int], from_account: Account, kind: str, status_id: int | None,
+        *, batch: int = 500,
+    ) -> int:
+        """``notify`` for a large audience (an ungrouped ``kind``): a statement and a transaction per ``batch``
+        accounts, not per person; the same streams and pushes. Returns how many were notified."""
+        made = 0
+        for start in range(0, len(account_ids), batch):
+            async with self.atomic():
+                notifications = await self._storage.notifications.add_many(
+                    account_ids[start:start + batch], from_account.id, kind, status_id)
+                await self._publish([event for n in notifications for event in (
+                    Event(f"user:notification:{n.account_id}", "notification", n.id),
+                    Event(f"user:{n.account_id}", "notification", n.id))])
+                if self._push is not None:
+                    await self._push.notifications_created(notifications)
+            made += len(notifications)
+        return made
 
     async def _home_recipients(
         self, status: Status, author: Account, mention_ids: Sequence[int]

@@ -31,13 +31,15 @@ from storage.protocols import Storage
 
 class PublicationService:
     def __init__(
-        self, storage: Storage, base_url: str, boundary: Boundary, sender: Sender, distribution: Distribution
+        self, storage: Storage, base_url: str, boundary: Boundary, sender: Sender, distribution: Distribution, *,
+        notices: AuthorNotices | None = None,
     ) -> None:
         self._storage = storage
         self._base = base_url
         self._boundary = boundary
         self._sender = sender
         self._distribution = distribution
+        self._notices = notices or AuthorNotices(storage, base_url, distribution)
 
     async def publish(
         self, status_id: int, *, by: str, announcers: Sequence[str] | None = None, reason: str | None = None
@@ -74,7 +76,7 @@ class PublicationService:
 
         A direct message from the company (a ``mention`` notification every stock client shows, with its text).
         """
-        await AuthorNotices(self._storage, self._base, self._distribution).published(author, status)
+        await self._notices.published(author, status)
 
     async def _approve_revision(self, status: Status, *, by: str, reason: str | None) -> Status:
         """Outsiders keep the approved revision until a newer one is published; then ``Update`` goes out."""

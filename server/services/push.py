@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -53,6 +53,20 @@ class PushDispatcher:
         subscriptions = await self._storage.push.live_for_account(notification.account_id)
         wanted = [s.id for s in subscriptions if notification.type in s.alerts and await self._admits(s, notification)]
         return await self._storage.push.enqueue(wanted, notification.id, utcnow())
+
+    async def notifications_created(self, notifications: Sequence[Notification]) -> int:
+        """``notification_created`` for many at once: one query finds every recipient's subscriptions."""
+        subscriptions = await self._storage.push.live_for_accounts(sorted({n.account_id for n in notifications}))
+        by_account: dict[int, list[PushSubscription]] = {}
+        for subscription in subscriptions:
+            by_account.setdefault(subscription.account_id, []).append(subscription)
+        queued = 0
+        for notification in notifications:
+            wanted = [s.id for s in by_account.get(notification.account_id, ())
+                      if notification.type in s.alerts and await self._admits(s, notification)]
+            if wanted:
+                queued += await self._storage.push.enqueue(wanted, notification.id, utcnow())
+        return queued
 
     async def _admits(self, subscription: PushSubscription, notification: Notification) -> bool:
         owner, sender = notification.account_id, notification.from_account_id

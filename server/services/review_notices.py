@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
+from typing import Protocol
 
 from activitypub.uris import Uris
 from server.services.distribution import Distribution
@@ -20,22 +21,35 @@ from storage.protocols import Storage
 PROFILE_NOTE = "Your public profile (display name, avatar and public bio) is visible outside too."
 
 
+class DecisionMail(Protocol):
+    """Mails the author a decision on their proposed post (``server.services.mail``), if they want it."""
+
+    async def proposal_decided(self, author: Account, status: Status, headline: str, reason: str | None) -> None: ...
+
+
 class AuthorNotices:
-    def __init__(self, storage: Storage, base_url: str, distribution: Distribution) -> None:
+    def __init__(
+        self, storage: Storage, base_url: str, distribution: Distribution, *, mail: DecisionMail | None = None
+    ) -> None:
         self._storage = storage
         self._base = base_url.rstrip("/")
         self._distribution = distribution
+        self._mail = mail
 
     async def published(self, author: Account, status: Status, reason: str | None = None) -> None:
         await self._tell(author, status, "Your post {link} is now published outside the organisation."
                          f"{_reason(reason)} {PROFILE_NOTE}")
+        await self._mail_author(author, status, "Your post is published outside the organisation", reason)
 
     async def revision_published(self, author: Account, status: Status) -> None:
         await self._tell(author, status, "Your edit of {link} is approved: outside, the post now shows it.")
+        await self._mail_author(author, status, "Your edit is approved and published outside", None)
 
     async def scheduled(self, author: Account, status: Status, at: datetime) -> None:
         when = at.strftime("%Y-%m-%d %H:%M UTC")
         await self._tell(author, status, f"Your post {{link}} is approved and will be published outside at {when}.")
+        await self._mail_author(author, status, f"Your post is approved and will be published outside at {when}",
+                                None)
 
     async def declined(self, author: Account, status: Status, reason: str, *, revision: bool) -> None:
         if revision:
@@ -43,6 +57,12 @@ class AuthorNotices:
         else:
             text = "Your post {link} was not approved for publication outside."
         await self._tell(author, status, f"{text}{_reason(reason)}")
+        headline = "Your edit was not approved" if revision else "Your post was not approved for publication"
+        await self._mail_author(author, status, headline, reason)
+
+    async def _mail_author(self, author: Account, status: Status, headline: str, reason: str | None) -> None:
+        if self._mail is not None and author.is_local and author.kind is AccountKind.EMPLOYEE:
+            await self._mail.proposal_decided(author, status, headline, reason)
 
     async def inert_nomination(self, author: Account, status: Status) -> None:
         await self._tell(author, status, "Your post {link} carries the nomination hashtag, but only public or"

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from server.services.access_tokens import digest_token, new_token
+from server.services.mail.presence import Presence
 from server.signin.throttle import utc_now
 from storage.models import Account, User, WebSession
 from storage.protocols import Storage
@@ -29,9 +30,13 @@ class SignedIn:
 
 
 class WebSessions:
-    def __init__(self, storage: Storage, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self, storage: Storage, clock: Callable[[], datetime] = utc_now, *, presence: Presence | None = None
+    ) -> None:
         self._storage = storage
         self._clock = clock
+        # A page of the web app, or its live stream re-checking the session, marks the person seen.
+        self._presence = presence
 
     async def current(self, raw: str) -> SignedIn | None:
         """The signed-in employee, if ``raw`` names a live session of an enabled user."""
@@ -42,6 +47,8 @@ class WebSessions:
         user = await self._storage.accounts.get_user(session.account_id)
         if account is None or user is None or user.disabled:
             return None
+        if self._presence is not None:
+            await self._presence.seen(account.id)
         return SignedIn(account, user, session)
 
     async def start(self, account_id: int) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from server.web import feed
+from server.web import feed, unsubscribe
 
 
 def routes() -> list[BaseRoute]:
-    return [*feed.routes()]
+    return [*feed.routes(), *unsubscribe.routes()]
 
 
 __all__ = ["routes"]

@@ -61,6 +61,35 @@ class SqlNotificationStore:
         )
         return await self.get(account_id, notification_id) if changed else None
 
+    async def add_many(
+        self, account_ids: Sequence[int], from_account_id: int, type_: str, status_id: int | None
+    ) -> Sequence[Notification]:
+        if not account_ids or group_prefix(type_, status_id) is not None:
+            return []
+        now = to_db(utcnow())
+        async with self._db.write():
+            rows = await self._db.fetch_all(
+                f"SELECT a.id FROM accounts a WHERE a.id IN ({','.join('?' * len(account_ids))})"
+                " AND a.domain IS NULL AND a.id <> ? AND NOT EXISTS (SELECT 1 FROM blocks b WHERE"
+                " (b.account_id = a.id AND b.target_account_id = ?) OR (b.account_id = ? AND b.target_account_id = a.id))"
+                " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = a.id AND m.target_account_id = ?"
+                " AND m.hide_notifications = 1 AND (m.expires_at IS NULL OR m.expires_at > ?)) ORDER BY a.id",
+                (*account_ids, from_account_id, from_account_id, from_account_id, from_account_id, now),
+            )
+            made = [(self._ids.next_id(), row[0]) for row in rows]
+            await self._db.execute_many(
+                f"INSERT OR IGNORE INTO notifications ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                [(notification_id, account_id, from_account_id, type_, status_id, now)
+                 for notification_id, account_id in made],
+            )
+            if not made:
+                return []
+            ids = [notification_id for notification_id, _ in made]
+            found = await self._db.fetch_all(
+                f"SELECT {COLUMNS} FROM notifications WHERE id IN ({','.join('?' * len(ids))}) ORDER BY id", ids,
+            )
+        return [notification_from_row(row) for row in found]
+
     async def _group_key(self, account_id: int, type_: str, status_id: int | None, now: datetime) -> str | None:
         prefix = group_prefix(type_, status_id)
         if prefix is None:

@@ -141,6 +141,15 @@ class SqlPushStore:
         )
         return [subscription_from_row(row) for row in rows]
 
+    async def live_for_accounts(self, account_ids: Sequence[int]) -> Sequence[PushSubscription]:
+        if not account_ids:
+            return []
+        rows = await self._db.fetch_all(
+            f"SELECT {SUBSCRIPTION_COLUMNS} FROM push_subscriptions s WHERE s.account_id IN"
+            f" ({','.join('?' * len(account_ids))}) AND {LIVE} ORDER BY s.id", tuple(account_ids),
+        )
+        return [subscription_from_row(row) for row in rows]
+
     async def enqueue(self, subscription_ids: Sequence[int], notification_id: int, now: datetime) -> int:
         moment = to_db(now)
         rows = [(self._ids.next_id(), sid, notification_id, moment, moment) for sid in subscription_ids]

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from storage.ids import IdGenerator
 from storage.sql.accounts import SqlAccountStore
 from storage.sql.admin import SqlAdminStore
+from storage.sql.announcements import SqlAnnouncementStore, SqlImportantStatusStore
 from storage.sql.cards import SqlCardStore
 from storage.sql.conversations import SqlConversationStore
 from storage.sql.database import Database
@@ -27,6 +28,7 @@ from storage.sql.inbox import SqlInboxStore
 from storage.sql.instance import SqlInstanceStore
 from storage.sql.interactions import SqlInteractionStore
 from storage.sql.lists import SqlListStore
+from storage.sql.mail import SqlMailStore
 from storage.sql.media import SqlMediaStore
 from storage.sql.metrics import SqlMetricsStore
 from storage.sql.moderation import SqlModerationStore
@@ -37,6 +39,7 @@ from storage.sql.polls import SqlPollStore
 from storage.sql.profiles import SqlMarkerStore, SqlProfileStore
 from storage.sql.publication import SqlPublicationStore
 from storage.sql.push import SqlPushStore
+from storage.sql.reach import SqlReachStore
 from storage.sql.relationships import SqlRelationshipStore
 from storage.sql.remote_media import SqlRemoteFileStore
 from storage.sql.review import SqlReviewStore
@@ -98,8 +101,12 @@ class SqlStorage:
         self.sso_sign_ins = SqlSsoSignInStore(database)
         self.scim = SqlScimStore(database, ids)
         self.trends = SqlTrendStore(database)
+        self.reach = SqlReachStore(database)
         self.featured_tags = SqlFeaturedTagStore(database, ids)
         self.password_links = SqlPasswordLinkStore(database, ids)
+        self.mail = SqlMailStore(database, ids)
+        self.announcements = SqlAnnouncementStore(database, ids)
+        self.important_statuses = SqlImportantStatusStore(database)
 
     async def ping(self) -> None:
         await self.database.fetch_one("SELECT 1")

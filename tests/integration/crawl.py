@@ -140,6 +140,8 @@ def _route_probes(path: str, query: str, usernames: dict[str, Kind], statuses: S
     if params == {"name"}:  # hashtags in the staff web app, the web app's two static files
         names = STATIC_NAMES if path.startswith("/static/") else TAG_NAMES
         return [Probe(_fill(path, name=name) + query, key, kind) for name, kind in names]
+    if params == {"tag"}:  # a hashtag's campaign on the admin analytics pages
+        return [Probe(_fill(path, tag=name) + query, key, kind) for name, kind in TAG_NAMES]
     if "token" in params:  # capability URLs: the real tokens are the permission, so only a guessed one
         values = {name: CAPABILITY_PARAMS.get(name, "x") for name in params}
         return [Probe(_fill(path, **values) + query, key, "missing")]

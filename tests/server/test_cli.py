@@ -95,7 +95,8 @@ def test_db_check_reports_pending_migrations_with_exit_1(config: Path, capsys: p
 READ_ONLY_COMMANDS: dict[tuple[str, ...], list[str]] = {
     ("account", "list"): [], ("department", "list"): [], ("department", "members"): ["eng"],
     ("status", "queue"): [], ("audit",): [], ("scim", "token", "list"): [], ("db", "check"): [],
-    ("export",): ["out.json"], ("backup",): ["copy"],
+    ("export",): ["out.json"], ("backup",): ["copy"], ("announcement", "list"): [],
+    ("analytics", "reach"): ["1"], ("analytics", "adoption"): [], ("analytics", "campaign"): ["launch"],
 }
 READ_ONLY_ARGV = [[*words, *rest] for words, rest in READ_ONLY_COMMANDS.items()] + [
     ["account", "import", "staff.csv", "--dry-run"],

@@ -29,6 +29,8 @@ from server.cli import build_parser, main
 from server.cli.worker import parse_queues
 from server.config import Settings
 from server.services.cards import CardWorker
+from server.services.mail.digest import DigestWorker
+from server.services.mail.worker import MailWorker
 from server.services.polls import PollExpiryWorker
 from server.services.push import PushWorker
 from server.services.remote_media import RemoteMediaWorker
@@ -53,7 +55,7 @@ WAIT = 30.0  # seconds; an upper bound for one process step, never an expectatio
 
 def test_queues_default_to_all_of_them() -> None:
     args = build_parser().parse_args(["worker"])
-    assert parse_queues(args.queues) == ["delivery", "inbox", "media", "scheduled", "push"] == list(QUEUES)
+    assert parse_queues(args.queues) == ["delivery", "inbox", "media", "scheduled", "push", "mail"] == list(QUEUES)
 
 
 def test_queues_are_a_comma_separated_list() -> None:
@@ -63,7 +65,7 @@ def test_queues_are_a_comma_separated_list() -> None:
 
 @pytest.mark.parametrize("text", ["bogus", "delivery,bogus", "", " , "])
 def test_unknown_or_missing_queues_are_refused(text: str) -> None:
-    with pytest.raises(UnknownQueue, match="known queues: delivery, inbox, media, scheduled, push"):
+    with pytest.raises(UnknownQueue, match="known queues: delivery, inbox, media, scheduled, push, mail"):
         parse_queues(text)
 
 
@@ -86,6 +88,7 @@ EXPECTED = {
     "media": [RemoteMediaWorker, CardWorker],
     "scheduled": [ScheduledStatusWorker, ScheduledPublicationWorker, PollExpiryWorker],
     "push": [PushWorker],
+    "mail": [],  # no [email] section: nothing is ever queued, so no worker
 }
 
 
@@ -98,7 +101,14 @@ async def test_each_queue_builds_its_workers(tmp_path: Path) -> None:
     everything = [kind for kinds in EXPECTED.values() for kind in kinds]
     assert [type(worker) for worker in default_workers(app)] == everything
     with pytest.raises(UnknownQueue):
-        workers_for(app, ["delivery", "mail"])
+        workers_for(app, ["delivery", "bogus"])
+
+
+@pytest.mark.anyio
+async def test_with_an_email_section_the_mail_queue_sends_and_runs_the_digest(tmp_path: Path) -> None:
+    app = app_for(settings_for(tmp_path, INSIDEOUT_EMAIL_SMTP_HOST="127.0.0.1",
+                               INSIDEOUT_EMAIL_FROM_ADDRESS="news@example.com"))
+    assert [type(worker) for worker in workers_for(app, ["mail"])] == [MailWorker, DigestWorker]
 
 
 @pytest.mark.anyio
@@ -233,7 +243,7 @@ def test_unknown_queue_stops_the_process_with_one_line(tmp_path: Path) -> None:
     _, err = process.communicate(timeout=WAIT)
     assert process.returncode == 2
     assert err.strip() == (
-        "insideout: error: unknown queue 'bogus'; known queues: delivery, inbox, media, scheduled, push"
+        "insideout: error: unknown queue 'bogus'; known queues: delivery, inbox, media, scheduled, push, mail"
     )
     assert not (tmp_path / "data" / "insideout.sqlite3").exists(), "refused before touching the database"
 

@@ -20,6 +20,7 @@ from typing import Final
 from starlette.routing import BaseRoute, Route
 
 from server.web.staff import (
+    announcements,
     compose,
     directory,
     exports,
@@ -30,6 +31,7 @@ from server.web.staff import (
     search,
     settings,
     settings_access,
+    settings_email,
     settings_filters,
     settings_notifications,
     signin,
@@ -42,6 +44,8 @@ from server.web.staff.static import static_file
 
 PAGES: Final[tuple[Get | Post, ...]] = (
     Get("/home", feeds.home),
+    Post("/announcements/{id}/dismiss", announcements.dismiss),
+    Post("/announcements/{id}/react", announcements.react),
     Get("/public/local", feeds.everyone),
     Get("/tags/{name}", feeds.hashtag),
     Get("/departments/{slug}", feeds.department),
@@ -54,6 +58,8 @@ PAGES: Final[tuple[Get | Post, ...]] = (
     Post("/compose", compose.post, compose.refill),
     Get("/statuses/{id}", statuses.by_id),
     Post("/statuses/{id}/favourite", statuses.favourite),
+    Post("/statuses/{id}/important", statuses.mark_important),
+    Post("/statuses/{id}/unimportant", statuses.unmark_important),
     Post("/statuses/{id}/unfavourite", statuses.unfavourite),
     Post("/statuses/{id}/reblog", statuses.reblog),
     Post("/statuses/{id}/unreblog", statuses.unreblog),
@@ -89,6 +95,8 @@ PAGES: Final[tuple[Get | Post, ...]] = (
     Post("/settings/sessions/{id}/sign_out", settings_access.end_session),
     Get("/settings/notifications", settings_notifications.index),
     Post("/settings/notifications/{id}", settings_notifications.save, settings_notifications.refill),
+    Get("/settings/email", settings_email.index),
+    Post("/settings/email", settings_email.save),
     Get("/settings/filters", settings_filters.index),
     Post("/settings/filters", settings_filters.create, settings_filters.refill),
     Get("/settings/filters/new", settings_filters.show_new),

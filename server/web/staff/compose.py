@@ -23,6 +23,7 @@ from activitypub.errors import InsideoutError, InvalidInput
 from server.edge.dates import parse_datetime
 from server.edge.params import Params
 from server.services.identities import reader_for
+from server.services.important_posts import check_until
 from server.services.poll_spec import PollSpec
 from server.services.statuses import MAX_CHARACTERS, StatusDraft
 from server.state import app_state as state
@@ -63,6 +64,8 @@ class ComposeForm:
     poll_multiple: bool = False
     scheduled_at: str = ""
     propose: bool = False
+    important: bool = False
+    important_until: str = ""
     in_reply_to_id: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
     max_characters: int = MAX_CHARACTERS
@@ -115,6 +118,7 @@ def kept(blank: ComposeForm, form: Params, errors: dict[str, str]) -> ComposeFor
         poll_options=list(_poll(form).options), scheduled_at=form.get_str("scheduled_at", "") or "",
         poll_expires_in=_int_or(form.get_str("poll[expires_in]"), blank.poll_expires_in),
         poll_multiple=bool(_poll(form).multiple), propose=form.get_str("propose") == "1",
+        important=form.get_str("important") == "1", important_until=form.get_str("important_until", "") or "",
         acting_as=acting if acting is not None else blank.acting_as, errors=errors,
         in_reply_to_id=form.get_str("in_reply_to_id") or blank.in_reply_to_id,
     )
@@ -191,6 +195,7 @@ async def post(request: Request, person: Person, form: Params) -> Response:
     scheduled_at = _scheduled_at(form)
     if scheduled_at is not None and author.id != person.account.id:
         raise FormRefused("scheduled_at", gettext("Posts made as the company or a department cannot be scheduled."))
+    important_until = _important_until(form, author, person, draft, scheduled_at)
     await _checked(services.statuses.check(author, draft, reader=reader), "status")
     if has_image and upload is not None:
         media = await _checked(_upload(request, author, upload, description), "file")
@@ -201,6 +206,8 @@ async def post(request: Request, person: Person, form: Params) -> Response:
         return redirect(back, "scheduled")
     status = await _checked(services.statuses.create(author, draft, reader=reader), "status")
     await services.auto_publish.after_post(status, author, person.account)
+    if important_until is not None:
+        await _checked(services.important_posts.mark(person.reviewer, status.id, important_until), "important_until")
     if draft.in_reply_to_id is not None and back.startswith("/@"):
         return redirect(f"{back}#status-{status.id}", "posted")
     return redirect(back, "posted")
@@ -240,6 +247,28 @@ def with_hashtag(text: str, tag: str) -> str:
     if f"#{tag}".casefold() in text.casefold().split():
         return text
     return f"{text.rstrip()}\n\n#{tag}" if text.strip() else f"#{tag}"
+
+
+def _important_until(form: Params, author: Account, person: Person, draft: StatusDraft,
+                     scheduled_at: datetime | None) -> datetime | None:
+    """The "Important until" of a post as the company or a department, checked before anything is written."""
+    if form.get_str("important") != "1":
+        return None
+    if author.id == person.account.id or scheduled_at is not None:
+        raise FormRefused("important_until", gettext("Only a post made now as the company or a department can be important."))
+    if draft.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED):
+        raise FormRefused("important_until", gettext("An important post must be seen by everyone inside: choose "
+                                                     "“Everyone inside” or “Inside, not on timelines”."))
+    raw = (form.get_str("important_until") or "").strip()
+    try:
+        until = parse_datetime(raw if raw.endswith("Z") or "+" in raw[10:] else f"{raw}Z", "important_until")
+    except InvalidInput:
+        raise FormRefused("important_until", gettext("Give a date and time, like 2027-01-31 09:00.")) from None
+    try:
+        check_until(until)
+    except InvalidInput as refused:
+        raise FormRefused("important_until", refused.public_message) from None
+    return until
 
 
 def _scheduled_at(form: Params) -> datetime | None:

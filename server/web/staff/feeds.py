@@ -19,11 +19,12 @@ from starlette.responses import Response
 from activitypub.content import normalize_hashtag, plain_text_from_html
 from activitypub.errors import NotFound
 from server.state import app_state as state
+from server.web.staff.announcements import banner
 from server.web.staff.compose import blank_compose
 from server.web.staff.directory import department_panel
 from server.web.staff.gate import Person, page
 from server.web.staff.i18n import gettext
-from server.web.staff.posts import Shown, back_of, older_url, page_from, present, shown
+from server.web.staff.posts import Shown, back_of, older_url, page_from, present, shown, shown_pinned
 from storage.models import StatusFilter
 
 T = TypeVar("T")
@@ -54,9 +55,12 @@ async def review_count(request: Request, person: Person) -> int:
 
 
 async def home(request: Request, person: Person) -> Response:
-    ids = await state(request).services.timelines.home(person.reader, page_from(request))
-    return await timeline_page(request, person, shown(request, person, ids, context="home"),
-                               heading=gettext("Home"), stream="user",
+    """Important posts head the first page; active announcements not dismissed are a banner above."""
+    services, page_asked = state(request).services, page_from(request)
+    ids = await services.timelines.home(person.reader, page_asked)
+    pinned = await services.important_posts.home(person.reader, page_asked, ids)
+    return await timeline_page(request, person, shown_pinned(request, person, pinned, context="home"),
+                               heading=gettext("Home"), stream="user", announcements=await banner(request, person),
                                empty=gettext("Follow colleagues and departments to fill your home timeline."))
 
 
@@ -80,8 +84,10 @@ async def hashtag(request: Request, person: Person) -> Response:
 async def department(request: Request, person: Person) -> Response:
     services = state(request).services
     found = await services.departments.department(request.path_params["slug"])
-    ids = await services.timelines.department_statuses(person.reader, found, page_from(request))
-    return await timeline_page(request, person, await shown(request, person, ids),
+    page_asked = page_from(request)
+    ids = await services.timelines.department_statuses(person.reader, found, page_asked)
+    pinned = await services.important_posts.department(person.reader, found, page_asked, ids)
+    return await timeline_page(request, person, await shown_pinned(request, person, pinned),
                                heading=found.display_name or found.username,
                                description=plain_text_from_html(found.note) or None,
                                department=await department_panel(request, person, found))

@@ -57,6 +57,8 @@ NOTICES: Final = {
     "password_set": "Your password is set. Sign in with it now.",
     "posted": N_("Posted."),
     "scheduled": N_("Scheduled."),
+    "marked_important": N_("Marked important: it heads its audience's timelines, and they are told."),
+    "unmarked_important": N_("No longer important."),
     "edited": N_("Saved: your edit is live."),
     "deleted": N_("Deleted."),
     "nominated": N_("Proposed for outside: it waits for review by a publisher."),

@@ -16,6 +16,8 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 
+from server.edge.dates import format_datetime
+from server.services.important_posts import Pinned
 from server.state import app_state as state
 from server.web.staff.gate import Person
 from storage.models import Page, Status
@@ -63,6 +65,17 @@ async def shown(request: Request, person: Person, cursor_ids: Sequence[int], *, 
     ordered = await state(request).services.timelines.in_order(cursor_ids)
     entities, stances = await present(request, person, ordered, context=context)
     return Shown(entities, stances, older_url(request, cursor_ids))
+
+
+async def shown_pinned(request: Request, person: Person, pinned: Pinned, *, context: str = "public") -> Shown:
+    """Important posts first, flagged ``important_until``; the next page's cursor stays the regular ids'."""
+    ordered = await state(request).services.timelines.in_order(pinned.shown)
+    entities, stances = await present(request, person, ordered, context=context)
+    until = pinned.until
+    for entity in entities:
+        if int(entity["id"]) in until:
+            entity["important_until"] = format_datetime(until[int(entity["id"])])
+    return Shown(entities, stances, older_url(request, pinned.regular))
 
 
 def back_of(request: Request) -> str:

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from activitypub.errors import InvalidInput, NotFound
+from server.edge.dates import format_datetime, parse_datetime
 from server.edge.params import Params, to_int
 from server.present.entities.media import media_entity
 from server.present.entities.status import status_edit_entity
@@ -77,8 +78,11 @@ async def thread(request: Request, person: Person, status_id: int, acct: str | N
         outside = {"likes": await public_face.outside_likes(status),
                    "shares": await public_face.outside_shares(status)}
     author = focus["account"]
+    # The author's own post: its reach inside (counts only) and what colleagues did with it.
+    reach = await app.services.analytics.post(status) if status.account_id == person.account.id else None
+    important = await important_panel(request, person, status)
     return page(
-        request, "thread.html", person=person,
+        request, "thread.html", person=person, reach=reach, important=important,
         title=gettext("Post by %(name)s") % {"name": author["display_name"] or author["username"]},
         ancestors=[by_id[str(s.id)] for s in found.ancestors if str(s.id) in by_id], focus=focus,
         descendants=[by_id[str(s.id)] for s in found.descendants if str(s.id) in by_id], stances=stances,
@@ -91,6 +95,31 @@ async def by_id(request: Request, person: Person) -> Response:
     status = await _visible(request, person, status_id_of(request))
     entity = await state(request).presenter.status(status, person.account)
     return redirect(post_path(entity))
+
+
+async def important_panel(request: Request, person: Person, status: Status) -> dict[str, object] | None:
+    """For a publisher who may mark this post important: whether it is, and until when; None for anyone else."""
+    important = state(request).services.important_posts
+    if not await important.markable(person.reviewer, status):
+        return None
+    current = (await important.current([status.id])).get(status.id)
+    return {"until": format_datetime(current.until) if current else None}
+
+
+async def mark_important(request: Request, person: Person, form: Params) -> Response:
+    status_id = status_id_of(request)
+    raw = (form.get_str("until") or "").strip()
+    try:
+        until = parse_datetime(raw if raw.endswith("Z") or "+" in raw[10:] else f"{raw}Z", "until") if raw else None
+    except InvalidInput:
+        raise InvalidInput(gettext("Give a date and time, like 2027-01-31 09:00.")) from None
+    await state(request).services.important_posts.mark(person.reviewer, status_id, until)
+    return redirect(local_path(form.get_str("back"), "/home"), "marked_important")
+
+
+async def unmark_important(request: Request, person: Person, form: Params) -> Response:
+    await state(request).services.important_posts.unmark(person.reviewer, status_id_of(request))
+    return redirect(local_path(form.get_str("back"), "/home"), "unmarked_important")
 
 
 Act = Callable[[Request, Person, int], Awaitable[object]]
