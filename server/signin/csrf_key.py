@@ -8,12 +8,9 @@ views so the app state can hold it without importing them.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
 from typing import Final
 
+from server.services.instance_secrets import instance_secret, url_safe_mac
 from storage.protocols import Storage
 
 CSRF_SECRET_META: Final = "csrf_secret"
@@ -26,27 +23,12 @@ class CsrfKey:
         self._secret: bytes | None = None
 
     async def load(self, storage: Storage) -> None:
-        self._secret = (await _stored_secret(storage)).encode("ascii")
+        self._secret = await instance_secret(storage, CSRF_SECRET_META)
 
     def sign(self, binding: str) -> str:
         if self._secret is None:
             raise RuntimeError("the CSRF key is used before the app started")
-        mac = hmac.new(self._secret, binding.encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
-
-
-async def _stored_secret(storage: Storage) -> str:
-    stored = await storage.instance.get_meta(CSRF_SECRET_META)
-    if stored is not None:
-        return stored
-    # Processes starting together: the transaction makes check-and-set atomic; the loser adopts the winner's.
-    async with storage.transaction():
-        stored = await storage.instance.get_meta(CSRF_SECRET_META)
-        if stored is None:
-            # As ``server.mastodon.auth.new_token``: 256 random bits, URL-safe.
-            stored = secrets.token_urlsafe(32)
-            await storage.instance.set_meta(CSRF_SECRET_META, stored)
-    return stored
+        return url_safe_mac(self._secret, binding)
 
 
 __all__ = ["CSRF_SECRET_META", "CsrfKey"]

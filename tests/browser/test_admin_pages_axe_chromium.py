@@ -28,7 +28,8 @@ SCHEMES = ("light", "dark")
 WIDTHS = (1280, 390)
 PAGES = ("/admin/queue", "/admin/statuses", "/admin/statuses/{post}/publish", "/admin/published", "/admin/audit",
          "/admin/accounts", "/admin/exposure", "/admin/organization", "/admin/departments", "/admin/mine",
-         "/admin/federation", "/admin/reports")
+         "/admin/federation", "/admin/reports", "/admin/announcements", "/admin/analytics",
+         "/admin/analytics/posts/{post}", "/admin/analytics/campaigns/outside")
 
 
 @pytest.fixture

@@ -9,14 +9,12 @@ that does not verify is a 404, the same as one for an unknown account.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
 from typing import Final
 
 from activitypub.errors import NotFound
+from server.services.instance_secrets import instance_secret, url_safe_mac
 from server.services.mail.kinds import KINDS, effective
 from storage.clock import utcnow
 from storage.mail import MailKind
@@ -46,7 +44,7 @@ class MailLinks:
 
     async def _key(self) -> bytes:
         if self._secret is None:
-            self._secret = (await _stored_secret(self._storage)).encode("ascii")
+            self._secret = await instance_secret(self._storage, SECRET_META)
         return self._secret
 
     async def token(self, account_id: int, kind: MailKind) -> str:
@@ -94,18 +92,5 @@ class MailLinks:
 
 
 def _mac(secret: bytes, account_id: int, kind: MailKind) -> str:
-    digest = hmac.new(secret, f"unsubscribe:{account_id}:{kind.value}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return url_safe_mac(secret, f"unsubscribe:{account_id}:{kind.value}")
 
-
-async def _stored_secret(storage: Storage) -> str:
-    stored = await storage.instance.get_meta(SECRET_META)
-    if stored is not None:
-        return stored
-    # Processes starting together: check-and-set in one transaction; the loser adopts the winner's.
-    async with storage.transaction():
-        stored = await storage.instance.get_meta(SECRET_META)
-        if stored is None:
-            stored = secrets.token_urlsafe(32)
-            await storage.instance.set_meta(SECRET_META, stored)
-    return stored

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email
 import ipaddress
+import logging
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -90,6 +91,9 @@ class SmtpServer:
         return self._tls_files[0] if self._tls_files else None
 
     def start(self) -> None:
+        # aiosmtpd logs each session from its own thread, which can outlive a test's captured stderr;
+        # what the tests need of it is what arrives, so its log stays out of the handlers pytest swaps.
+        logging.getLogger("mail.log").propagate = False
         extra: dict[str, Any] = {}
         if self._tls_files:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
