@@ -105,7 +105,7 @@ async def measure(database: str, data_dir: Path, ids: list[int], port: int, batc
         for start in range(0, len(mails), 500):
             await storage.mail.enqueue(mails[start:start + 500], now)
         worker = MailWorker(storage, settings.email, Sender("news@bench.example", "Bench Corp", settings.base_url),
-                            Presence(storage), batch=batch)
+                            Presence(storage), writer, batch=batch)
         started = time.perf_counter()
         while await worker.run_once():
             pass

@@ -34,6 +34,7 @@ from server.services.field_errors import FieldCheck
 from server.services.review_roles import Reviewer
 from storage.announcements import Announcement, NewAnnouncement, Reaction
 from storage.clock import utcnow
+from storage.ids import parse_id
 from storage.models import Account, AccountKind
 from storage.protocols import Storage
 
@@ -110,12 +111,18 @@ class AnnouncementService:
     async def edit(self, reviewer: Reviewer, announcement_id: int, draft: AnnouncementDraft) -> Announcement:
         require_author(reviewer)
         new = await self._checked(reviewer, draft)
+        before = set(await self._storage.announcements.audience_ids(announcement_id))
         async with self._storage.transaction():
             announcement = await self._storage.announcements.update(announcement_id, new, utcnow())
             if announcement is None:
                 raise NotFound()
             await audit(self._storage, reviewer.label, "update_announcement", "announcement", announcement.id,
                         text=snippet(announcement.text))
+        # Whoever the edit leaves out (a narrower audience, a start moved later) has it taken off their screen.
+        after = set(await self._storage.announcements.audience_ids(announcement.id))
+        dropped = before if not announcement.active_at(utcnow()) else before - after
+        if dropped:
+            await self._gone(announcement.id, sorted(dropped))
         await self._announce(announcement)
         return announcement
 
@@ -190,8 +197,13 @@ class AnnouncementService:
 
     async def _department(self, reference: str) -> Account | None:
         reference = reference.strip()
-        found = (await self._storage.accounts.get(int(reference)) if reference.isdigit()
-                 else await self._storage.accounts.get_local(reference.lstrip("@")))
+        if reference.isascii() and reference.isdigit():
+            try:
+                found = await self._storage.accounts.get(parse_id(reference))
+            except ValueError:  # digits, but no id could have them
+                return None
+        else:
+            found = await self._storage.accounts.get_local(reference.lstrip("@"))
         return found if found is not None and found.is_local and found.kind is AccountKind.DEPARTMENT else None
 
     async def render(self, text: str) -> RenderedContent:

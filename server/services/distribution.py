@@ -127,10 +127,11 @@ class Distribution:
     async def notify_many(
         self, account_ids: Sequence[int], from_account: Account, kind: str, status_id: int | None,
         *, batch: int = 500,
-    ) -> int:
+    ) -> list[int]:
         """``notify`` for a large audience (an ungrouped ``kind``): a statement and a transaction per ``batch``
-        accounts, not per person; the same streams and pushes. Returns how many were notified."""
-        made = 0
+        accounts, not per person; the same streams and pushes. Returns the accounts notified (not those who
+        block the sender or are blocked by it, nor those muting its notifications)."""
+        made: list[int] = []
         for start in range(0, len(account_ids), batch):
             async with self.atomic():
                 notifications = await self._storage.notifications.add_many(
@@ -140,7 +141,7 @@ class Distribution:
                     Event(f"user:{n.account_id}", "notification", n.id))])
                 if self._push is not None:
                     await self._push.notifications_created(notifications)
-            made += len(notifications)
+            made.extend(n.account_id for n in notifications)
         return made
 
     async def _home_recipients(

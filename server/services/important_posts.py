@@ -16,7 +16,9 @@
 4. **Telling the audience.** Marking notifies each member once with a
    Mastodon ``status`` notification, in batches (``Distribution.notify_many``:
    the same streams and pushes as any notification), then calls every
-   ``ImportantPostListener`` (mail, wired in by the app).
+   ``ImportantPostListener`` (mail, wired in by the app) with the members
+   the notification reached: nobody blocking or blocked by the author, or
+   muting its notifications, is told by mail either.
 """
 
 from __future__ import annotations
@@ -93,9 +95,11 @@ class ImportantPosts:
             marked = await self._storage.important_statuses.mark(status.id, until, reviewer.label, now)
             await audit(self._storage, reviewer.label, "mark_important", "status", status.id, until=to_db(until))
         audience = await self.audience(author)
-        await self._distribution.notify_many(audience, author, "status", status.id)
+        # Told by mail are only those the notification reached: not who blocks or is blocked by the author,
+        # nor who mutes its notifications.
+        notified = await self._distribution.notify_many(audience, author, "status", status.id)
         for listener in self.listeners:
-            await listener.important_post_marked(status.id, audience)
+            await listener.important_post_marked(status.id, notified)
         return marked
 
     async def unmark(self, reviewer: Reviewer, status_id: int) -> None:

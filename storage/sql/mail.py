@@ -252,3 +252,13 @@ class SqlMailStore:
             hidden[int(row["me"])].add(int(row["other"]))
         return {i: DigestCircle(frozenset(following[i]), frozenset(departments[i]), frozenset(hidden[i]))
                 for i in account_ids}
+
+    async def gone_authors(self, account_ids: Sequence[int]) -> frozenset[int]:
+        if not account_ids:
+            return frozenset()
+        rows = await self._db.fetch_all(
+            "SELECT a.id FROM accounts a LEFT JOIN users u ON u.account_id = a.id"
+            f" WHERE a.id IN {self._db.dialect.elements()} AND (a.deleted_at IS NOT NULL OR u.disabled = 1)",
+            (json.dumps(sorted(set(account_ids))),),
+        )
+        return frozenset(int(row["id"]) for row in rows)

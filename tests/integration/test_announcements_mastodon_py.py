@@ -204,3 +204,44 @@ def test_the_user_stream_hears_announcements_reactions_and_deletions(
         for handle in handles:
             handle.close()
             handle.join(10)
+
+
+def test_an_edit_that_narrows_the_audience_takes_it_off_the_screens_it_left(
+    live_server: LiveServer, session: requests.Session
+) -> None:
+    boss = signed_in(live_server, session, "boss", scopes=ADMIN_SCOPES)
+    sam, olga = signed_in(live_server, session, "sam"), signed_in(live_server, session, "olga")
+    sales = _sales_with_sam(live_server, session, boss, sam)
+    created = _admin(live_server, session, boss, "POST", ANNOUNCEMENTS, text="Canteen closed")
+    heard_by_sam, heard_by_olga = Heard(), Heard()
+    handles = [sam.stream_user(heard_by_sam, run_async=True, timeout=10),
+               olga.stream_user(heard_by_olga, run_async=True, timeout=10)]
+    try:
+        assert heard_by_sam.opened.wait(10)
+        assert heard_by_olga.opened.wait(10)
+        _admin(live_server, session, boss, "PUT", f"{ANNOUNCEMENTS}/{created['id']}",
+               text="Sales canteen closed", department_ids=[sales])
+
+        kind, deleted = heard_by_olga.events.get(timeout=10)
+        assert (kind, str(deleted)) == ("announcement.delete", created["id"])
+        kind, announcement = heard_by_sam.events.get(timeout=10)
+        assert kind == "announcement"
+        assert "Sales canteen closed" in announcement.content
+        assert olga.announcements() == []
+    finally:
+        for handle in handles:
+            handle.close()
+            handle.join(10)
+
+
+def test_a_department_id_no_account_could_have_is_refused_beside_its_field(
+    live_server: LiveServer, session: requests.Session
+) -> None:
+    boss = signed_in(live_server, session, "boss", scopes=ADMIN_SCOPES)
+    for reference in ("99999999999999999999999", "²"):
+        answer = session.post(live_server.base_url + ANNOUNCEMENTS, json={"text": "Hi", "department_ids": [reference]},
+                              headers={"Authorization": f"Bearer {boss.access_token}"})
+        assert answer.status_code == 422, answer.text
+        assert "There is no department" in answer.text
+    listed = session.get(live_server.base_url + ANNOUNCEMENTS, headers={"Authorization": f"Bearer {boss.access_token}"})
+    assert listed.json() == []

@@ -181,3 +181,13 @@ async def test_digest_candidates_are_the_weeks_engaged_posts_staff_can_read(stor
     assert circles[bob].following == frozenset({alice})
     assert circles[bob].departments == frozenset({sales.id})
     assert circles[bob].hidden == frozenset({alice})
+
+
+async def test_gone_authors_are_the_deactivated_not_departments_nor_active_people(storage: Storage) -> None:
+    alice = await employee(storage, "alice")
+    bob = await employee(storage, "bob")
+    sales = await storage.accounts.create_local(new_account("sales", AccountKind.DEPARTMENT))
+    await storage.accounts.set_disabled(bob, True)
+
+    assert await storage.mail.gone_authors([alice, bob, sales.id]) == frozenset({bob})
+    assert await storage.mail.gone_authors([]) == frozenset()

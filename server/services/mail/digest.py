@@ -9,11 +9,17 @@ out and another goes on from the cursor. Mails carry a per-week dedupe key,
 so a batch done twice mails nobody twice.
 
 Per person: of the week's local posts with any favourite, boost or reply
-(not replies themselves, not boosts, not direct), those by accounts they
-follow (a department's members follow it) or addressed to one of their
-departments; a followers-only post only if they follow its author; nothing
-by someone they block or mute or who blocks them, nor their own. The top
-``TOP`` by favourites + boosts + replies. Nobody gets an empty digest.
+(not replies themselves, not boosts, not direct), those of interest to
+them — by accounts they follow, by one of their departments, or addressed
+to one of their departments — and nothing by someone they block or mute or
+who blocks them, nor their own, nor by an account deleted or deactivated
+since. Interest is not permission: what is left goes through the one
+visibility rule (``TimelineStore.visible_ids``, as ``GET
+/api/v1/statuses/:id`` does) at the moment the mail is written, so a
+followers-only post reaches only those who may read it (a department's
+members do not follow it by being members), and a post deleted since the
+week's candidates were gathered is left out. The top ``TOP`` by favourites
++ boosts + replies. Nobody gets an empty digest.
 """
 
 from __future__ import annotations
@@ -46,22 +52,22 @@ def due_week(now: datetime, weekday: int, hour: int) -> str | None:
     return week_of(now)
 
 
-def choose(candidates: Sequence[DigestCandidate], person: int, circle: DigestCircle, top: int = TOP) -> list[DigestCandidate]:
-    """The person's digest from the week's candidates (already most engaged first)."""
+def relevant(
+    candidates: Sequence[DigestCandidate], person: int, circle: DigestCircle, gone: frozenset[int] = frozenset()
+) -> list[DigestCandidate]:
+    """The week's candidates (already most engaged first) of interest to the person, in that order.
+
+    Only interest: whether the person may read each one is asked afterwards (``DigestBuilder``).
+    """
     chosen = []
     for post in candidates:
         author = post.author_id
-        if author == person or author in circle.hidden:
+        if author == person or author in circle.hidden or author in gone:
             continue
-        # A followers-only post reaches its author's followers and the departments it is addressed to, so
-        # "followed or addressed" is also what makes it readable.
-        follows = author in circle.following
-        addressed = bool(circle.departments.intersection(post.department_ids)) or author in circle.departments
-        if not (follows or addressed):
-            continue
-        chosen.append(post)
-        if len(chosen) == top:
-            break
+        follows = author in circle.following or author in circle.departments
+        addressed = bool(circle.departments.intersection(post.department_ids))
+        if follows or addressed:
+            chosen.append(post)
     return chosen
 
 
@@ -84,11 +90,25 @@ class DigestBuilder:
             return 0, 0, run.after_account_id, True
         candidates = await self._week_candidates(run)
         circles = await self._storage.mail.digest_circles([p.account_id for p in people]) if candidates else {}
-        chosen = {p.account_id: choose(candidates, p.account_id, circles[p.account_id]) for p in people
-                  if p.account_id in circles}
+        gone = await self._storage.mail.gone_authors(sorted({c.author_id for c in candidates}))
+        chosen = {p.account_id: await self._readable(
+            p.account_id, relevant(candidates, p.account_id, circles[p.account_id], gone))
+            for p in people if p.account_id in circles}
         mails = await self._mails(run, people, chosen, now)
         await self._storage.mail.enqueue(mails, now)
         return len(people), len(mails), people[-1].account_id, len(people) < self._batch
+
+    async def _readable(self, person: int, posts: Sequence[DigestCandidate], top: int = TOP) -> list[DigestCandidate]:
+        """The first ``top`` of ``posts`` the person may read now (not deleted, visible to them, no block)."""
+        chosen: list[DigestCandidate] = []
+        step = top * 2
+        for start in range(0, len(posts), step):
+            chunk = posts[start:start + step]
+            visible = await self._storage.timelines.visible_ids(person, [c.status_id for c in chunk])
+            chosen.extend(c for c in chunk if c.status_id in visible)
+            if len(chosen) >= top:
+                break
+        return chosen[:top]
 
     async def _week_candidates(self, run: DigestRun) -> Sequence[DigestCandidate]:
         if run.week not in self._candidates:
@@ -106,7 +126,7 @@ class DigestBuilder:
         for person in people:
             posts = [self._writer.post(statuses[c.status_id], authors[statuses[c.status_id].account_id], c.score)
                      for c in chosen.get(person.account_id, ()) if c.status_id in statuses
-                     and statuses[c.status_id].account_id in authors]
+                     and statuses[c.status_id].deleted_at is None and statuses[c.status_id].account_id in authors]
             if not posts:
                 continue
             link = await self._links.unsubscribe_url(person.account_id, MailKind.DIGEST)

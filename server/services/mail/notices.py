@@ -11,13 +11,17 @@ since the notification (``Presence.seen_since``) or their notifications
 marker is past it, the person has seen it and the mail is cancelled.
 That is Mastodon's rule (it checks at send time whether the recipient is
 online), with "online" widened to "seen by any app in the last N minutes".
+The worker also re-checks that the person may still read the post and is
+still mentioned, and writes the mail again from the post as it is then.
 The company's own direct notices (publication decisions, the review
 queue) are not mailed as mentions: decisions have their own kind.
 
 **Important posts.** ``important_post_marked`` implements the
 ``ImportantPostListener`` of the important posts: one mail per audience
 member who wants them, rendered once and personalised only by its
-unsubscribe link.
+unsubscribe link. The audience is who the ``status`` notification reached
+(``Distribution.notify_many``), so nobody blocking or blocked by the author,
+or muting its notifications.
 """
 
 from __future__ import annotations

@@ -57,7 +57,8 @@ def mail_workers(
     if mail.settings is None:
         return []
     builder = DigestBuilder(storage, mail.writer, mail.links)
-    return [MailWorker(storage, mail.settings, mail.sender, mail.presence, worker_id=worker_id, clock=clock),
+    return [MailWorker(storage, mail.settings, mail.sender, mail.presence, mail.writer, worker_id=worker_id,
+                       clock=clock),
             DigestWorker(storage, mail.settings, builder, worker_id=f"digest:{worker_id}", clock=clock)]
 
 

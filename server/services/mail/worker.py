@@ -6,8 +6,14 @@ For each claimed row, before anything is sent, the worker asks again:
    deleted account gets nothing: the row is cancelled) and the mail goes to
    their staff address as it is now;
 2. they still want this kind;
-3. a mention: the notification still exists, its post is not deleted, and
-   the person has not seen it in an app meanwhile.
+3. a mention (a direct message too): the notification still exists; its
+   post is not deleted, its author not deleted or deactivated; the person
+   may still read it (``TimelineStore.visible_ids``: no block either way,
+   a direct message still addressed to them) and is still mentioned in it,
+   themselves or through a department of theirs (an edit may drop them);
+   and they have not seen it in an app meanwhile. The mail is then written
+   again from the post as it is now, so an edit made since the mention is
+   what goes out, never the text as it was.
 
 What is left goes out over one connection. A server that refuses the
 connection, fails TLS or authentication, or answers 4xx leaves the rows
@@ -28,12 +34,14 @@ from email.message import EmailMessage
 
 from federation.backoff import RetryPolicy
 from server.config import EmailSettings
+from server.services.mail.compose import MailWriter, Written
 from server.services.mail.kinds import default_for
 from server.services.mail.message import build_message
 from server.services.mail.presence import Presence
 from server.services.mail.smtp import SmtpConnection, SmtpProblem
 from storage.clock import utcnow
 from storage.mail import MailKind, MailState, MailUpdate, QueuedMail, Recipient
+from storage.models import Visibility
 from storage.profiles import MarkerTimeline
 from storage.protocols import Storage
 
@@ -56,7 +64,7 @@ class MailWorker:
     name = "mail"
 
     def __init__(
-        self, storage: Storage, settings: EmailSettings, sender: Sender, presence: Presence, *,
+        self, storage: Storage, settings: EmailSettings, sender: Sender, presence: Presence, writer: MailWriter, *,
         worker_id: str = "mail", batch: int = 50, lease: timedelta = timedelta(minutes=5),
         retry: RetryPolicy | None = None, clock: Callable[[], datetime] = utcnow, idle_seconds: float = 5.0,
         tls_context: ssl.SSLContext | None = None,
@@ -65,6 +73,7 @@ class MailWorker:
         self._settings = settings
         self._sender = sender
         self._presence = presence
+        self._writer = writer
         self.worker_id = worker_id
         self._batch = batch
         self._lease = lease
@@ -79,32 +88,35 @@ class MailWorker:
         if not rows:
             return 0
         updates: dict[int, MailUpdate] = {}
-        sendable: list[tuple[QueuedMail, Recipient]] = []
+        sendable: list[tuple[QueuedMail, Recipient, Written]] = []
         wanting = await self._wanting(rows)
         for row in rows:
-            recipient, refusal = await self._check(row, wanting.get((row.kind, row.account_id)))
-            if recipient is None:
+            recipient, written = await self._check(row, wanting.get((row.kind, row.account_id)))
+            if recipient is None or isinstance(written, str):
+                refusal = written if isinstance(written, str) else ""
                 updates[row.id] = MailUpdate(row.id, MailState.CANCELLED, now, attempted=False, last_error=refusal)
             else:
-                sendable.append((row, recipient))
+                sendable.append((row, recipient, written))
         if sendable:
             await self._send(sendable, updates)
         await self._storage.mail.complete(self.worker_id, list(updates.values()))
         return len(rows)
 
-    async def _send(self, sendable: list[tuple[QueuedMail, Recipient]], updates: dict[int, MailUpdate]) -> None:
+    async def _send(
+        self, sendable: list[tuple[QueuedMail, Recipient, Written]], updates: dict[int, MailUpdate]
+    ) -> None:
         try:
             async with SmtpConnection(self._settings, tls_context=self._tls) as connection:
-                for row, recipient in sendable:
+                for row, recipient, written in sendable:
                     try:
-                        await connection.send(self._message(row, recipient))
+                        await connection.send(self._message(row, recipient, written))
                     except SmtpProblem as problem:
                         updates[row.id] = self._after(row, problem)
                     else:
                         updates[row.id] = MailUpdate(row.id, MailState.SENT, self._clock(), last_status=250)
         except SmtpProblem as problem:
             log.warning("mail server unavailable: %s", problem.message)
-            for row, _ in sendable:
+            for row, _, _ in sendable:
                 if row.id not in updates:
                     updates[row.id] = self._after(row, problem)
 
@@ -117,36 +129,50 @@ class MailWorker:
                 found[(kind, recipient.account_id)] = recipient
         return found
 
-    async def _check(self, row: QueuedMail, recipient: Recipient | None) -> tuple[Recipient | None, str]:
+    async def _check(self, row: QueuedMail, recipient: Recipient | None) -> tuple[Recipient | None, Written | str]:
+        """The recipient and the mail to send them, or None and why it is cancelled."""
         if recipient is None:
             if await self._storage.mail.recipient(row.account_id) is None:
                 return None, "the person is no longer an active employee"
             return None, f"the person switched {row.kind.value} mail off"
         if row.kind is MailKind.MENTION and row.notification_id is not None:
-            seen = await self._mention_seen(row, row.notification_id)
-            if seen:
-                return None, seen
-        return recipient, ""
+            return recipient, await self._mention_now(row, row.notification_id)
+        return recipient, Written(row.subject, row.body_text, row.body_html)
 
-    async def _mention_seen(self, row: QueuedMail, notification_id: int) -> str:
+    async def _mention_now(self, row: QueuedMail, notification_id: int) -> Written | str:
+        """The mention's mail written from the post as it is now, or why it is not sent."""
         notification = await self._storage.notifications.get(row.account_id, notification_id)
         if notification is None or notification.status_id is None:
             return "the notification is gone"
         status = await self._storage.statuses.get(notification.status_id)
         if status is None or status.deleted_at is not None:
             return "the post is gone"
+        author = await self._storage.accounts.get(status.account_id)
+        if author is None or await self._storage.mail.gone_authors([author.id]):
+            return "the post's author is gone"
+        if status.id not in await self._storage.timelines.visible_ids(row.account_id, [status.id]):
+            return "the person may no longer read the post"
+        if not await self._still_mentioned(row.account_id, status.id):
+            return "the person is no longer mentioned in the post"
         if await self._presence.seen_since(row.account_id, notification.created_at):
             return "seen in an app"
         markers = await self._storage.markers.get(row.account_id, [MarkerTimeline.NOTIFICATIONS])
         marker = markers.get(MarkerTimeline.NOTIFICATIONS)
         if marker is not None and marker.last_read_id >= notification_id:
             return "read in an app"
-        return ""
+        return self._writer.mention(self._writer.post(status, author), direct=status.visibility is Visibility.DIRECT,
+                                    unsubscribe_url=row.unsubscribe_url)
 
-    def _message(self, row: QueuedMail, recipient: Recipient) -> EmailMessage:
+    async def _still_mentioned(self, account_id: int, status_id: int) -> bool:
+        mentioned = set((await self._storage.statuses.mention_ids([status_id])).get(status_id, ()))
+        if account_id in mentioned:
+            return True
+        return any(m.department_id in mentioned for m in await self._storage.departments.memberships_of(account_id))
+
+    def _message(self, row: QueuedMail, recipient: Recipient, written: Written) -> EmailMessage:
         return build_message(
-            sender=self._sender.address, sender_name=self._sender.name, to=recipient.address, subject=row.subject,
-            text=row.body_text, html=row.body_html, unsubscribe_url=row.unsubscribe_url,
+            sender=self._sender.address, sender_name=self._sender.name, to=recipient.address,
+            subject=written.subject, text=written.text, html=written.html, unsubscribe_url=row.unsubscribe_url,
             base_url=self._sender.base_url, at=self._clock(), reference=f"mail.{row.id}",
         )
 
