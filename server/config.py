@@ -224,7 +224,8 @@ class LifecycleSettings(Section):
 class AnalyticsSettings(Section):
     # Whether posts' reach (which staff were shown which local post, per day) is recorded at all.
     record_reach: bool = True
-    # A breakdown by department shows a count only for groups at least this big; smaller ones say "fewer than".
+    # Any count of people (a reach, a day's viewers, a department's cell) is shown only from this size up;
+    # smaller ones, zero included, say "fewer than".
     min_group_size: int = Field(default=5, ge=2, le=1000)
     # The in-process buffer of view events: flushed every ``flush_seconds``, or at ``flush_events`` events.
     flush_seconds: float = Field(default=5.0, ge=0.1, le=300.0)

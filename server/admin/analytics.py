@@ -5,7 +5,8 @@ department's own publishers in, this page does not). Charts are inline SVG
 (server/admin/chart.py) with a title, a description and the data as a
 table; each page has its CSV (``.csv`` after the path, or ``?format=csv``),
 the same rows as the JSON API's CSV (``server.edge.analytics``). Counts
-only: nothing here names a reader.
+only, small ones shown as "fewer than 5": nothing here names a reader. A
+period out of range is an error page (422), never a 500.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from server.admin.chart import HEIGHT, WIDTH, series_bars
 from server.admin.gate import HEADERS, Admin, page, redirect
 from server.edge import analytics as shapes
 from server.services.analytics import GroupReport, Period, PostReport, require_analyst
+from server.services.analytics_privacy import Cell
 from server.state import app_state as state
 from storage.ids import parse_id
 
@@ -72,6 +74,11 @@ async def find_campaign(request: Request, admin: Admin) -> Response:
     return redirect(f"/admin/analytics/campaigns/{quote(tag, safe='')}")
 
 
+def _point(cell: Cell) -> int | str:
+    """A chart's value for a count of people: the count, or "fewer than 5" (drawn with no height)."""
+    return cell.count if cell.count is not None else cell.text
+
+
 def _report_page(request: Request, admin: Admin, heading: str, report: PostReport | GroupReport,
                  period: Period, path: str, excerpt: str = "") -> Response:
     group = report if isinstance(report, GroupReport) else None
@@ -82,8 +89,8 @@ def _report_page(request: Request, admin: Admin, heading: str, report: PostRepor
         outside=report.outside if isinstance(report, PostReport) else None,
         posts=group.posts if group else None, members=group.members if group else None,
         active_members=group.active_members if group else None, top=group.top if group else None,
-        reach_bars=series_bars([(d.day, d.viewers) for d in reach.days]),
-        cumulative_bars=series_bars([(d.day, d.cumulative) for d in reach.days]),
+        reach_bars=series_bars([(d.day, _point(d.viewers)) for d in reach.days]),
+        cumulative_bars=series_bars([(d.day, _point(d.cumulative)) for d in reach.days]),
         posts_bars=series_bars(list(group.posts_per_day)) if group else None,
         chart_width=WIDTH, chart_height=HEIGHT,
     )

@@ -33,6 +33,8 @@ class Bar:
     width: float
     total: int
     segments: Sequence[Segment]
+    hidden: str = ""
+    """A hidden count's text ("fewer than 5"), drawn with no height and shown instead of ``total``."""
 
 
 def month_bars(groups: Sequence[Group]) -> list[Bar]:
@@ -57,17 +59,22 @@ def month_bars(groups: Sequence[Group]) -> list[Bar]:
     return bars
 
 
-def series_bars(points: Sequence[tuple[str, int]], kind: str = "count") -> list[Bar]:
-    """One plain bar per ``(label, count)``, oldest first (analytics: reach per day, active staff per week)."""
+def series_bars(points: Sequence[tuple[str, int | str]], kind: str = "count") -> list[Bar]:
+    """One plain bar per ``(label, count)``, oldest first (analytics: reach per day, active staff per week).
+
+    A count given as text is hidden (``"fewer than 5"``): its bar has no height and says only that text.
+    """
     if not points:
         return []
-    peak = max(count for _, count in points) or 1
+    peak = max((count for _, count in points if isinstance(count, int)), default=0) or 1
     slot = WIDTH / len(points)
     width = max(slot - BAR_GAP, 2.0)
     usable = HEIGHT - AXIS
     bars = []
-    for index, (label, count) in enumerate(points):
+    for index, (label, value) in enumerate(points):
+        count = value if isinstance(value, int) else 0
         height = usable * count / peak
         segment = Segment(kind, round(usable - height, 2), round(height, 2), count)
-        bars.append(Bar(label, round(index * slot + BAR_GAP / 2, 2), round(width, 2), count, (segment,)))
+        bars.append(Bar(label, round(index * slot + BAR_GAP / 2, 2), round(width, 2), count, (segment,),
+                        "" if isinstance(value, int) else value))
     return bars

@@ -26,7 +26,8 @@ def register(subparsers: Any) -> None:
                                    description="Reach and adoption inside: counts only, never who.")
     commands = parser.add_subparsers(dest="analytics_command", metavar="REPORT", required=True)
     reach = add_command(commands, "reach", show_reach,
-                        "a post's reach: `reach: N` (distinct colleagues shown it), then per day",
+                        "a post's reach: `reach: N` (distinct colleagues shown it; `fewer than 5` under"
+                        " [analytics] min_group_size), then per day; direct messages are not counted",
                         access=Access.READS)
     reach.add_argument("status_id", metavar="STATUS_ID")
     adoption = add_command(commands, "adoption", show_adoption,
@@ -49,17 +50,16 @@ def _service(settings: Settings, storage: Storage) -> AnalyticsService:
 
 
 def _print_reach(reach: Reach) -> None:
-    print(f"reach: {reach.total}")
+    print(f"reach: {reach.total.text}")
     for day in reach.days:
-        print(f"{day.day}  viewers {day.viewers}  cumulative {day.cumulative}")
+        print(f"{day.day}  viewers {day.viewers.text}  cumulative {day.cumulative.text}")
     _print_departments(reach.departments)
 
 
 def _print_departments(cells: Sequence[DepartmentCell]) -> None:
     for cell in cells:
         name = f"@{cell.department.username}" if cell.department else "(no department)"
-        count = cell.cell.count if cell.cell.count is not None else f"fewer than {cell.cell.fewer_than}"
-        print(f"department {name}: {count}")
+        print(f"department {name}: {cell.cell.text}")
 
 
 async def show_reach(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,8 +1,11 @@
 """Analytics reports as JSON and CSV, and their period, for every edge alike (API, admin pages, CLI).
 
 Counts only: a report names posts, their authors, departments and
-hashtags, never a viewer (``server.services.analytics_privacy``). A hidden
-cell is ``{"count": null, "fewer_than": 5}`` in JSON and ``<5`` in CSV.
+hashtags, never a viewer (``server.services.analytics_privacy``). Every
+count of people is a cell: ``{"count": 10}`` shown, ``{"count": null,
+"fewer_than": 5}`` hidden in JSON; ``10`` or ``<5`` in CSV. That holds for
+``reach``, each day's ``viewers`` and ``cumulative``, a top post's
+``reach``, department cells and active members.
 """
 
 from __future__ import annotations
@@ -45,14 +48,15 @@ def departments_json(cells: Sequence[DepartmentCell]) -> list[Entity]:
 
 
 def reach_json(reach: Reach) -> Entity:
-    return {"reach": reach.total,
-            "days": [{"day": d.day, "viewers": d.viewers, "cumulative": d.cumulative} for d in reach.days],
+    return {"reach": reach.total.json(),
+            "days": [{"day": d.day, "viewers": d.viewers.json(), "cumulative": d.cumulative.json()}
+                     for d in reach.days],
             "departments": departments_json(reach.departments)}
 
 
 def top_json(top: Sequence[TopPost]) -> list[Entity]:
     return [{"id": str(post.status.id), "author": post.author.username if post.author else None,
-             "reach": post.reach} for post in top]
+             "reach": post.reach.json()} for post in top]
 
 
 def post_json(report: PostReport) -> Entity:
@@ -93,9 +97,9 @@ def _rows(kind: str, rows: Iterable[Sequence[object]]) -> list[list[object]]:
 
 
 def _reach_rows(reach: Reach) -> list[list[object]]:
-    return [*_rows("reach", [["", "total", reach.total]]),
-            *_rows("day", [[d.day, "viewers", d.viewers] for d in reach.days]),
-            *_rows("day", [[d.day, "cumulative", d.cumulative] for d in reach.days]),
+    return [*_rows("reach", [["", "total", reach.total.csv]]),
+            *_rows("day", [[d.day, "viewers", d.viewers.csv] for d in reach.days]),
+            *_rows("day", [[d.day, "cumulative", d.cumulative.csv] for d in reach.days]),
             *_rows("department", [[c.department.username if c.department else "(none)", "viewers", c.cell.csv]
                                   for c in reach.departments])]
 
@@ -120,7 +124,7 @@ def group_csv(report: GroupReport) -> str:
     rows: list[list[object]] = [*_rows("posts", [["", "total", report.posts]]),
                                 *_rows("posts_per_day", [[day, "posts", n] for day, n in report.posts_per_day]),
                                 *_reach_rows(report.reach), *_engagement_rows(report.engagement),
-                                *_rows("top", [[str(p.status.id), "reach", p.reach] for p in report.top])]
+                                *_rows("top", [[str(p.status.id), "reach", p.reach.csv] for p in report.top])]
     if report.members is not None:
         rows.append(["members", "", "total", report.members])
     if report.active_members is not None:

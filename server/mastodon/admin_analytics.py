@@ -8,7 +8,9 @@
   ``/departments/{slug}``, ``/campaigns/{tag}``, ``/adoption``: publishers
   and admins (scope ``admin:read``); anyone else hears 403.
 
-``since`` and ``until`` (``YYYY-MM-DD``, inclusive) bound the period.
+``since`` and ``until`` (``YYYY-MM-DD``, inclusive) bound the period; a
+period out of range (before 2000, more than a year ahead, ``since`` after
+``until``) is a 422. A direct message has no report: 404.
 """
 
 from __future__ import annotations

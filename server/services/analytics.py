@@ -5,14 +5,22 @@ Who may ask (``require_analyst``, ``post_for``):
 - publishers and admins (``users.role``) see every report;
 - a post's author sees that post's report, and so does a token acting as
   the identity that wrote it; anyone else is told the post does not exist
-  (404), exactly as for a missing id. A direct post's report is its
-  author's alone.
+  (404), exactly as for a missing id.
+- A direct post is not measured at all (its views are never recorded):
+  its author hears 404 "Reach is not counted for direct messages", anyone
+  else 404 as for a missing id. Its reach would be a read receipt.
 
 What a report holds: counts only, through ``server.services.analytics_privacy``
-(small department groups hidden, no differencing). Reach is distinct
-people shown a post (``server.services.reach``); over time, the distinct
-viewers of each day and the running total of distinct viewers. Periods are
-UTC days, ``since`` and ``until`` inclusive.
+(every count of people under ``min_group_size`` hidden, zero included;
+every department listed; no differencing). Reach is distinct people shown
+a post (``server.services.reach``); over time, the distinct viewers of each
+day and the running total of distinct viewers. When the reach itself is
+hidden, so is the series of days: the days alone would say when the one
+possible reader read.
+
+Periods are UTC days, ``since`` and ``until`` inclusive; ``until`` is today
+when not given. A period must lie between ``EARLIEST`` and a year from
+today, ``since`` not after ``until``; else 422 (``InvalidInput``).
 """
 
 from __future__ import annotations
@@ -36,6 +44,15 @@ ANALYSTS_ONLY: Final = "Only publishers and admins can read analytics"
 TOP_POSTS: Final = 10
 DEFAULT_WEEKS: Final = 12
 LONGEST_PERIOD: Final = timedelta(days=3 * 366)
+EARLIEST: Final = date(2000, 1, 1)
+LATEST_AHEAD: Final = timedelta(days=366)
+"""How far after today a period may reach."""
+DIRECT_NOT_COUNTED: Final = "Reach is not counted for direct messages"
+
+
+def measured(status: Status) -> bool:
+    """Whether ``status``'s reach is measured at all: not a direct message's (its reach is a read receipt)."""
+    return status.visibility is not Visibility.DIRECT
 
 
 def require_analyst(user: User) -> None:
@@ -49,8 +66,13 @@ class Period:
     until: date | None = None
 
     def __post_init__(self) -> None:
-        if self.since and self.until and self.since > self.until:
-            raise InvalidInput("since must not be after until")
+        latest = utcnow().date() + LATEST_AHEAD
+        for name, day in (("since", self.since), ("until", self.until)):
+            if day is not None and not EARLIEST <= day <= latest:
+                raise InvalidInput(f"{name} must be between {EARLIEST.isoformat()} and {latest.isoformat()}")
+        if self.since and self.since > (self.until or utcnow().date()):
+            raise InvalidInput("since must not be after until" if self.until else
+                               "since must not be after until (today, when until is not given)")
         if self.since and self.until and self.until - self.since > LONGEST_PERIOD:
             raise InvalidInput("a period can be at most three years long")
 
@@ -64,8 +86,8 @@ class Period:
 @dataclass(frozen=True, slots=True)
 class Day:
     day: str
-    viewers: int
-    cumulative: int
+    viewers: Cell
+    cumulative: Cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +99,9 @@ class DepartmentCell:
 
 @dataclass(frozen=True, slots=True)
 class Reach:
-    total: int
+    total: Cell
     days: Sequence[Day]
+    """Empty when ``total`` is hidden."""
     departments: Sequence[DepartmentCell] = ()
 
 
@@ -96,7 +119,7 @@ class PostReport:
 class TopPost:
     status: Status
     author: Account | None
-    reach: int
+    reach: Cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,19 +157,19 @@ def _mondays(period: Period) -> list[str]:
     until = period.until or utcnow().date()
     since = period.since or until - timedelta(weeks=DEFAULT_WEEKS - 1)
     monday = date.fromisoformat(week_of(since.isoformat()))
-    found = []
+    found: list[str] = []
     while monday <= until:
         found.append(monday.isoformat())
         monday += timedelta(weeks=1)
     return found
 
 
-def days_of(found: Sequence[ReachDay]) -> list[Day]:
+def days_of(found: Sequence[ReachDay], min_size: int) -> list[Day]:
     running = 0
     days = []
     for day in found:
         running += day.first_time
-        days.append(Day(day.day, day.viewers, running))
+        days.append(Day(day.day, one_cell(day.viewers, min_size), one_cell(running, min_size)))
     return days
 
 
@@ -157,23 +180,34 @@ class AnalyticsService:
 
     async def post_for(self, viewer: Account, user: User, status_id: int) -> Status:
         """The post whose report ``viewer`` (acting for ``user``) may read; else NotFound, as a missing id."""
-        status = await self.local_post(status_id)
+        status = await self._storage.statuses.get(status_id)
         missing = NotFound(detail=f"analytics of status {status_id} for {viewer.id}")
-        if status.account_id in (viewer.id, user.account_id):
-            return status
-        analyst = not user.disabled and user.role in (Role.PUBLISHER, Role.ADMIN)
-        if not analyst or status.visibility is Visibility.DIRECT:
+        if status is None:
             raise missing
-        return status
+        author = status.account_id in (viewer.id, user.account_id)
+        analyst = not user.disabled and user.role in (Role.PUBLISHER, Role.ADMIN)
+        if not (author or analyst) or (not measured(status) and not author):
+            raise missing
+        return await self.local_post(status_id)
+
+    async def own_post(self, viewer: Account, status: Status) -> PostReport | None:
+        """The report the web app shows on ``viewer``'s own post; None for another's post or a direct one."""
+        if status.account_id != viewer.id or not measured(status):
+            return None
+        return await self.post(status)
 
     async def local_post(self, status_id: int) -> Status:
         """One of our own posts (not a boost, not deleted), whoever asks: the CLI's (an admin's) door."""
         status = await self._storage.statuses.get(status_id)
         if status is None or not status.local or status.deleted_at is not None or status.reblog_of_id is not None:
             raise NotFound(detail=f"analytics of status {status_id}")
+        if not measured(status):
+            raise NotFound(DIRECT_NOT_COUNTED, detail=f"analytics of status {status_id}")
         return status
 
     async def post(self, status: Status, period: Period = Period()) -> PostReport:
+        if not measured(status):
+            raise NotFound(DIRECT_NOT_COUNTED, detail=f"analytics of status {status.id}")
         posts = period.posts(status_id=status.id)
         reach = await self._reach(posts, PostSet(status_id=status.id))
         outside = None
@@ -183,9 +217,6 @@ class AnalyticsService:
                 outside.add(event.kind)
         author = await self._storage.accounts.get(status.account_id)
         return PostReport(status, author, reach, await self._storage.reach.engagement(posts), outside)
-
-    async def reach_count(self, status: Status) -> int:
-        return await self._storage.reach.reach(PostSet(status_id=status.id))
 
     async def author(self, account_id: int, period: Period = Period()) -> GroupReport:
         account = await self._storage.accounts.get(account_id)
@@ -202,7 +233,7 @@ class AnalyticsService:
                                    PostSet(department_id=department.id))
         members = {m.account_id for m in await self._storage.departments.members(department.id)}
         active = await self._active(period, members)
-        return replace(report, members=len(members), active_members=one_cell(len(active), self.min_group_size))
+        return replace(report, members=len(members), active_members=self._cell(len(active)))
 
     async def campaign(self, tag: str, period: Period = Period()) -> GroupReport:
         name = normalize_hashtag(tag.lstrip("#"))
@@ -222,6 +253,8 @@ class AnalyticsService:
     async def _weekly_activity(self, period: Period) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
         """Who read, and who posted, in each whole ISO week of ``period`` (by default the last twelve)."""
         mondays = _mondays(period)
+        if not mondays:
+            return defaultdict(set), defaultdict(set)
         first, last = mondays[0], (date.fromisoformat(mondays[-1]) + timedelta(days=6)).isoformat()
         reading: dict[str, set[int]] = defaultdict(set)
         posting: dict[str, set[int]] = defaultdict(set)
@@ -248,17 +281,22 @@ class AnalyticsService:
             top=await self._top(posts, TOP_POSTS),
         )
 
+    def _cell(self, count: int) -> Cell:
+        return one_cell(count, self.min_group_size)
+
     async def _reach(self, posts: PostSet, lifetime: PostSet) -> Reach:
         store = self._storage.reach
-        by_department = await store.departments(lifetime)  # rule 4 of analytics_privacy: never by period
-        return Reach(await store.reach(posts), days_of(await store.days(posts)),
-                     await self._named_cells(by_department))
+        by_department = await store.departments(lifetime)  # rule 5 of analytics_privacy: never by period
+        total = self._cell(await store.reach(posts))
+        days = days_of(await store.days(posts), self.min_group_size) if not total.hidden else []
+        return Reach(total, days, await self._named_cells(by_department))
 
     async def _top(self, posts: PostSet, limit: int) -> list[TopPost]:
         ranked = await self._storage.reach.top(posts, limit)
         statuses = await self._storage.statuses.get_many([status_id for status_id, _ in ranked])
         authors = await self._storage.accounts.get_many(list({s.account_id for s in statuses.values()}))
-        return [TopPost(statuses[i], authors.get(statuses[i].account_id), n) for i, n in ranked if i in statuses]
+        return [TopPost(statuses[i], authors.get(statuses[i].account_id), self._cell(n))
+                for i, n in ranked if i in statuses]
 
     async def _active(self, period: Period, among: set[int]) -> set[int]:
         reading, posting = await self._weekly_activity(period)
@@ -273,8 +311,9 @@ class AnalyticsService:
         return await self._named_cells(counts)
 
     async def _named_cells(self, counts: Mapping[int | None, int]) -> list[DepartmentCell]:
-        cells = suppressed(counts, self.min_group_size)
-        named = await self._storage.accounts.get_many([key for key in cells if key is not None])
-        found = [DepartmentCell(named[key], cell) for key, cell in cells.items() if key is not None and key in named]
-        found.sort(key=lambda entry: entry.department.username if entry.department else "")
-        return [*found, *([DepartmentCell(None, cells[None])] if None in cells else [])]
+        """Every department (rule 3 of analytics_privacy), by name, then the people in none; small cells hidden."""
+        departments = await self.departments()
+        every: dict[int | None, int] = {d.id: counts.get(d.id, 0) for d in departments}
+        every[None] = counts.get(None, 0)
+        cells = suppressed(every, self.min_group_size)
+        return [*(DepartmentCell(d, cells[d.id]) for d in departments), DepartmentCell(None, cells[None])]

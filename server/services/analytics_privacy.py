@@ -2,15 +2,23 @@
 
 1. **Counts, never who.** The stores answer numbers; nothing here or in the
    analytics service carries a viewer's id out.
-2. **Small groups.** A breakdown (viewers or active people per department)
-   shows a count only where it is at least ``[analytics] min_group_size``;
-   a smaller, non-zero cell is a ``Cell`` with ``count`` None and
-   ``fewer_than`` the threshold (CSV: ``<5``). Empty cells are left out.
-3. **No differencing.** When exactly one cell of a breakdown is hidden,
-   the smallest shown cell is hidden too (complementary suppression), so
-   the total minus the shown cells never pins one small group. The "no
-   department" group is a cell like any other.
-4. **No differencing by period.** Department breakdowns are always taken
+2. **Small groups.** Every count of people (a reach, the viewers of a day,
+   the running total, a department's viewers or active people) is shown
+   only where it is at least ``[analytics] min_group_size``; a smaller one,
+   zero included, is a ``Cell`` with ``count`` None and ``fewer_than`` the
+   threshold (CSV: ``<5``, text: "fewer than 5"). Zero is hidden too:
+   "0" next to "fewer than 5" would tell whether the one possible reader
+   read.
+3. **Every department listed.** A breakdown lists every department, and
+   the "no department" group, whether anyone in it read or not; so a
+   hidden cell says only "fewer than 5", never "someone in legal read".
+4. **No differencing.** The total minus the shown cells is what the hidden
+   cells hold together. While that sum is between 1 and the threshold,
+   the smallest shown cell is hidden too (complementary suppression),
+   until the hidden cells hold at least the threshold together (or none
+   is left to hide). Two hidden cells of one reader each are therefore
+   never derivable as "two, one in each".
+5. **No differencing by period.** Department breakdowns are always taken
    over the whole life of what they describe, never over ``since``/``until``,
    so two overlapping periods cannot be subtracted to find who read on
    the day between them. Adoption (and a department's active members) is
@@ -37,20 +45,30 @@ class Cell:
     def csv(self) -> str:
         return str(self.count) if self.count is not None else f"<{self.fewer_than}"
 
+    @property
+    def text(self) -> str:
+        return str(self.count) if self.count is not None else f"fewer than {self.fewer_than}"
+
+    @property
+    def hidden(self) -> bool:
+        return self.count is None
+
     def json(self) -> dict[str, int | None]:
         return {"count": self.count, **({"fewer_than": self.fewer_than} if self.fewer_than is not None else {})}
 
 
 def suppressed(counts: Mapping[K, int], min_size: int) -> dict[K, Cell]:
-    """Rules 2 and 3: each non-zero count as a ``Cell``, small ones (and one partner if needed) hidden."""
-    shown = {key: count for key, count in counts.items() if count > 0}
-    hidden = {key for key, count in shown.items() if count < min_size}
-    if len(hidden) == 1 and len(shown) > 1:
-        partner = min((key for key in shown if key not in hidden), key=lambda key: shown[key])
-        hidden.add(partner)
-    return {key: Cell(None, min_size) if key in hidden else Cell(count) for key, count in shown.items()}
+    """Rules 2 and 4: every key of ``counts`` as a ``Cell``, small ones (and partners while needed) hidden.
+
+    ``counts`` holds every group of the breakdown, empty ones as 0 (rule 3).
+    """
+    hidden = {key for key, count in counts.items() if count < min_size}
+    shown = sorted((key for key in counts if key not in hidden), key=lambda key: counts[key])
+    while shown and 0 < sum(counts[key] for key in hidden) < min_size:
+        hidden.add(shown.pop(0))
+    return {key: Cell(None, min_size) if key in hidden else Cell(count) for key, count in counts.items()}
 
 
 def one_cell(count: int, min_size: int) -> Cell:
-    """A single count about a group of people (a department's active members): hidden below the threshold."""
-    return Cell(count) if count == 0 or count >= min_size else Cell(None, min_size)
+    """A single count of people (a reach, a day's viewers, active members): hidden below the threshold, 0 too."""
+    return Cell(count) if count >= min_size else Cell(None, min_size)

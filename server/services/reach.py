@@ -6,7 +6,9 @@
    as the company or a department renders as that identity, which counts
    for nothing: the human behind it is not known to the renderer.
 2. **What counts.** Our own (local) posts, the original of a boost rather
-   than the boost, and never a post shown to its own author.
+   than the boost, and never a post shown to its own author. A direct
+   message is never recorded: with its few possible readers, its reach
+   would be a read receipt (``server.services.analytics.measured``).
 3. **When.** ``seen`` is called by the one renderer of statuses for the API
    and the web app (``server.present.presenter.Presenter.statuses``, which
    threads, timelines, single posts, notifications and search go through)
@@ -38,7 +40,7 @@ from typing import Final
 
 from server.config import AnalyticsSettings
 from storage.clock import utcnow
-from storage.models import Account, AccountKind, Status
+from storage.models import Account, AccountKind, Status, Visibility
 from storage.reach import ReachStore, View
 
 log = logging.getLogger(__name__)
@@ -84,7 +86,7 @@ class ReachRecorder:
             self._written, self._written_day = set(), day
         for status in statuses:
             if (status.local and status.reblog_of_id is None and status.account_id != viewer.id
-                    and (status.id, viewer.id) not in self._written):
+                    and status.visibility is not Visibility.DIRECT and (status.id, viewer.id) not in self._written):
                 self._add(View(status.id, day, viewer.id))
         if len(self._pending) >= self._batch:
             self._wake.set()

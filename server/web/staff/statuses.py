@@ -78,8 +78,8 @@ async def thread(request: Request, person: Person, status_id: int, acct: str | N
         outside = {"likes": await public_face.outside_likes(status),
                    "shares": await public_face.outside_shares(status)}
     author = focus["account"]
-    # The author's own post: its reach inside (counts only) and what colleagues did with it.
-    reach = await app.services.analytics.post(status) if status.account_id == person.account.id else None
+    # The author's own post: its reach inside (counts only, small ones hidden; none for a direct message).
+    reach = await app.services.analytics.own_post(person.account, status)
     important = await important_panel(request, person, status)
     return page(
         request, "thread.html", person=person, reach=reach, important=important,

@@ -4,8 +4,9 @@ Given the CEO's all-hands post, read by readers 0-9 through the home and
 local timelines, a hashtag, a thread, a single fetch, a favourite, a
 notification, a stream event and the web app; when this process's views
 are flushed; then its reach is exactly ten everywhere it is shown, the
-department breakdown hides legal (2) and those in no department (1), and
-nothing an eleventh colleague, or anyone, can fetch names a reader.
+department breakdown hides legal (2) and those in no department (1) (and
+sales with them, as 10 - 7 would tell those two), and nothing an eleventh
+colleague, or anyone, can fetch names a reader.
 """
 
 from __future__ import annotations
@@ -41,14 +42,14 @@ async def test_ten_colleagues_through_different_paths_are_a_reach_of_ten(tmp_pat
 
         # The author sees the reach of their own post
         mine = await world.get("ceo", f"/api/v1/insideout/statuses/{status_id}/reach")
-        assert mine.json()["reach"] == 10
-        assert mine.json()["days"][0]["cumulative"] == 10
+        assert mine.json()["reach"] == {"count": 10}
+        assert mine.json()["days"][0]["cumulative"] == {"count": 10}
         assert mine.json()["engagement"]["favourites"] == 1
         assert mine.json()["engagement"]["replies"] == 1
         # Publishers and admins see it through the admin API
         for analyst in ("boss", "pub"):
             report = await world.get(analyst, f"/api/v1/admin/insideout/analytics/posts/{status_id}")
-            assert report.json()["reach"] == 10
+            assert report.json()["reach"] == {"count": 10}
 
 
 async def test_the_department_breakdown_hides_groups_under_five(tmp_path: Path) -> None:
@@ -57,6 +58,16 @@ async def test_the_department_breakdown_hides_groups_under_five(tmp_path: Path) 
         await world.flush()
 
         report = await world.get("boss", f"/api/v1/admin/insideout/analytics/posts/{status_id}")
+        # legal 2 and no department 1 are hidden; 10 - 7 would give away that they hold three, so sales goes too
+        assert report.json()["departments"] == [
+            {"department": "legal", "count": None, "fewer_than": 5},
+            {"department": "sales", "count": None, "fewer_than": 5},
+            {"department": None, "count": None, "fewer_than": 5}]
+        # Three more readers in no department: the hidden cells hold six together, and sales may show
+        for username in ("nosy", "boss", "pub"):
+            await world.get(username, f"/api/v1/statuses/{status_id}")
+        await world.flush()
+        report = await world.get("boss", f"/api/v1/admin/insideout/analytics/posts/{status_id}")
         departments = report.json()["departments"]
         assert {"department": "sales", "count": 7} in departments
         assert {"department": "legal", "count": None, "fewer_than": 5} in departments
@@ -64,6 +75,7 @@ async def test_the_department_breakdown_hides_groups_under_five(tmp_path: Path) 
         csv = await world.get("boss", f"/api/v1/admin/insideout/analytics/posts/{status_id}", format="csv")
         assert "department,legal,viewers,<5" in csv.text
         assert "department,sales,viewers,7" in csv.text
+        assert "reach,,total,13" in csv.text
 
 
 async def test_nothing_tells_an_eleventh_colleague_or_anyone_who_the_readers_were(tmp_path: Path) -> None:
@@ -155,8 +167,9 @@ async def test_a_stream_render_shared_by_several_viewers_counts_each_of_them(tmp
                 assert (await reader.next_event())[0] == "update"
         await world.flush()
 
+        assert (await world.state.storage.reach.reach_by_post([status_id])) == {status_id: 3}
         reach = await world.get("ceo", f"/api/v1/insideout/statuses/{status_id}/reach")
-        assert reach.json()["reach"] == 3
+        assert reach.json()["reach"] == {"count": None, "fewer_than": 5}  # three is under the threshold
         # one render served all three (server/mastodon/stream_render.py), yet each was shown the post
         assert render_cache(world.app.state).started["shared"] == 1
 

@@ -94,9 +94,9 @@ async def test_only_employees_count_and_never_for_their_own_posts(tmp_path: Path
 def test_one_hidden_cell_takes_the_smallest_shown_one_with_it() -> None:
     # total 20 = 12 + 6 + 2: hiding 2 alone lets 20 - 12 - 6 give it away
     assert suppressed({"a": 12, "b": 6, "c": 2}, 5) == {"a": Cell(12), "b": Cell(None, 5), "c": Cell(None, 5)}
-    # two hidden cells already hide each other; empty cells are left out
+    # two hidden cells holding five together hide each other; an empty cell is listed, hidden like a small one
     assert suppressed({"a": 12, "b": 3, "c": 2, "d": 0}, 5) == {"a": Cell(12), "b": Cell(None, 5),
-                                                                 "c": Cell(None, 5)}
+                                                                 "c": Cell(None, 5), "d": Cell(None, 5)}
     assert suppressed({"a": 3}, 5) == {"a": Cell(None, 5)}
 
 
