@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,6 +59,21 @@ class Heard(StreamListener):  # type: ignore[misc]
 
     def on_announcement_delete(self, announcement_id: Any) -> None:
         self.events.put(("announcement.delete", announcement_id))
+
+
+@contextmanager
+def _listening(*apis: Mastodon) -> Iterator[list[Heard]]:
+    """Each app's user stream, open and subscribed, closed after the block."""
+    heard = [Heard() for _ in apis]
+    handles = [api.stream_user(listener, run_async=True, timeout=10) for api, listener in zip(apis, heard, strict=True)]
+    try:
+        for listener in heard:
+            assert listener.opened.wait(10)
+        yield heard
+    finally:
+        for handle in handles:
+            handle.close()
+            handle.join(10)
 
 
 def _admin(server: LiveServer, session: requests.Session, api: Mastodon, method: str, path: str,
@@ -180,12 +196,7 @@ def test_the_user_stream_hears_announcements_reactions_and_deletions(
     boss = signed_in(live_server, session, "boss", scopes=ADMIN_SCOPES)
     sam, olga = signed_in(live_server, session, "sam"), signed_in(live_server, session, "olga")
     sales = _sales_with_sam(live_server, session, boss, sam)
-    heard_by_sam, heard_by_olga = Heard(), Heard()
-    handles = [sam.stream_user(heard_by_sam, run_async=True, timeout=10),
-               olga.stream_user(heard_by_olga, run_async=True, timeout=10)]
-    try:
-        assert heard_by_sam.opened.wait(10)
-        assert heard_by_olga.opened.wait(10)
+    with _listening(sam, olga) as (heard_by_sam, heard_by_olga):
         created = _admin(live_server, session, boss, "POST", ANNOUNCEMENTS, text="Sales lunch", department_ids=[sales])
         sam.announcement_reaction_create(created["id"], "🍕")
         _admin(live_server, session, boss, "DELETE", f"{ANNOUNCEMENTS}/{created['id']}")
@@ -200,10 +211,6 @@ def test_the_user_stream_hears_announcements_reactions_and_deletions(
         kind, deleted = heard_by_sam.events.get(timeout=10)
         assert (kind, str(deleted)) == ("announcement.delete", created["id"])
         assert heard_by_olga.events.empty()
-    finally:
-        for handle in handles:
-            handle.close()
-            handle.join(10)
 
 
 def test_an_edit_that_narrows_the_audience_takes_it_off_the_screens_it_left(
@@ -213,12 +220,7 @@ def test_an_edit_that_narrows_the_audience_takes_it_off_the_screens_it_left(
     sam, olga = signed_in(live_server, session, "sam"), signed_in(live_server, session, "olga")
     sales = _sales_with_sam(live_server, session, boss, sam)
     created = _admin(live_server, session, boss, "POST", ANNOUNCEMENTS, text="Canteen closed")
-    heard_by_sam, heard_by_olga = Heard(), Heard()
-    handles = [sam.stream_user(heard_by_sam, run_async=True, timeout=10),
-               olga.stream_user(heard_by_olga, run_async=True, timeout=10)]
-    try:
-        assert heard_by_sam.opened.wait(10)
-        assert heard_by_olga.opened.wait(10)
+    with _listening(sam, olga) as (heard_by_sam, heard_by_olga):
         _admin(live_server, session, boss, "PUT", f"{ANNOUNCEMENTS}/{created['id']}",
                text="Sales canteen closed", department_ids=[sales])
 
@@ -228,10 +230,6 @@ def test_an_edit_that_narrows_the_audience_takes_it_off_the_screens_it_left(
         assert kind == "announcement"
         assert "Sales canteen closed" in announcement.content
         assert olga.announcements() == []
-    finally:
-        for handle in handles:
-            handle.close()
-            handle.join(10)
 
 
 def test_a_department_id_no_account_could_have_is_refused_beside_its_field(
