@@ -23,6 +23,7 @@ status the server answers with::
     ├── PayloadTooLarge (413)       upload or body over the limit
     ├── RateLimited (429)           too many requests
     ├── StorageError (500)          the database failed or disagrees
+    │   └── MediaStoreUnavailable (503)  the media store (disk, bucket) cannot be reached
     └── RemoteError (502)           another server misbehaved
         ├── RetryLater              try the same thing again later
         ├── PermanentFailure        never retry
@@ -102,6 +103,13 @@ class RateLimited(InsideoutError):
 
 class StorageError(InsideoutError):
     default_message = "Storage failure"
+
+
+class MediaStoreUnavailable(StorageError):
+    """The media store refused or did not answer; nothing was half-saved, the client may try again."""
+
+    status_code = 503
+    default_message = "Media storage is unavailable; try again later"
 
 
 class RemoteError(InsideoutError):

@@ -141,6 +141,30 @@ class MediaSettings(Section):
     max_image_pixels: int = Field(default=33_177_600, ge=10_000)
     # The web app's compose box refuses an image without a description (Mastodon apps have their own reminders).
     require_alt_text: bool = False
+    # Where media files live: "local" (under data_dir) or "s3" (a private bucket of any S3-compatible
+    # server, so many machines share media without a shared filesystem; docs/media-storage.md).
+    storage: Literal["local", "s3"] = "local"
+    # Empty: AWS's own endpoint for the region. MinIO, Ceph RGW, Garage, R2: their URL.
+    s3_endpoint: str = ""
+    s3_region: str = "us-east-1"
+    s3_bucket: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = Field(default="", repr=False)
+    # Every key is put under this prefix, so one bucket can hold several instances' media.
+    s3_prefix: str = Field(default="", pattern=r"^([A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*)?$")
+    # https://endpoint/bucket/key instead of https://bucket.endpoint/key: MinIO and most self-hosted servers.
+    s3_path_style: bool = False
+    # Media copied at cache/remote from partners are removed after this many days without a fetch
+    # and fetched again on demand (0: kept); Mastodon's `tootctl media remove` default is 7.
+    remote_cache_days: int = Field(default=7, ge=0, le=3650)
+
+    @model_validator(mode="after")
+    def _s3_complete(self) -> MediaSettings:
+        if self.storage == "s3" and not self.s3_bucket:
+            raise ValueError("media.storage = \"s3\" needs media.s3_bucket")
+        if self.s3_endpoint and not self.s3_endpoint.startswith(("http://", "https://")):
+            raise ValueError("media.s3_endpoint must be an http:// or https:// URL")
+        return self
 
 
 class PushSettings(Section):

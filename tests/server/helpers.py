@@ -15,12 +15,14 @@ from server.http_client import outbound_client
 from server.workers import Worker
 from storage import open_storage
 from tests.backends import fresh_database
+from tests.s3_server import media_store_environ
 
 
 def settings_for(tmp_path: Path, **environ: str) -> Settings:
     env = {
         "INSIDEOUT_STORAGE_DATA_DIR": str(tmp_path / "data"),
         "INSIDEOUT_STORAGE_DATABASE": fresh_database(tmp_path),
+        **media_store_environ(),
     }
     env.update(environ)
     return load_settings(None, environ=env)
