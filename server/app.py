@@ -114,6 +114,7 @@ def _middleware(settings: Settings, metrics: ServerMetrics | None) -> list[Middl
         # Inside the trailing-slash copy of the scope, where the router records the matched route.
         *([metrics.middleware()] if metrics else []),
         Middleware(CorsMiddleware),
-        Middleware(RateLimitMiddleware),
+        *([Middleware(RateLimitMiddleware, limit=settings.limits.api_per_token,
+                      period=settings.limits.api_window_seconds)] if settings.limits.api_per_token else []),
         Middleware(AuthorizedFetchMiddleware),
     ]

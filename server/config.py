@@ -167,6 +167,13 @@ class MediaSettings(Section):
         return self
 
 
+class LimitsSettings(Section):
+    # Mastodon's API limit: requests per window per token (per client address without one); 0 turns the
+    # limit off, for load tests and trusted integrations. Every /api/ answer carries X-RateLimit-* headers.
+    api_per_token: int = Field(default=300, ge=0, le=10_000_000)
+    api_window_seconds: int = Field(default=300, ge=1, le=86_400)
+
+
 class PushSettings(Section):
     include_content: bool = False
 
@@ -265,6 +272,7 @@ class Settings(Section):
     logging: LoggingSettings = LoggingSettings()
     media: MediaSettings = MediaSettings()
     push: PushSettings = PushSettings()
+    limits: LimitsSettings = LimitsSettings()
     metrics: MetricsSettings = MetricsSettings()
     sso: SsoSettings = SsoSettings()
     lifecycle: LifecycleSettings = LifecycleSettings()

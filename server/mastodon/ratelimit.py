@@ -1,5 +1,8 @@
 """Mastodon's API rate limit: 300 requests per 5 minutes per token, or per IP without one.
 
+The numbers are ``[limits] api_per_token`` and ``api_window_seconds``; with
+``api_per_token = 0`` the middleware is not installed at all (config.example.toml).
+
 Every ``/api/`` answer carries ``X-RateLimit-Limit``, ``-Remaining`` and
 ``-Reset`` together, which Mastodon.py's pacing reads; over the limit the
 answer is rack-attack's 429. Windows are aligned to the clock like

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from activitypub.errors import ConfigError
 from server.mastodon.ratelimit import RateLimitMiddleware
 from tests.server.helpers import app_for, serving, settings_for
 
@@ -84,3 +85,30 @@ async def test_over_the_limit_is_429_per_token_and_ip() -> None:
     assert anonymous == [200, 200, 429] and with_token == 200 and next_window == 200
     assert limited.json() == {"error": "Too many requests"}
     assert limited.headers["x-ratelimit-remaining"] == "0" and int(limited.headers["retry-after"]) > 0
+
+
+async def test_the_operator_sets_the_limit_and_its_window(tmp_path: Path) -> None:
+    app = app_for(settings_for(tmp_path, INSIDEOUT_LIMITS_API_PER_TOKEN="3", INSIDEOUT_LIMITS_API_WINDOW_SECONDS="60"))
+    async with serving(app) as client:
+        answers = [await client.get("/api/v1/instance", headers={"Authorization": "Bearer one"}) for _ in range(4)]
+        other_token = await client.get("/api/v1/instance", headers={"Authorization": "Bearer two"})
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert answers[0].headers["x-ratelimit-limit"] == "3" and answers[2].headers["x-ratelimit-remaining"] == "0"
+    reset = datetime.fromisoformat(answers[0].headers["x-ratelimit-reset"].replace("Z", "+00:00"))
+    assert 0 < (reset - datetime.now(UTC)).total_seconds() <= 60
+    assert answers[3].json() == {"error": "Too many requests"} and other_token.status_code == 200
+
+
+async def test_a_limit_of_zero_turns_it_off(tmp_path: Path) -> None:
+    app = app_for(settings_for(tmp_path, INSIDEOUT_LIMITS_API_PER_TOKEN="0"))
+    async with serving(app) as client:
+        answers = [await client.get("/api/v1/instance") for _ in range(400)]
+
+    assert {answer.status_code for answer in answers} == {200}
+    assert "x-ratelimit-limit" not in answers[-1].headers
+
+
+def test_a_negative_limit_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="api_per_token"):
+        settings_for(tmp_path, INSIDEOUT_LIMITS_API_PER_TOKEN="-1")
