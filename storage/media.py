@@ -147,6 +147,13 @@ class MediaStore(Protocol):
         """Delete the row if nothing uses it; False if it is attached (or gone)."""
         ...
 
+    async def delete_unused(self, capability_tokens: Sequence[str]) -> Sequence[str]:
+        """Delete the rows of these uploads that nothing uses any more: unattached, or attached only to a
+        deleted status. Returns the tokens still in use (by a live status or a scheduled one), whose files
+        must stay; a token without a row is not in use. Atomic with ``attach``: a medium a redraft takes
+        back either stays in use or is gone before the redraft can take it."""
+        ...
+
     async def attach(self, status_id: int, account_id: int, media_ids: Sequence[int], *,
                      scheduled_status_id: int | None = None) -> int:
         """Give ``media_ids`` (in order) to the status; detach its other media.

@@ -29,6 +29,7 @@ from storage.inbound import InboxStore, ModerationStore
 from storage.instance import InstanceStore
 from storage.mail import MailStore
 from storage.media import MediaStore, PollStore, ScheduledStatusStore
+from storage.media_deletions import MediaDeletions
 from storage.metrics import MetricsStore
 from storage.oauth import OAuthStore, TokenStore
 from storage.password_links import PasswordLinkStore
@@ -127,6 +128,9 @@ class Storage(Protocol):
 
     @property
     def media(self) -> MediaStore: ...
+
+    @property
+    def media_deletions(self) -> MediaDeletions: ...
 
     @property
     def remote_files(self) -> RemoteFileStore: ...

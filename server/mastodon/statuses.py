@@ -125,8 +125,12 @@ async def edit_status(request: Request) -> Response:
 
 async def delete_status(request: Request) -> Response:
     viewer = await require_user(request, "write:statuses")
+    params = await read_params(request)
+    # Mastodon's delete_media: the media files go now; without it they wait a day for a redraft.
+    delete_media = params.get_bool("delete_media", False) or False
     services = state(request).services
-    status = await services.statuses.delete(viewer.account, path_id(request), reader=viewer.reader)
+    status = await services.statuses.delete(viewer.account, path_id(request), reader=viewer.reader,
+                                            delete_media=delete_media)
     entity = await state(request).presenter.status(status, viewer.account)
     entity["text"] = status.text  # for delete-and-redraft
     return JSONResponse(entity)

@@ -19,6 +19,7 @@ from server.config import Settings
 from server.services.attachments import StatusAttachments
 from server.services.boundary_actions import Outbound
 from server.services.distribution import Distribution
+from server.services.media_removals import QueuedRemovals
 from server.services.status_draft import StatusDraft as StatusDraft  # callers name a draft with its service
 from storage.media import MediaAttachment
 from storage.models import (
@@ -86,8 +87,10 @@ class StatusService:
     def __init__(
         self, storage: Storage, settings: Settings, distribution: Distribution, outbound: Outbound,
         attachments: StatusAttachments | None = None, after_write: AfterWrite | None = None,
+        removals: QueuedRemovals | None = None,
     ) -> None:
         self._after_write = after_write
+        self._removals = removals or QueuedRemovals(storage)
         self._storage = storage
         self._settings = settings
         self._distribution = distribution
@@ -228,10 +231,15 @@ class StatusService:
                 return True
         return False
 
-    async def delete(self, author: Account, status_id: int, *, reader: Reader | None = None) -> Status:
+    async def delete(
+        self, author: Account, status_id: int, *, reader: Reader | None = None, delete_media: bool = False
+    ) -> Status:
+        """Delete the status; its media files go now with ``delete_media``, else after a day for a redraft."""
         status = await self._own(author, status_id, reader)
         audience = await self._storage.follows.local_follower_ids(author.id)
-        await self._storage.statuses.delete(status.id)
+        async with self._storage.transaction():
+            await self._storage.statuses.delete(status.id)
+            await self._removals.status_deleted(status.id, author.id, at_once=delete_media)
         await self._distribution.status_deleted(status, [author.id, *audience])
         await self._outbound.status_deleted(status)
         return status

@@ -119,6 +119,22 @@ class SqlMediaStore:
         )
         return changed > 0
 
+    async def delete_unused(self, capability_tokens: Sequence[str]) -> Sequence[str]:
+        tokens = list(dict.fromkeys(capability_tokens))
+        if not tokens:
+            return []
+        wanted = f"m.capability_token IN ({_marks(tokens)}) AND m.remote_url IS NULL"
+        async with self._db.write():
+            await self._db.execute(
+                f"DELETE FROM media_attachments AS m WHERE {wanted} AND m.scheduled_status_id IS NULL AND"
+                " (m.status_id IS NULL OR EXISTS (SELECT 1 FROM statuses s WHERE s.id = m.status_id"
+                " AND s.deleted_at IS NOT NULL))",
+                tokens,
+            )
+            rows = await self._db.fetch_all(f"SELECT m.capability_token FROM media_attachments m WHERE {wanted}",
+                                            tokens)
+        return sorted(row["capability_token"] for row in rows)
+
     async def attach(self, status_id: int, account_id: int, media_ids: Sequence[int], *,
                      scheduled_status_id: int | None = None) -> int:
         attached = 0

@@ -30,6 +30,7 @@ from storage.sql.interactions import SqlInteractionStore
 from storage.sql.lists import SqlListStore
 from storage.sql.mail import SqlMailStore
 from storage.sql.media import SqlMediaStore
+from storage.sql.media_deletions import SqlMediaDeletions
 from storage.sql.metrics import SqlMetricsStore
 from storage.sql.moderation import SqlModerationStore
 from storage.sql.notifications import SqlNotificationStore
@@ -89,6 +90,7 @@ class SqlStorage:
         self.deliveries = SqlDeliveryStore(database, ids)
         self.oauth = SqlOAuthStore(database, ids)
         self.media = SqlMediaStore(database, ids)
+        self.media_deletions = SqlMediaDeletions(database)
         self.polls = SqlPollStore(database, ids)
         self.remote_files = SqlRemoteFileStore(database, ids)
         self.cards = SqlCardStore(database, ids)
