@@ -4,8 +4,12 @@ A remote file is fetched, re-encoded and cached lazily (on the first client
 request) or ahead of time by a worker; either way it is a stored row::
 
     pending ──► cached    fetched and re-encoded (``original_name`` set)
-       │ ▲
-       └─┘ retry          a temporary failure: due again at ``next_attempt_at``
+       │ ▲        │
+       └─┘ retry  │       a temporary failure: due again at ``next_attempt_at``
+       │          └──► pending    removed from the cache after ``[media] remote_cache_days``
+       │                          without a fetch (``claim_stale``, then ``uncache``); ``fetched_at``
+       │                          stays set, so only a client's request fetches it again, never
+       │                          the prefetch worker
        └──► failed        given up: not an image, or too many attempts
 
 A card fetch is a row per status with the same shape (pending, done,
@@ -154,7 +158,21 @@ class RemoteFileStore(Protocol):
         """Take the pending file for fetching if it is due and nobody holds it; counts the attempt."""
         ...
 
-    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> Sequence[RemoteFile]: ...
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> Sequence[RemoteFile]:
+        """Take due pending files never cached yet, for the prefetch worker."""
+        ...
+
+    async def claim_stale(
+        self, fetched_before: datetime, now: datetime, lease_until: datetime, limit: int
+    ) -> Sequence[RemoteFile]:
+        """Take cached files last fetched before ``fetched_before`` (oldest first), for removal from the
+        cache, unless another process holds them; they stay cached (and served) until ``uncache``."""
+        ...
+
+    async def uncache(self, tokens: Sequence[str], lease_until: datetime) -> int:
+        """Put claimed files back to pending, to be fetched again on demand, while the claim made with
+        ``lease_until`` still holds; how many were put back."""
+        ...
 
     async def mark_cached(self, token: str, cached: CachedFile, now: datetime) -> None: ...
 

@@ -10,10 +10,11 @@ from server.cli import accounts, backup, db, departments, review, scim, serve, s
 from server.cli import analytics as analytics_commands
 from server.cli import announcements as announcement_commands
 from server.cli import email as email_commands
+from server.cli import media as media_commands
 from server.cli.common import CommandFailed, run_command
 
 COMMANDS = (serve, worker, db, accounts, departments, statuses, review, backup, transfer, sso, scim, email_commands,
-            analytics_commands, announcement_commands)
+            analytics_commands, announcement_commands, media_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -82,10 +82,11 @@ class ProgressBar:
 
     def __init__(
         self, stream: TextIO, *, quiet: bool = False, interval: float = 0.1,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.monotonic, unit: str = "rows",
     ) -> None:
         self.stream = stream
         self.quiet = quiet
+        self.unit = unit
         self.interval = interval
         self.clock = clock
         self.started = clock()
@@ -118,7 +119,7 @@ class ProgressBar:
         percent = 100 if total == 0 else done * 100 // total
         filled = BAR_WIDTH * percent // 100
         bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-        self.stream.write(f"\r{table:<28} [{bar}] {done}/{total} rows ({percent}%)")
+        self.stream.write(f"\r{table:<28} [{bar}] {done}/{total} {self.unit} ({percent}%)")
         self._open_line = True
         if finished:
             self._finished = table

@@ -34,7 +34,8 @@ def register(subparsers: Any) -> None:
         "run background queues without HTTP (beside `serve --no-workers`)",
         epilog=(
             f"Queues: {', '.join(QUEUES)}. delivery sends activities out; inbox handles activities received;"
-            " media fetches remote media and link cards; scheduled publishes scheduled and reviewed posts"
+            " media fetches remote media and link cards, removes media objects and clears cached partner media"
+            " after [media] remote_cache_days; scheduled publishes scheduled and reviewed posts"
             " and closes polls; push sends Web Push notifications; mail sends mail and the weekly digest"
             " (with an [email] section). Any number of workers may run the same"
             " queue. SIGTERM or SIGINT lets the current items finish, then exits 0."

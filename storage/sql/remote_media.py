@@ -18,7 +18,10 @@ COLUMNS = (
     "token, kind, url, host, state, attempts, next_attempt_at, locked_until, last_error, original_name, small_name,"
     " width, height, small_width, small_height, blurhash, fetched_at, created_at"
 )
-DUE = "state = 'pending' AND next_attempt_at <= :now AND (locked_until IS NULL OR locked_until <= :now)"
+FREE = "(locked_until IS NULL OR locked_until <= :now)"
+DUE = f"state = 'pending' AND next_attempt_at <= :now AND {FREE}"
+# A file removed from the cache (fetched before, pending again) waits for a client's request.
+NEVER_CACHED = "fetched_at IS NULL"
 
 
 def _optional_time(value: str | None) -> datetime | None:
@@ -105,11 +108,32 @@ class SqlRemoteFileStore:
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> Sequence[RemoteFile]:
         rows = await self._update_returning(
             f"UPDATE remote_files SET locked_until = :until, attempts = attempts + 1 WHERE token IN"
-            f" (SELECT token FROM remote_files WHERE {DUE} ORDER BY next_attempt_at LIMIT :limit"
+            f" (SELECT token FROM remote_files WHERE {DUE} AND {NEVER_CACHED} ORDER BY next_attempt_at LIMIT :limit"
             f" {self._db.dialect.skip_locked}) RETURNING {COLUMNS}",
             {"until": to_db(lease_until), "now": to_db(now), "limit": limit},
         )
         return sorted((file_from_row(row) for row in rows), key=lambda f: f.next_attempt_at)
+
+    async def claim_stale(
+        self, fetched_before: datetime, now: datetime, lease_until: datetime, limit: int
+    ) -> Sequence[RemoteFile]:
+        rows = await self._update_returning(
+            f"UPDATE remote_files SET locked_until = :until WHERE token IN"
+            f" (SELECT token FROM remote_files WHERE state = 'cached' AND fetched_at < :before AND {FREE}"
+            f" ORDER BY fetched_at LIMIT :limit {self._db.dialect.skip_locked}) RETURNING {COLUMNS}",
+            {"until": to_db(lease_until), "before": to_db(fetched_before), "now": to_db(now), "limit": limit},
+        )
+        return sorted((file_from_row(row) for row in rows), key=lambda f: (f.fetched_at or f.created_at, f.token))
+
+    async def uncache(self, tokens: Sequence[str], lease_until: datetime) -> int:
+        if not tokens:
+            return 0
+        return await self._db.execute(
+            "UPDATE remote_files SET state = 'pending', attempts = 0, next_attempt_at = created_at,"
+            " locked_until = NULL, last_error = NULL, original_name = NULL, small_name = NULL"
+            f" WHERE state = 'cached' AND locked_until = ? AND token IN ({_marks(tokens)})",
+            [to_db(lease_until), *tokens],
+        )
 
     async def _update_returning(self, sql: str, params: Mapping[str, object]) -> list[Row]:
         async with self._db.write() as connection:
