@@ -70,6 +70,12 @@ BENCHMARKS = (
     # Email: the weekly digest for all staff, and the mail queue's rate to a loopback SMTP server.
     Benchmark("email_digest", quick=("--staff", "300", "--posts", "300")),
     Benchmark("email_send", quick=("--mails", "200")),
+    # Media stores: an upload until it can be seen, on the local store and an S3 bucket (moto, loopback);
+    # `insideout media migrate --to s3` in objects per second.
+    Benchmark("media_upload", quick=("--rounds", "10")),
+    Benchmark("media_migrate", quick=("--objects", "300")),
+    # The media deletion queue drained by its worker, on each store, against deleting straight from the store.
+    Benchmark("media_deletions", quick=("--objects", "400")),
 )
 
 

@@ -24,8 +24,10 @@ from server.mastodon.remote_media import media_cache_for
 from server.services.cards import CardWorker
 from server.services.inbox_intake import fanout_deliver
 from server.services.mail.service import mail_workers
+from server.services.media_removals import MediaDeletionWorker
 from server.services.polls import PollExpiryWorker
 from server.services.push import build_push_worker
+from server.services.remote_cache_cleanup import remote_cache_cleanup
 from server.services.remote_media import RemoteMediaWorker
 from server.services.review_worker import ScheduledPublicationWorker
 from server.services.scheduled import ScheduledStatusWorker
@@ -59,7 +61,9 @@ def _inbox(app: Starlette) -> list[Worker]:
 def _media(app: Starlette) -> list[Worker]:
     state = app.state.insideout
     return [RemoteMediaWorker(state.storage, media_cache_for(app)),
-            CardWorker(state.storage, state.http, media_cache_for(app))]
+            CardWorker(state.storage, state.http, media_cache_for(app)),
+            MediaDeletionWorker(state.storage, state.services.media_store),
+            *remote_cache_cleanup(state.storage, state.services.media_store, state.settings.media.remote_cache_days)]
 
 
 def _scheduled(app: Starlette) -> list[Worker]:

@@ -25,6 +25,7 @@ class Queue(StrEnum):
     CARDS = "cards"
     SCHEDULED_STATUSES = "scheduled_statuses"
     SCHEDULED_PUBLICATIONS = "scheduled_publications"
+    MEDIA_DELETIONS = "media_deletions"
 
 
 class Outcome(StrEnum):

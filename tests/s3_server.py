@@ -8,6 +8,7 @@ store and once on the bucket: ``settings_for`` picks up ``media_store_environ()`
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 import subprocess
 import sys
@@ -73,11 +74,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_s3_server() -> Iterator[S3Server]:
+def running_s3_server(*, check_credentials: bool = False) -> Iterator[S3Server]:
+    """``check_credentials``: the server refuses every request after the bucket's creation, as a server
+    that does not know our access key would (moto's IAM checks, with no user created)."""
     port = _free_port()
+    environ = {**os.environ, **({"INITIAL_NO_AUTH_ACTION_COUNT": "1"} if check_credentials else {})}
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environ,
     )
     endpoint = f"http://127.0.0.1:{port}"
     try:
@@ -97,9 +101,17 @@ def running_s3_server() -> Iterator[S3Server]:
         server.wait(timeout=10)
 
 
-def media_store_environ() -> dict[str, str]:
-    """The settings of the store the current test runs on (empty: the local store, the default)."""
-    return dict(_environ)
+def media_store_environ(data_path: Path | None = None) -> dict[str, str]:
+    """The settings of the store the current test runs on (empty: the local store, the default).
+
+    With ``data_path`` (the folder ``settings_for`` puts an instance's data in) the key prefix is that
+    folder's own, so two instances of one test (``federation_pair``) keep their objects apart, as
+    their data dirs are.
+    """
+    environ = dict(_environ)
+    if environ and data_path is not None:
+        environ["INSIDEOUT_MEDIA_S3_PREFIX"] = key_prefix_for(data_path)
+    return environ
 
 
 @contextmanager

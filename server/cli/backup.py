@@ -1,4 +1,8 @@
-"""``insideout backup DEST``: an online-consistent copy of the database and the data dir."""
+"""``insideout backup DEST``: an online-consistent copy of the database and the data dir.
+
+With ``[media] storage = "s3"`` the bucket's media objects are copied too, into ``DEST/data`` at
+the paths a local store keeps them at, so the backup restores onto either store.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from typing import Any
 
 from server.cli.common import Access, CommandFailed, add_command, opened_storage
 from server.config import Settings
+from server.media.store import PREFIXES
+from server.media.stores import build_media_store
 
 DATABASE_NAME = "insideout.sqlite3"
 WARNING = (
@@ -35,6 +41,8 @@ async def backup(args: argparse.Namespace, settings: Settings) -> int:
         await storage.backup(destination / DATABASE_NAME, progress=_show_progress)
     print(file=sys.stderr)
     copied = _copy_data_dir(settings, destination / "data")
+    if settings.media.storage != "local":
+        copied += await _copy_media_store(settings, destination / "data")
     print(f"Backed up the database and {copied} files to {destination}")
     return 0
 
@@ -52,6 +60,24 @@ def _prepare_destination(destination: Path) -> None:
 def _show_progress(status: int, remaining: int, total: int) -> None:
     done = total - remaining
     print(f"\rdatabase: {done}/{total} pages ({done * 100 // max(total, 1)}%)", end="", file=sys.stderr, flush=True)
+
+
+async def _copy_media_store(settings: Settings, target: Path) -> int:
+    """Every media object of the bucket, written where the local store would keep it."""
+    store = build_media_store(settings)
+    copied = 0
+    for prefix in PREFIXES:
+        async for info in store.keys(prefix):
+            data = await store.read(info.key)
+            if data is None:
+                continue  # removed since it was listed
+            (target / info.key).parent.mkdir(parents=True, exist_ok=True)
+            (target / info.key).write_bytes(data)
+            copied += 1
+            print(f"\rmedia ({store.describe()}): {copied} objects", end="", file=sys.stderr, flush=True)
+    if copied:
+        print(file=sys.stderr)
+    return copied
 
 
 def _copy_data_dir(settings: Settings, target: Path) -> int:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.content import normalize_hashtag
 from activitypub.errors import NotFound
+from server.edge.files import stored_response
 from server.edge.pagination import ACCOUNTS_LIMITS, OffsetPage, page_of
 from server.edge.params import Params, path_id, read_params
 from server.mastodon.auth import Viewer, require_user
@@ -27,6 +28,7 @@ from server.services.profile_media import media_type
 from storage.models import Account, StatusFilter
 
 MANY_ACCOUNTS = 40  # Mastodon's cap on ``GET /api/v1/accounts?id[]=``
+PROFILE_FILE_HEADERS = {"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"}
 
 
 async def _account(request: Request) -> Account:
@@ -176,12 +178,10 @@ async def nothing_featured(request: Request) -> Response:
 async def profile_file(request: Request) -> Response:
     """``/system/accounts/<token>/<avatar|header>.<ext>``: a capability URL, anything else 404."""
     name = request.path_params["name"]
-    path = state(request).services.profiles.media.resolve(request.path_params["token"], name)
-    if path is None:
+    stored = await state(request).services.profiles.media.open(request.path_params["token"], name)
+    if stored is None:
         raise NotFound()
-    return FileResponse(path, media_type=media_type(name), headers={
-        "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff",
-    })  # fmt: skip
+    return stored_response(request, stored, media_type(name), PROFILE_FILE_HEADERS)
 
 
 def routes() -> list[BaseRoute]:

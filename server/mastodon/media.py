@@ -10,10 +10,11 @@ path by id, and an unknown token answers exactly like any other 404.
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import InvalidInput
+from server.edge.files import stored_response
 from server.edge.params import path_id, read_params
 from server.mastodon.auth import require_user
 from server.mastodon.common import state
@@ -81,7 +82,7 @@ async def delete_media(request: Request) -> Response:
 
 async def media_file(request: Request) -> Response:
     stored = await state(request).services.media.file(request.path_params["token"], request.path_params["name"])
-    return FileResponse(stored.path, media_type=stored.media_type, headers=FILE_HEADERS)
+    return stored_response(request, stored.content, stored.media_type, FILE_HEADERS)
 
 
 def routes() -> list[BaseRoute]:

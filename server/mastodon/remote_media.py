@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from activitypub.errors import ConfigError
+from server.edge.files import stored_response
 from server.mastodon.common import state
 from server.services.remote_media import RemoteMediaCache
 from server.state import AppState
@@ -36,12 +37,12 @@ def media_cache_for(app: Starlette) -> RemoteMediaCache:
 async def proxy_file(request: Request) -> Response:
     cache = media_cache_for(request.app)
     stored = await cache.file(request.path_params["token"], request.path_params["size"])
-    return FileResponse(stored.path, media_type=stored.media_type, headers=PROXY_HEADERS)
+    return stored_response(request, stored.content, stored.media_type, PROXY_HEADERS)
 
 
 async def public_file(request: Request) -> Response:
     stored = await state(request).services.public_media.file(request.path_params["token"], request.path_params["name"])
-    return FileResponse(stored.path, media_type=stored.media_type, headers=PUBLIC_HEADERS)
+    return stored_response(request, stored.content, stored.media_type, PUBLIC_HEADERS)
 
 
 def routes() -> list[BaseRoute]:

@@ -41,16 +41,17 @@ class S3MediaStore:
         options: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT, "timeout": REQUEST_TIMEOUT}
         if settings.s3_endpoint.startswith("http://"):
             options["allow_http"] = True
+        # An empty setting is left out, not passed as None: obstore then takes the credentials (and the
+        # endpoint) from the AWS_* environment or the instance's IAM role, as other S3 clients do.
+        given = {"prefix": settings.s3_prefix, "endpoint": settings.s3_endpoint,
+                 "access_key_id": settings.s3_access_key_id, "secret_access_key": settings.s3_secret_access_key}
         self._store = S3Store(
             settings.s3_bucket,
-            prefix=settings.s3_prefix or None,
-            endpoint=settings.s3_endpoint or None,
             region=settings.s3_region,
-            access_key_id=settings.s3_access_key_id or None,
-            secret_access_key=settings.s3_secret_access_key or None,
             virtual_hosted_style_request=not settings.s3_path_style,
             client_options=options,  # type: ignore[arg-type]
             retry_config=RETRIES,  # type: ignore[arg-type]
+            **{name: value for name, value in given.items() if value},  # type: ignore[arg-type]
         )
 
     def describe(self) -> str:
@@ -94,8 +95,10 @@ class S3MediaStore:
             return
         try:
             await obstore.delete_async(self._store, wanted)
-        except FileNotFoundError:
-            pass
+        except FileNotFoundError as exc:
+            # An absent object is already removed; an absent bucket is a store that is not there.
+            if "NoSuchBucket" in str(exc):
+                raise MediaStoreUnavailable(detail=f"DELETE {', '.join(wanted)}: {_short(exc)}") from exc
         except Exception as exc:
             raise MediaStoreUnavailable(detail=f"DELETE {', '.join(wanted)}: {_short(exc)}") from exc
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -29,6 +30,8 @@ from activitypub.errors import MediaStoreUnavailable
 PREFIXES: Final = ("media/", "accounts/", "cache/remote/")
 _KEY: Final = re.compile(r"\A(media|accounts|cache/remote|probe)/[A-Za-z0-9_-]{8,64}/[a-z]+\.[a-z0-9]{2,5}\Z")
 _PART: Final = ".part"
+
+log = logging.getLogger(__name__)
 
 
 def valid_key(key: str) -> bool:
@@ -97,6 +100,29 @@ class ImmediateRemovals:
 
     async def remove(self, keys: Sequence[str]) -> None:
         await self._store.delete(keys)
+
+
+async def discard(store: MediaStore, removals: MediaRemovals | None, keys: Sequence[str]) -> None:
+    """Take back the objects of an upload that failed, never raising over the failure being reported:
+    straight from the store, else through ``removals`` (which retries), else logged.
+
+    Without ``removals`` a failure is only logged: for keys a later attempt writes again (a partner's
+    file cached under its row's token), where a removal left queued would delete the new copy."""
+    if not keys:
+        return
+    try:
+        await store.delete(keys)
+        return
+    except MediaStoreUnavailable as exc:
+        if removals is None:
+            log.warning("media objects of a failed upload may be left until written again",
+                        extra={"keys": list(keys), "error": exc.detail})
+            return
+    try:
+        await removals.remove(keys)
+    except Exception as exc:  # the store and the queue both failed: say which objects may be left
+        log.warning("media objects of a failed upload may be left behind", extra={"keys": list(keys),
+                                                                                "error": repr(exc)})
 
 
 def digest(data: bytes) -> str:

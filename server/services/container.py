@@ -14,6 +14,8 @@ from federation.sender import Sender
 from federation.staff_activities import FederationOutbound
 from server.config import Settings
 from server.events import EventBus
+from server.media.store import MediaRemovals, MediaStore
+from server.media.stores import build_media_store
 from server.passwords import Passwords
 from server.services.access_tokens import AccessTokens
 from server.services.account_queries import AccountQueries
@@ -44,6 +46,7 @@ from server.services.lists import ListService
 from server.services.mail.service import Mail, build_mail
 from server.services.markers import MarkerService
 from server.services.media import MediaService
+from server.services.media_removals import QueuedRemovals
 from server.services.notifications import NotificationService
 from server.services.oauth import OAuthService
 from server.services.offboarding import Offboarding
@@ -157,6 +160,10 @@ class Services:
     # Reach: the views buffered in this process (flushed by the app's lifespan), and the reports over them.
     reach: ReachRecorder
     analytics: AnalyticsService
+    # Where media files live (the directory or the bucket the settings name), and how the ones no longer
+    # needed leave it; every service that reads or writes media files was given these two.
+    media_store: MediaStore
+    media_removals: MediaRemovals
 
 
 def delivery_guard(storage: Storage, settings: Settings, boundary: Boundary) -> DeliveryGuard:
@@ -199,6 +206,7 @@ class _Core:
     handles: HandleResolver
     offboarding: Offboarding
     mail: Mail
+    removals: QueuedRemovals
 
 
 def _core(
@@ -224,16 +232,18 @@ def _core(
     review = ReviewService(storage, publication, author_notices,
                            hashtag=publishing.nominate_hashtag,
                            reviewers=ReviewerNotices(storage, settings.base_url, distribution))
+    # Media files leave the store through the stored queue (server.services.media_removals), retried.
+    removals = QueuedRemovals(storage)
     statuses = StatusService(storage, settings, distribution, outbound,
                              after_write=lambda status, author, edited: review.status_written(
-                                 status, author, edited=edited))
+                                 status, author, edited=edited), removals=removals)
     actors = RemoteActors(storage, http, instance_actor_signer(storage, settings.base_url),
                           sanitize=PROFILE_SANITIZER) if http is not None else None
     resolver = FederationResolver(storage, http, actors, settings.base_url) if http and actors else None
     handles: HandleResolver = HandleLookup(resolver) if resolver else KnownHandles(storage)
     offboarding = Offboarding(storage, accounts, publication, events, settings.lifecycle.on_departure)
     return _Core(accounts, distribution, boundary, guard, policy, sender, publication, outbound, review, statuses,
-                 actors, resolver, handles, offboarding, mail)
+                 actors, resolver, handles, offboarding, mail, removals)
 
 
 def build_services(
@@ -247,7 +257,9 @@ def build_services(
     """
     core = _core(storage, settings, events, passwords, http)
     accounts, distribution, statuses, outbound = core.accounts, core.distribution, core.statuses, core.outbound
-    profiles = ProfileService(storage, ProfileMedia(settings.data_dir), outbound, settings.base_url)
+    media_store = build_media_store(settings)
+    removals: MediaRemovals = core.removals
+    profiles = ProfileService(storage, ProfileMedia(media_store, removals), outbound, settings.base_url)
     admin_accounts = AdminAccounts(storage, accounts, AccountNotices(storage, settings.base_url, distribution),
                                    core.offboarding)
     federation_admin = FederationAdmin(storage, core.policy)
@@ -268,7 +280,7 @@ def build_services(
         handles=core.handles,
         search=SearchService(storage, settings, core.handles, resolver=core.resolver),
         remote_actors=core.actors,
-        media=MediaService(storage, settings),
+        media=MediaService(storage, settings, media_store, removals),
         polls=PollService(storage, statuses, outbound),
         scheduled=ScheduledStatusService(storage, statuses),
         attached=AttachedReads(storage),
@@ -303,8 +315,8 @@ def build_services(
         streams=StreamService(storage),
         push_subscriptions=PushSubscriptions(storage),
         # The app's one media cache: the proxy route and the prefetch worker share its per-file locks.
-        remote_media=RemoteMediaCache(storage, http, settings) if http is not None else None,
-        public_media=PublicMedia(storage, settings.data_dir),
+        remote_media=RemoteMediaCache(storage, http, settings, media_store) if http is not None else None,
+        public_media=PublicMedia(storage, media_store),
         admin_accounts=admin_accounts,
         federation_admin=federation_admin,
         admin_reports=AdminReports(storage, settings.base_url, statuses, admin_accounts, federation_admin,
@@ -323,4 +335,6 @@ def build_services(
                                        listeners=[core.mail.notices] if core.mail.notices else ()),
         reach=ReachRecorder(storage.reach, settings.analytics),
         analytics=AnalyticsService(storage, settings.analytics.min_group_size),
+        media_store=media_store,
+        media_removals=removals,
     )

@@ -1,8 +1,10 @@
 """Uploaded images: processed off the event loop, stored at capability paths, owned by their uploader.
 
-Files live under ``<data_dir>/media/<token>/{original,small}.<ext>`` where
-``token`` is ``secrets.token_urlsafe(24)`` (192 random bits), never derived
-from an id: the URL itself is the permission (docs/design.md, Media). Only
+Files live in the media store (``server.media.store``: a directory or a private bucket) under
+the key ``media/<token>/{original,small}.<ext>``, where ``token`` is
+``secrets.token_urlsafe(24)`` (192 random bits), never derived from an id: the
+URL itself is the permission (docs/design.md, Media). An upload the store
+refuses is a 503 with nothing kept, neither row nor object. Only
 images are accepted, each stored in its own format (``server.media.images``:
 JPEG, PNG, GIF and WebP as uploaded, animation included; AVIF as JPEG); video
 and audio need a transcoder Insideout does not have, so they are refused with
@@ -14,15 +16,14 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
 from activitypub.errors import InvalidInput, NotFound, PayloadTooLarge
 from server.config import Settings
 from server.media import ProcessedImage, media_meta, parse_focus, process_image
+from server.media.store import MediaRemovals, MediaStore, StoredObject, discard
 from storage.media import MediaAttachment, NewMedia
 from storage.models import Account, Page, Reader
 from storage.protocols import Storage
@@ -38,8 +39,35 @@ UNSUPPORTED: Final = "Only images (JPEG, PNG, GIF, WebP or AVIF) are supported; 
 
 @dataclass(frozen=True, slots=True)
 class StoredFile:
-    path: Path
+    """A stored object to send, with the media type its name gives it."""
+
+    content: StoredObject
     media_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class OriginalFile:
+    """An upload's original as bytes (the data export's copy)."""
+
+    extension: str
+    media_type: str
+    data: bytes
+
+
+def media_key(token: str, name: str) -> str:
+    return f"{ROOT}/{token}/{name}"
+
+
+def media_type_of(name: str) -> str:
+    return MEDIA_TYPES[name.rsplit(".", 1)[1]]
+
+
+async def open_file(store: MediaStore, key: str) -> StoredFile:
+    """The object behind a key the caller was allowed to read; NotFound if the store has none."""
+    found = await store.open(key)
+    if found is None:
+        raise NotFound()
+    return StoredFile(found, media_type_of(key))
 
 
 def too_large(limit: int) -> PayloadTooLarge:
@@ -54,9 +82,10 @@ def check_description(description: str | None) -> str | None:
 
 
 class MediaService:
-    def __init__(self, storage: Storage, settings: Settings) -> None:
+    def __init__(self, storage: Storage, settings: Settings, store: MediaStore, removals: MediaRemovals) -> None:
         self._storage = storage
-        self._root = settings.data_dir / ROOT
+        self._store = store
+        self._removals = removals
         self._max_bytes = settings.media.max_image_bytes
         self._max_pixels = settings.media.max_image_pixels
 
@@ -86,7 +115,7 @@ class MediaService:
                 blurhash=image.blurhash, meta=dict(media_meta(image)),
             ))
         except BaseException:
-            await self._remove(token)
+            await discard(self._store, self._removals, [media_key(token, original), media_key(token, small)])
             raise
 
     async def own(self, account: Account, media_id: int, *, reader: Reader | None = None) -> MediaAttachment:
@@ -113,10 +142,12 @@ class MediaService:
 
     async def delete(self, account: Account, media_id: int) -> None:
         media = await self.own(account, media_id)
-        if not await self._storage.media.delete_unattached(media.id):
-            raise InvalidInput("Media attachment is currently used by a status")
-        if media.capability_token:
-            await self._remove(media.capability_token)
+        names = [name for name in (media.file_name, media.thumbnail_name) if name and _NAME.match(name)]
+        async with self._storage.transaction():  # the row goes, and its objects are queued, together
+            if not await self._storage.media.delete_unattached(media.id):
+                raise InvalidInput("Media attachment is currently used by a status")
+            if media.capability_token and names:
+                await self._removals.remove([media_key(media.capability_token, name) for name in names])
 
     async def file(self, token: str, name: str) -> StoredFile:
         """The file behind a capability URL; anything else is NotFound, whatever the reason."""
@@ -125,43 +156,31 @@ class MediaService:
         media = await self._storage.media.get_by_token(token)
         if media is None or name not in (media.file_name, media.thumbnail_name):
             raise NotFound()
-        path = self._root / token / name
-        if not await asyncio.to_thread(path.is_file):
-            raise NotFound()
-        return StoredFile(path, MEDIA_TYPES[name.rsplit(".", 1)[1]])
+        return await open_file(self._store, media_key(token, name))
 
     async def uploads(self, account: Account, page: Page) -> Sequence[MediaAttachment]:
         """The account's own uploads, attached or not, newest first (its data export pages through them)."""
         return await self._storage.media.uploaded_by(account.id, page)
 
-    async def original(self, media: MediaAttachment) -> StoredFile | None:
-        """The stored original of one of the uploads above; None if its file is missing on disk."""
-        if media.capability_token is None or media.file_name is None:
+    async def original(self, media: MediaAttachment) -> OriginalFile | None:
+        """The stored original of one of the uploads above; None if the store has no such object."""
+        token, name = media.capability_token, media.file_name
+        if token is None or name is None or not _TOKEN.match(token) or not _NAME.match(name):
             return None
-        try:
-            return await self.file(media.capability_token, media.file_name)
-        except NotFound:
+        data = await self._store.read(media_key(token, name))
+        if data is None:
             return None
+        return OriginalFile(name.rsplit(".", 1)[1], media_type_of(name), data)
 
     async def _save(self, token: str, image: ProcessedImage) -> tuple[str, str]:
+        """Both objects, or neither: a refused write takes back the one already stored and raises 503."""
         original = f"original.{EXTENSIONS[image.original_mime]}"
         small = f"small.{EXTENSIONS[image.thumbnail_mime]}"
-        folder = self._root / token
+        keys = [media_key(token, original), media_key(token, small)]
         try:
-            await asyncio.to_thread(_write, folder / original, image.original)
-            await asyncio.to_thread(_write, folder / small, image.thumbnail)
+            await self._store.put(keys[0], image.original, image.original_mime)
+            await self._store.put(keys[1], image.thumbnail, image.thumbnail_mime)
         except BaseException:
-            await self._remove(token)
+            await discard(self._store, self._removals, keys)
             raise
         return original, small
-
-    async def _remove(self, token: str) -> None:
-        if _TOKEN.match(token):
-            await asyncio.to_thread(shutil.rmtree, self._root / token, True)
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".part")
-    temporary.write_bytes(data)
-    temporary.replace(path)

@@ -1,19 +1,19 @@
-"""Avatar and header files under the data directory, at unguessable capability paths.
+"""Avatar and header files in the media store, at unguessable capability keys.
 
-A file lives at ``accounts/<token>/<kind>.<ext>`` where ``token`` is 128
-random bits, never derived from an id, so guessing by account gives nothing.
-Each upload gets a fresh token and the replaced file is deleted, so an old
-URL stops working. Images arrive already re-encoded by ``server.media``.
+A file lives at the key ``accounts/<token>/<kind>.<ext>`` (the path it always had under the data
+directory) where ``token`` is 128 random bits, never derived from an id, so guessing by account
+gives nothing. Each upload gets a fresh token and the replaced file goes to the removals, so an
+old URL stops working. Images arrive already re-encoded by ``server.media``. A store that refuses
+the upload raises 503 (``MediaStoreUnavailable``) and keeps nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
-import shutil
-from pathlib import Path
 from typing import Final
+
+from server.media.store import MediaRemovals, MediaStore, StoredObject, discard
 
 ROOT: Final = "accounts"
 KINDS: Final = ("avatar", "header")
@@ -24,36 +24,37 @@ _NAME = re.compile(r"\A(avatar|header)\.(jpg|png|gif|webp)\Z")
 
 
 class ProfileMedia:
-    def __init__(self, data_dir: Path) -> None:
-        self._root = data_dir / ROOT
+    def __init__(self, store: MediaStore, removals: MediaRemovals) -> None:
+        self._store = store
+        self._removals = removals
 
     async def save(self, kind: str, data: bytes, mime: str) -> str:
-        """Write the file; returns its path relative to the data directory."""
+        """Store the file; returns its key, the path relative to the data directory the account keeps."""
         if kind not in KINDS or mime not in EXTENSIONS:
             raise ValueError(f"cannot store {kind} as {mime}")
-        token = secrets.token_hex(16)
-        name = f"{kind}.{EXTENSIONS[mime]}"
-        await asyncio.to_thread(self._write, self._root / token / name, data)
-        return f"{ROOT}/{token}/{name}"
+        key = f"{ROOT}/{secrets.token_hex(16)}/{kind}.{EXTENSIONS[mime]}"
+        try:
+            await self._store.put(key, data, mime)
+        except BaseException:
+            await discard(self._store, self._removals, [key])
+            raise
+        return key
 
-    @staticmethod
-    def _write(path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".part")
-        temporary.write_bytes(data)
-        temporary.replace(path)
+    async def discard(self, relative: str | None) -> None:
+        """Take back a file saved for an update that then failed; never raises over that failure."""
+        if _split(relative) is not None and relative is not None:
+            await discard(self._store, self._removals, [relative])
 
-    async def delete(self, relative: str | None) -> None:
-        parts = _split(relative)
-        if parts is not None:
-            await asyncio.to_thread(shutil.rmtree, self._root / parts[0], True)
+    async def retire(self, relative: str | None) -> None:
+        """Remove a file the account no longer names (replaced or cleared), through the removals."""
+        if _split(relative) is not None and relative is not None:
+            await self._removals.remove([relative])
 
-    def resolve(self, token: str, name: str) -> Path | None:
-        """The file for a request path, or None for anything that is not a stored file."""
+    async def open(self, token: str, name: str) -> StoredObject | None:
+        """The object for a request path, or None for anything that is not a stored file."""
         if not _TOKEN.match(token) or not _NAME.match(name):
             return None
-        path = self._root / token / name
-        return path if path.is_file() else None
+        return await self._store.open(f"{ROOT}/{token}/{name}")
 
 
 def _split(relative: str | None) -> tuple[str, str] | None:

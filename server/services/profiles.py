@@ -97,15 +97,16 @@ class ProfileService:
                 ))
                 profile, preferences = await self._storage.profiles.update(account.id, update.settings)
                 await self._audit(editor, before, OwnProfile(updated, profile, preferences))
+                # The replaced files leave the store through the removals, queued with the change itself.
+                if avatar is not None:
+                    await self.media.retire(account.avatar_path)
+                if header is not None:
+                    await self.media.retire(account.header_path)
         except BaseException:
             # Nothing half-done: files of a refused or failed update are not kept.
-            await self.media.delete(avatar)
-            await self.media.delete(header)
+            await self.media.discard(avatar)
+            await self.media.discard(header)
             raise
-        if avatar is not None:
-            await self.media.delete(account.avatar_path)
-        if header is not None:
-            await self.media.delete(account.header_path)
         await self._tell_outsiders(account, updated)
         return OwnProfile(updated, profile, preferences)
 
@@ -119,7 +120,7 @@ class ProfileService:
             updated = await self._storage.accounts.update_profile(account.id, changes)
             after = await self.own(updated)
             await self._audit(editor, before, after)
-        await self.media.delete(old)
+            await self.media.retire(old)
         await self._tell_outsiders(account, after.account)
         return after
 

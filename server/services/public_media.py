@@ -9,16 +9,15 @@ retracted or deleted, while the capability URL keeps working for staff.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 from dataclasses import replace
-from pathlib import Path
 from typing import Final, Literal
 
 from activitypub.errors import Gone, NotFound
 from activitypub.notes import OutsideAttachment
-from server.services.media import MEDIA_TYPES, ROOT, StoredFile
+from server.media.store import MediaStore
+from server.services.media import StoredFile, media_key, open_file
 from storage.media import MediaAttachment
 from storage.models import PublicationState, Status, StatusEdit
 from storage.protocols import Storage
@@ -92,9 +91,9 @@ def _as_approved(current: list[MediaAttachment], revision: StatusEdit | None) ->
 
 
 class PublicMedia:
-    def __init__(self, storage: Storage, data_dir: Path) -> None:
+    def __init__(self, storage: Storage, store: MediaStore) -> None:
         self._storage = storage
-        self._root = data_dir / ROOT
+        self._store = store
 
     async def file(self, token: str, name: str) -> StoredFile:
         found = await public_media(self._storage, token)
@@ -105,7 +104,5 @@ class PublicMedia:
             raise NotFound()
         if state == "gone":
             raise Gone("This media was retracted")
-        path = self._root / media.capability_token / name
-        if not await asyncio.to_thread(path.is_file):
-            raise NotFound()
-        return StoredFile(path, MEDIA_TYPES[name.rsplit(".", 1)[1]])
+        # The same object as the capability URL's: the public token only decides who may read it.
+        return await open_file(self._store, media_key(media.capability_token, name))

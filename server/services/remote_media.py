@@ -7,12 +7,14 @@ made when the row is stored, never derived from an id or the URL. On the
 first request (or ahead of time, by ``RemoteMediaWorker``) the file is
 fetched through the one outbound client (federation policy, SSRF guard, a
 size cap), decoded and re-encoded by ``server.media.process_image`` (so
-metadata and polyglots do not survive), and cached under
-``<data_dir>/cache/remote/<token>/``.
+metadata and polyglots do not survive), and cached in the media store under
+the keys ``cache/remote/<token>/{original,small}.<ext>``.
 
 A temporary failure answers 502 and is retried later with backoff; a file
 that is no image, too large, or at a refused destination is given up and
-answers 404. A domain the federation policy blocks is never fetched.
+answers 404. A media store that refuses the copy answers 503 and the row is
+retried like a temporary failure. A domain the federation policy blocks is
+never fetched.
 """
 
 from __future__ import annotations
@@ -22,23 +24,23 @@ import re
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
-from activitypub.errors import InsideoutError, NotFound, RetryLater
+from activitypub.errors import InsideoutError, MediaStoreUnavailable, NotFound, RetryLater
 from activitypub.uris import Uris
 from federation.http import OutboundClient
 from federation.media_tokens import new_token
 from federation.outcomes import RemoteHTTPError
 from server.config import Settings
 from server.media import ProcessedImage, process_image
-from server.services.media import EXTENSIONS, MEDIA_TYPES, StoredFile
+from server.media.store import MediaStore, discard
+from server.services.media import EXTENSIONS, StoredFile, open_file
 from storage.clock import utcnow
 from storage.protocols import Storage
 from storage.remote_media import CachedFile, RemoteFile, RemoteFileState
 
-ROOT: Final = Path("cache") / "remote"
+ROOT: Final = "cache/remote"
 SIZES: Final = ("original", "small")
 IMAGE_ACCEPT: Final = "image/avif,image/webp,image/png,image/jpeg,image/gif;q=0.9,image/*;q=0.8"
 LEASE: Final = timedelta(minutes=2)
@@ -50,6 +52,10 @@ _TOKEN: Final = re.compile(r"\A[A-Za-z0-9_-]{32}\Z")
 
 def proxy_url(base_url: str, token: str, size: str = "original") -> str:
     return Uris.of(base_url).media_proxy(token, size)
+
+
+def cache_key(token: str, name: str) -> str:
+    return f"{ROOT}/{token}/{name}"
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -79,12 +85,12 @@ def _web_host(url: str) -> str | None:
 
 class RemoteMediaCache:
     def __init__(
-        self, storage: Storage, http: OutboundClient, settings: Settings, *,
+        self, storage: Storage, http: OutboundClient, settings: Settings, store: MediaStore, *,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._storage = storage
         self._http = http
-        self._root = settings.data_dir / ROOT
+        self._store = store
         self._max_bytes = settings.media.max_image_bytes
         self._max_pixels = settings.media.max_image_pixels
         self._clock = clock
@@ -102,7 +108,7 @@ class RemoteMediaCache:
                 raise NotFound()
             if row.state is RemoteFileState.PENDING:
                 row = await self._fetch_now(row)
-        return self._stored(row, size)
+        return await self._stored(row, size)
 
     async def prefetch(self, token: str) -> RemoteFile | None:
         """Fetch now if due and allowed; the row as it stands afterwards (None if unknown)."""
@@ -119,7 +125,9 @@ class RemoteMediaCache:
         leased = await self._storage.remote_files.lease(row.token, now, now + LEASE)
         if leased is None:
             raise RetryLater("The remote file is not available yet", detail=f"{row.token} not due or leased")
-        await self.fetch(leased)
+        failure = await self._attempt(leased)
+        if isinstance(failure, MediaStoreUnavailable):
+            raise failure  # our store, not the partner: 503, and the row is retried later
         fetched = await self._storage.remote_files.get(row.token)
         if fetched is None or fetched.state is RemoteFileState.FAILED:
             raise NotFound()
@@ -127,17 +135,21 @@ class RemoteMediaCache:
             raise RetryLater("The remote file could not be fetched", detail=fetched.last_error)
         return fetched
 
-    def _stored(self, row: RemoteFile, size: str) -> StoredFile:
+    async def _stored(self, row: RemoteFile, size: str) -> StoredFile:
         name = row.original_name if size == "original" else row.small_name
         if not name:
             raise NotFound()
-        return StoredFile(self._root / row.token / name, MEDIA_TYPES[name.rsplit(".", 1)[1]])
+        return await open_file(self._store, cache_key(row.token, name))
 
     async def fetch(self, row: RemoteFile) -> bool:
         """Fetch, re-encode and cache one leased row, recording the outcome; True if cached."""
+        return await self._attempt(row) is None
+
+    async def _attempt(self, row: RemoteFile) -> BaseException | None:
+        """``fetch``, returning the failure recorded on the row (None once cached)."""
         if not self._http.policy.is_allowed(row.host):
             await self._storage.remote_files.mark_retry(row.token, self._clock() + LAST_RETRY, "domain blocked")
-            return False
+            return NotFound(detail="domain blocked")
         try:
             fetched = await self._http.get_bytes(
                 row.url, max_bytes=self._max_bytes, accept=IMAGE_ACCEPT, media_types=frozenset({"image/"})
@@ -146,14 +158,14 @@ class RemoteMediaCache:
                 process_image, fetched.body, max_bytes=self._max_bytes, max_pixels=self._max_pixels
             )
             cached = await self._save(row.token, image)
-        except (RetryLater, RemoteHTTPError, OSError) as exc:
+        except (RetryLater, RemoteHTTPError, MediaStoreUnavailable, OSError) as exc:
             await self._retry_or_give_up(row, exc)
-            return False
+            return exc
         except InsideoutError as exc:  # not an image, too large, refused destination, gone
             await self._storage.remote_files.mark_failed(row.token, f"{type(exc).__name__}: {exc}")
-            return False
+            return exc
         await self._storage.remote_files.mark_cached(row.token, cached, self._clock())
-        return True
+        return None
 
     async def _retry_or_give_up(self, row: RemoteFile, exc: BaseException) -> None:
         error = f"{type(exc).__name__}: {exc}"
@@ -165,18 +177,17 @@ class RemoteMediaCache:
     async def _save(self, token: str, image: ProcessedImage) -> CachedFile:
         original = f"original.{EXTENSIONS[image.original_mime]}"
         small = f"small.{EXTENSIONS[image.thumbnail_mime]}"
-        folder = self._root / token
-        await asyncio.to_thread(_write, folder / original, image.original)
-        await asyncio.to_thread(_write, folder / small, image.thumbnail)
+        keys = [cache_key(token, original), cache_key(token, small)]
+        try:
+            await self._store.put(keys[0], image.original, image.original_mime)
+            await self._store.put(keys[1], image.thumbnail, image.thumbnail_mime)
+        except BaseException:
+            # Not through the removals: the row's next attempt writes these keys again, and a removal
+            # still queued then would delete that good copy.
+            await discard(self._store, None, keys)
+            raise
         return CachedFile(original, small, image.width, image.height, image.thumb_width, image.thumb_height,
                           image.blurhash)
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".part")
-    temporary.write_bytes(data)
-    temporary.replace(path)
 
 
 class RemoteMediaWorker:

@@ -15,9 +15,10 @@ from storage.sql.database import Database
 class _WorkTable:
     queue: Queue
     table: str
-    waiting_state: str
+    waiting_state: str | None  # None: every row waits (a finished row is deleted)
     due_column: str
     has_attempts: bool = True
+    waiting_also: str = ""  # a further condition on waiting rows (the one their partial index has)
 
 
 # Each table's waiting rows have a partial index on their due column, so these
@@ -26,10 +27,12 @@ WORK_TABLES = (
     _WorkTable(Queue.DELIVERIES, "deliveries", "pending", "next_attempt_at"),
     _WorkTable(Queue.INBOX, "inbox_items", "pending", "next_attempt"),
     _WorkTable(Queue.PUSH_DELIVERIES, "push_deliveries", "pending", "next_attempt_at"),
-    _WorkTable(Queue.REMOTE_MEDIA, "remote_files", "pending", "next_attempt_at"),
+    # Files removed from the cache are pending again but wait for a client's request, not for the queue.
+    _WorkTable(Queue.REMOTE_MEDIA, "remote_files", "pending", "next_attempt_at", waiting_also="fetched_at IS NULL"),
     _WorkTable(Queue.CARDS, "card_fetches", "pending", "next_attempt_at"),
     _WorkTable(Queue.SCHEDULED_STATUSES, "scheduled_statuses", "scheduled", "scheduled_at"),
     _WorkTable(Queue.SCHEDULED_PUBLICATIONS, "review_items", "scheduled", "scheduled_at", has_attempts=False),
+    _WorkTable(Queue.MEDIA_DELETIONS, "media_deletions", None, "due_at"),
 )
 # Outbound rows that record the remote's answer; their ids are time-ordered.
 OUTCOME_TABLES = ((Queue.DELIVERIES, "deliveries"), (Queue.PUSH_DELIVERIES, "push_deliveries"))
@@ -37,11 +40,13 @@ OUTCOME_TABLES = ((Queue.DELIVERIES, "deliveries"), (Queue.PUSH_DELIVERIES, "pus
 
 def _depth_select(work: _WorkTable) -> str:
     retrying = "SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END)" if work.has_attempts else "0"
+    conditions = [f"state = '{work.waiting_state}'" if work.waiting_state else "", work.waiting_also]
+    waiting = " WHERE " + " AND ".join(c for c in conditions if c) if any(conditions) else ""
     return (
         f"SELECT '{work.queue.value}' AS queue, count(*) AS pending,"
         f" SUM(CASE WHEN {work.due_column} <= ? THEN 1 ELSE 0 END) AS due,"
         f" {retrying} AS retrying, MIN({work.due_column}) AS first_due_at"
-        f" FROM {work.table} WHERE state = '{work.waiting_state}'"
+        f" FROM {work.table}{waiting}"
     )
 
 

@@ -22,7 +22,7 @@ from tests.integration.containment_world import EXPOSED_USERNAMES, HIDDEN_USERNA
 from tests.integration.crawl import AP, HTML, LD, Answer, Crawler, Kind, Mode, Target, probes
 from tests.integration.federation_pair import Instance, federation_pair, settle
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("on_each_media_store")]
 
 ACCEPTS = (AP, LD, HTML)
 ANONYMOUS_API = {

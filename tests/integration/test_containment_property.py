@@ -30,6 +30,7 @@ from starlette.routing import Route
 
 from federation.guard import LeakPrevented
 from server.mastodon.auth import digest_token, new_token
+from server.media.store import PREFIXES
 from storage.models import NewApplication, Visibility
 from tests.integration.containment_model import (
     ACTORS,
@@ -49,7 +50,7 @@ from tests.integration.containment_model import (
 from tests.integration.federation_pair import federation_pair, settle
 from tests.integration.test_containment import ANONYMOUS_API, EMPTY_FOR_OUTSIDERS
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("on_each_media_store")]
 
 AP = "application/activity+json"
 HTML = "text/html"
@@ -94,13 +95,20 @@ def outbound_leaks(model: Model, start: int) -> list[str]:
     return found
 
 
-def partner_leaks(model: Model) -> list[str]:
-    """Every file of ``b`` (database, its WAL, cached media), read as bytes."""
+async def partner_leaks(model: Model) -> list[str]:
+    """Every file of ``b`` (database, its WAL) and every object of its media store (cached media, on
+    the local store or in the bucket), read as bytes."""
     data_dir = Path(model.b.state.settings.storage.database).parent
     found = []
     for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
         text = path.read_bytes().decode("utf-8", "replace")
         found += [f"b's {path.name} holds {canary}" for canary in model.forbidden(text)]
+    store = model.b.state.services.media_store
+    if store.name != "local":  # a local store's objects are the files above
+        for prefix in PREFIXES:
+            async for info in store.keys(prefix):
+                text = (await store.read(info.key) or b"").decode("utf-8", "replace")
+                found += [f"b's object {info.key} holds {canary}" for canary in model.forbidden(text)]
     return found
 
 
@@ -176,7 +184,7 @@ async def api_leaks(model: Model, paths: list[str]) -> list[str]:
 
 
 async def check(model: Model, start: int, api: list[str]) -> None:
-    problems = outbound_leaks(model, start) + partner_leaks(model) + await crawl_leaks(model)
+    problems = outbound_leaks(model, start) + await partner_leaks(model) + await crawl_leaks(model)
     problems += await api_leaks(model, api)
     problems += await approved_revisions_differ(model)
     problems += await retractions_refused(model)

@@ -25,6 +25,9 @@ from PIL import ExifTags, Image
 from tests.integration.conftest import EmployeeSpec, LiveServer
 from tests.integration.mastodon_clients import employees, signed_in
 
+# Every test runs on the local store and again on an S3 bucket (tests/s3_server.py).
+pytestmark = pytest.mark.usefixtures("on_each_media_store")
+
 
 @pytest.fixture
 def live_employees() -> Sequence[EmployeeSpec]:

@@ -22,7 +22,7 @@ def settings_for(tmp_path: Path, **environ: str) -> Settings:
     env = {
         "INSIDEOUT_STORAGE_DATA_DIR": str(tmp_path / "data"),
         "INSIDEOUT_STORAGE_DATABASE": fresh_database(tmp_path),
-        **media_store_environ(),
+        **media_store_environ(tmp_path),
     }
     env.update(environ)
     return load_settings(None, environ=env)

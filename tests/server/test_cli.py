@@ -19,8 +19,10 @@ from server.bootstrap import prepare_instance
 from server.cli import build_parser, main
 from server.cli.common import Access
 from server.config import load_settings
+from server.media.stores import build_media_store
 from storage import open_storage
 from tests.idp_harness import OidcIdp
+from tests.s3_server import S3Server, key_prefix_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -336,6 +338,23 @@ def test_backup_copies_database_and_files_and_warns_about_keys(
 
     code, _, err = run(capsys, "backup", str(tmp_path / "backup"))
     assert code == 2 and "not an empty directory" in err
+
+
+def test_backup_on_a_bucket_copies_its_objects_where_a_local_store_keeps_them(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], s3_server: S3Server,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in s3_server.environ(key_prefix_for(tmp_path)).items():
+        monkeypatch.setenv(name, value)
+    key = "media/" + "Ab1" * 10 + "xy/original.jpg"
+    asyncio.run(build_media_store(load_settings()).put(key, b"jpeg-bytes", "image/jpeg"))
+    run(capsys, "account", "create", "alice", "--email", "a@example.com", "--password", "long enough pw")
+
+    code, out, err = run(capsys, "backup", str(tmp_path / "backup"))
+
+    assert code == 0
+    assert "1 objects" in err
+    assert (tmp_path / "backup" / "data" / key).read_bytes() == b"jpeg-bytes"
 
 
 async def _post(text: str, visibility: str = "public") -> int:

@@ -127,7 +127,8 @@ async def test_queue_depths_and_inbox_lag_come_from_the_database(tmp_path: Path)
     assert value(samples, "insideout_queue_retrying", queue="deliveries") == 0
     assert value(samples, "insideout_queue_pending", queue="inbox") == 1
     assert value(samples, "insideout_inbox_lag_seconds") > 0
-    for queue in ("push_deliveries", "remote_media", "cards", "scheduled_statuses", "scheduled_publications"):
+    for queue in ("push_deliveries", "remote_media", "cards", "scheduled_statuses", "scheduled_publications",
+                  "media_deletions"):
         assert value(samples, "insideout_queue_pending", queue=queue) == 0
     assert value(samples, "insideout_delivery_outcomes", queue="deliveries", outcome="queued", last_status="none") == 2
 

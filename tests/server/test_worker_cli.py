@@ -31,8 +31,10 @@ from server.config import Settings
 from server.services.cards import CardWorker
 from server.services.mail.digest import DigestWorker
 from server.services.mail.worker import MailWorker
+from server.services.media_removals import MediaDeletionWorker
 from server.services.polls import PollExpiryWorker
 from server.services.push import PushWorker
+from server.services.remote_cache_cleanup import RemoteCacheCleanup
 from server.services.remote_media import RemoteMediaWorker
 from server.services.review_worker import ScheduledPublicationWorker
 from server.services.scheduled import ScheduledStatusWorker
@@ -85,7 +87,7 @@ def test_help_describes_the_command_and_every_queue(capsys: pytest.CaptureFixtur
 EXPECTED = {
     "delivery": [DeliveryWorker],
     "inbox": [InboxWorker],
-    "media": [RemoteMediaWorker, CardWorker],
+    "media": [RemoteMediaWorker, CardWorker, MediaDeletionWorker, RemoteCacheCleanup],
     "scheduled": [ScheduledStatusWorker, ScheduledPublicationWorker, PollExpiryWorker],
     "push": [PushWorker],
     "mail": [],  # no [email] section: nothing is ever queued, so no worker

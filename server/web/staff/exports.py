@@ -18,7 +18,6 @@ memory at a time.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -157,9 +156,8 @@ async def _media(request: Request, person: Person) -> AsyncIterator[bytes]:
                 stored = await service.original(upload)
                 if stored is None:
                     continue
-                name = f"media/{upload.id}.{stored.path.suffix.lstrip('.')}"
-                data = await asyncio.to_thread(stored.path.read_bytes)
-                archive.writestr(name, data)
+                name = f"media/{upload.id}.{stored.extension}"
+                archive.writestr(name, stored.data)
                 listing.append({"id": str(upload.id), "file": name, "type": stored.media_type,
                                 "description": upload.description, "status_id": str(upload.status_id)
                                 if upload.status_id is not None else None,

@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 
 from storage.models import FollowState, RemoteProfile
 from tests.server.helpers import app_for, bearer, serving, settings_for, staff_token
+from tests.server.media_objects import run_removals, stored_keys
 from tests.storage.factories import new_account
 
 pytestmark = pytest.mark.anyio
@@ -131,6 +132,7 @@ async def test_update_credentials_refuses_bad_input(tmp_path: Path) -> None:
         assert len(json_fields.json()["fields"]) == 4
 
 
+@pytest.mark.usefixtures("on_each_media_store")
 async def test_avatar_upload_is_reencoded_and_served_at_a_capability_url(tmp_path: Path) -> None:
     app = app_for(settings_for(tmp_path))
     async with serving(app) as client:
@@ -158,11 +160,16 @@ async def test_avatar_upload_is_reencoded_and_served_at_a_capability_url(tmp_pat
         replaced = await client.patch("/api/v1/accounts/update_credentials", headers=alice,
                                       files={"avatar": ("b.png", _png(10, 10), "image/png")})
         assert replaced.json()["avatar"] != avatar_url
+        await run_removals(app)  # the replaced file leaves the store through the removal queue
         assert (await client.get(avatar_url.split("http://127.0.0.1:8000")[-1])).status_code == 404
+        assert await stored_keys(app, "accounts/") == sorted([
+            url.split("http://127.0.0.1:8000/system/")[-1] for url in (replaced.json()["avatar"],
+                                                                       replaced.json()["header"])])
         cleared = await client.delete("/api/v1/profile/avatar", headers=alice)
         assert cleared.json()["avatar"].endswith("/avatars/original/missing.png")
 
 
+@pytest.mark.usefixtures("on_each_media_store")
 async def test_fake_and_oversized_images_are_refused(tmp_path: Path) -> None:
     app = app_for(settings_for(tmp_path))
     async with serving(app) as client:
@@ -175,7 +182,8 @@ async def test_fake_and_oversized_images_are_refused(tmp_path: Path) -> None:
         assert big.status_code == 413 and "2 MB" in big.json()["error"]
         text = await client.patch("/api/v1/accounts/update_credentials", headers=alice, data={"avatar": "abc"})
         assert text.status_code == 422
-        assert list((tmp_path / "data" / "accounts").rglob("*.*")) == []  # nothing refused was kept
+        assert await stored_keys(app, "accounts/") == []  # nothing refused was kept
+        assert list((tmp_path / "data" / "accounts").rglob("*.*")) == []
 
 
 async def test_show_lookup_and_search(tmp_path: Path) -> None:

@@ -19,8 +19,9 @@ from PIL import Image
 from starlette.applications import Starlette
 
 from tests.server.helpers import app_for, bearer, serving, settings_for, staff_token
+from tests.server.media_objects import run_removals, stored_bytes, stored_keys
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("on_each_media_store")]
 
 SECRET = b"Insideout-secret-GPS-marker"
 
@@ -78,8 +79,9 @@ async def test_upload_strips_metadata_and_serves_at_a_capability_url(tmp_path: P
         token = media["url"].split("/")[-2]
         assert len(token) == 32 and media["id"] not in media["url"]
 
-        # The file on disk and the one served carry no metadata, and need no token.
-        stored = (tmp_path / "data" / "media" / token / "original.jpg").read_bytes()
+        # The stored file and the one served carry no metadata, and need no token.
+        stored = await stored_bytes(app, f"media/{token}/original.jpg")
+        assert stored is not None
         assert SECRET not in stored
         served = await client.get(media["url"].removeprefix("http://127.0.0.1:8000"))
         assert served.status_code == 200 and served.content == stored
@@ -87,6 +89,12 @@ async def test_upload_strips_metadata_and_serves_at_a_capability_url(tmp_path: P
         assert served.headers["x-content-type-options"] == "nosniff"
         assert served.headers["cache-control"].startswith("private")
         assert not Image.open(io.BytesIO(served.content)).getexif()
+        head = await client.head(media["url"].removeprefix("http://127.0.0.1:8000"))
+        assert head.status_code == 200
+        assert head.content == b""
+        assert head.headers["content-length"] == str(len(stored))
+        assert head.headers["content-type"] == "image/jpeg"
+        assert head.headers["cache-control"] == served.headers["cache-control"]
         preview = await client.get(media["preview_url"].removeprefix("http://127.0.0.1:8000"))
         assert preview.status_code == 200 and preview.headers["content-type"] == "image/jpeg"
 
@@ -147,7 +155,7 @@ async def test_limits_and_refusals(tmp_path: Path) -> None:
         assert long_description.status_code == 422 and "1500" in long_description.json()["error"]
         bad_focus = await upload(client, alice, jpeg(with_metadata=False), focus="2,0")
         assert bad_focus.status_code == 422
-        assert not list((tmp_path / "data" / "media").glob("*/*"))  # nothing refused was kept
+        assert await stored_keys(app) == []  # nothing refused was kept
 
 
 async def test_describe_refocus_and_delete(tmp_path: Path) -> None:
@@ -170,7 +178,10 @@ async def test_describe_refocus_and_delete(tmp_path: Path) -> None:
         deleted = await client.delete(f"/api/v1/media/{media['id']}", headers=alice)
         assert deleted.status_code == 200 and deleted.json() == {}
         assert (await client.get(media["url"].removeprefix("http://127.0.0.1:8000"))).status_code == 404
-        assert not (tmp_path / "data" / "media" / media["url"].split("/")[-2]).exists()
+        token = media["url"].split("/")[-2]
+        await run_removals(app)
+        assert [key for key in await stored_keys(app) if f"/{token}/" in key] == []
+        assert not (tmp_path / "data" / "media" / token).exists()
 
 
 async def test_attach_to_a_status_and_find_it_in_only_media(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from tests.server.api.test_remote_media_proxy import (
 )
 from tests.server.helpers import bearer, staff_token
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("on_each_media_store")]
 
 AP = "application/activity+json"
 STORY = "https://news.example/2024/story"

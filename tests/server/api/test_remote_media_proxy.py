@@ -22,7 +22,7 @@ from tests.federation.inbound_helpers import BASE_URL, plain_actor
 from tests.server.api.partner import SECRET, Partner, Running, jpeg_with_exif, running
 from tests.server.helpers import bearer, staff_token
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("on_each_media_store")]
 
 BOB = "https://remote.example/users/bob"
 AVATAR = "https://cdn.remote.example/avatars/bob.jpg"

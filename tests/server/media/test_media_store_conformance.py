@@ -124,3 +124,14 @@ async def test_the_prefix_keeps_instances_apart(s3_server: S3Server, tmp_path: P
     await one.put(KEY, b"one's", "image/jpeg")
     assert await two.read(KEY) is None
     assert s3_server.keys(key_prefix_for(tmp_path)) == [f"{key_prefix_for(tmp_path)}one/{KEY}"]
+
+
+async def test_credentials_may_come_from_the_environment(s3_server: S3Server, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # An instance role or AWS_* variables instead of keys in the config: the usual way on AWS.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    store = S3MediaStore(_s3_settings(s3_server, key_prefix_for(tmp_path), s3_access_key_id="",
+                                      s3_secret_access_key=""))
+    await store.put(KEY, b"data", "image/jpeg")
+    assert await store.read(KEY) == b"data"

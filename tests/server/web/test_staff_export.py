@@ -103,6 +103,7 @@ async def test_follows_are_mastodons_csv_and_bookmarks_are_post_addresses(tmp_pa
         assert lines == [entities[1]["uri"], entities[0]["uri"]]
 
 
+@pytest.mark.usefixtures("on_each_media_store")
 async def test_media_are_a_zip_of_ones_own_originals_with_their_listing(tmp_path: Path) -> None:
     async with staff_site(tmp_path) as s:
         bob = await s.employee("bob")

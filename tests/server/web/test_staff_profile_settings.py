@@ -59,6 +59,7 @@ FORM = {"display_name": "Ann Lee", "note": "Inside only: I run the numbers", "pu
         "field_name_0": "Room", "field_value_0": "4.12", "field_name_1": "", "field_value_1": ""}
 
 
+@pytest.mark.usefixtures("on_each_media_store")
 async def test_saving_the_profile_is_what_the_api_shows(tmp_path: Path) -> None:
     async with staff_site(tmp_path) as s:
         ann = await s.employee("ann")
