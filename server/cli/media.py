@@ -57,6 +57,8 @@ def register(subparsers: Any) -> None:
     migrate.add_argument("--concurrency", type=_concurrency, default=CONCURRENCY, metavar="N",
                          help=f"objects copied at a time (default {CONCURRENCY})")
     migrate.add_argument("--quiet", action="store_true", help="no progress bar on standard error")
+    migrate.add_argument("--force", action="store_true",
+                         help="copy into the store the server already uses (brings back what was removed since)")
     remove = add_command(
         commands, "remove-remote", remove_remote,
         "remove cached partner media not fetched for N days from the store; they are fetched again on demand",
@@ -107,6 +109,11 @@ def stores_for(settings: Settings, target: str) -> tuple[MediaStore, MediaStore]
 
 
 async def migrate_media(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.media.storage == args.to and not args.force:
+        # The old store still holds what the server removed since the switch: deleted posts' media,
+        # replaced avatars. Copying it into the live store would bring them back.
+        raise CommandFailed(f'[media] storage is already "{args.to}": copying into the store in use would bring'
+                            " back media removed since the switch. Run it before switching, or pass --force", 2)
     source, destination = stores_for(settings, args.to)
     secret = settings.media.s3_secret_access_key
     print(f"From {source.describe()}\n  to {destination.describe()}")

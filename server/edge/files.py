@@ -9,17 +9,35 @@ so a client only ever learns our own capability or public URL (docs/media-storag
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
+from starlette.types import Receive, Scope, Send
 
+from activitypub.errors import NotFound
 from server.media.store import StoredObject, digest
+
+
+class _LocalFile(FileResponse):
+    """A file the deletion queue may remove between the service's look and the send: gone by then is
+    the same 404 as never there, raised before anything is sent, not Starlette's RuntimeError (a 500)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            found = await anyio.to_thread.run_sync(os.stat, self.path)
+        except FileNotFoundError:
+            raise NotFound() from None
+        self.stat_result = found
+        self.set_stat_headers(found)
+        await super().__call__(scope, receive, send)
 
 
 def stored_response(request: Request, stored: StoredObject, media_type: str, headers: Mapping[str, str]) -> Response:
     if stored.path is not None:
-        return FileResponse(stored.path, media_type=media_type, headers=dict(headers))
+        return _LocalFile(stored.path, media_type=media_type, headers=dict(headers))
     body = stored.body or b""
     etag = f'"{digest(body)[:32]}"'
     sent = {**headers, "ETag": etag, "Content-Length": str(len(body))}

@@ -12,16 +12,20 @@ check as a local file (docs/media-storage.md).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta
 from typing import Final
+from urllib.parse import urlsplit, urlunsplit
 
 import obstore
 from obstore.store import S3Store
 
 from activitypub.errors import MediaStoreUnavailable
 from server.config import MediaSettings
-from server.media.store import PREFIXES, KeyInfo, StoredObject, check_key
+from server.media.store import PREFIXES, KeyInfo, StoredObject, check_key, valid_key
+
+log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT: Final = "5s"
 REQUEST_TIMEOUT: Final = "60s"
@@ -43,7 +47,7 @@ class S3MediaStore:
             options["allow_http"] = True
         # An empty setting is left out, not passed as None: obstore then takes the credentials (and the
         # endpoint) from the AWS_* environment or the instance's IAM role, as other S3 clients do.
-        given = {"prefix": settings.s3_prefix, "endpoint": settings.s3_endpoint,
+        given = {"prefix": settings.s3_prefix, "endpoint": bucket_endpoint(settings),
                  "access_key_id": settings.s3_access_key_id, "secret_access_key": settings.s3_secret_access_key}
         self._store = S3Store(
             settings.s3_bucket,
@@ -74,7 +78,10 @@ class S3MediaStore:
         try:
             result = await obstore.get_async(self._store, key)
             return bytes(await result.bytes_async())
-        except FileNotFoundError:
+        except FileNotFoundError as exc:
+            # obstore reports a missing bucket as a missing object: that is a store that is not there.
+            if "NoSuchBucket" in str(exc):
+                raise MediaStoreUnavailable(detail=f"GET {key}: {_short(exc)}") from exc
             return None
         except Exception as exc:
             raise MediaStoreUnavailable(detail=f"GET {key}: {_short(exc)}") from exc
@@ -84,10 +91,18 @@ class S3MediaStore:
         try:
             meta = await obstore.head_async(self._store, key)
         except FileNotFoundError:
+            # A HEAD answer has no body to tell a missing object from a missing bucket; a listing does.
+            await self._bucket_answers(f"HEAD {key}")
             return None
         except Exception as exc:
             raise MediaStoreUnavailable(detail=f"HEAD {key}: {_short(exc)}") from exc
         return int(meta["size"])
+
+    async def _bucket_answers(self, doing: str) -> None:
+        try:
+            await obstore.list_with_delimiter_async(self._store, "probe/")
+        except Exception as exc:
+            raise MediaStoreUnavailable(detail=f"{doing}: {_short(exc)}") from exc
 
     async def delete(self, keys: Iterable[str]) -> None:
         wanted = [check_key(key) for key in keys]
@@ -108,9 +123,26 @@ class S3MediaStore:
         try:
             async for batch in obstore.list(self._store, prefix):
                 for meta in batch:
-                    yield KeyInfo(str(meta["path"]), int(meta["size"]))
+                    key = str(meta["path"])
+                    if valid_key(key):  # anything else in the bucket is not ours to copy or back up
+                        yield KeyInfo(key, int(meta["size"]))
+                    else:
+                        log.warning("not a media key, skipped: %r", key[:200])
         except Exception as exc:
             raise MediaStoreUnavailable(detail=f"LIST {prefix}: {_short(exc)}") from exc
+
+
+def bucket_endpoint(settings: MediaSettings) -> str:
+    """The endpoint obstore is given: with virtual-hosted addressing obstore takes a custom endpoint as
+    the bucket's own URL, so the bucket goes in front of the host (``https://bucket.minio.example``),
+    otherwise every request would name the first segment of the key as its bucket."""
+    endpoint = settings.s3_endpoint.rstrip("/")
+    if not endpoint or settings.s3_path_style:
+        return endpoint
+    parts = urlsplit(endpoint)
+    if parts.hostname and parts.hostname.startswith(f"{settings.s3_bucket}."):
+        return endpoint
+    return urlunsplit((parts.scheme, f"{settings.s3_bucket}.{parts.netloc}", parts.path, "", ""))
 
 
 def _short(exc: BaseException) -> str:

@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import re
+import tempfile
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,18 +188,26 @@ class LocalMediaStore:
 
 def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + _PART)
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    temporary.replace(path)
+    # A name of its own per writer: two processes caching the same partner file never interleave
+    # their bytes in one temporary file, and the rename makes one whole file or the other visible.
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_PART)
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _remove(paths: list[Path]) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
-        path.with_name(path.name + _PART).unlink(missing_ok=True)
+        for partial in path.parent.glob(f".{path.name}.*{_PART}") if path.parent.is_dir() else ():
+            partial.unlink(missing_ok=True)
         try:
             path.parent.rmdir()  # the token's folder, once its last file is gone
         except OSError:

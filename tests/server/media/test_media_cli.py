@@ -298,6 +298,23 @@ def test_a_dry_run_counts_objects_and_bytes_and_copies_nothing(
     assert s3_server.keys(key_prefix_for(tmp_path)) == [f"{key_prefix_for(tmp_path)}/{first}"]
 
 
+def test_migrate_into_the_store_in_use_is_refused_unless_forced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_server: S3Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Serving from the bucket already: the local directory still holds what was removed since the switch.
+    environ(tmp_path, monkeypatch, s3_server)
+    removed_since = sample_objects(2)
+    write_local(tmp_path / "data", removed_since)
+
+    refused = main(["media", "migrate", "--to", "s3"])
+
+    assert refused == 2
+    assert 'storage is already "s3"' in capsys.readouterr().err
+    assert s3_server.keys(key_prefix_for(tmp_path)) == []
+    assert main(["media", "migrate", "--to", "s3", "--force", "--quiet"]) == 0
+    assert len(s3_server.keys(key_prefix_for(tmp_path))) == 2
+
+
 def test_migrate_needs_a_bucket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     environ(tmp_path, monkeypatch)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from activitypub.errors import MediaStoreUnavailable
 from server.config import MediaSettings
-from server.media.s3 import S3MediaStore
+from server.media.s3 import S3MediaStore, bucket_endpoint
 from server.media.store import PREFIXES, LocalMediaStore, MediaStore, digest
 from tests.s3_server import ACCESS_KEY, SECRET_KEY, S3Server, key_prefix_for
 
@@ -102,11 +103,40 @@ async def test_a_local_store_that_cannot_write_is_unavailable(tmp_path: Path) ->
     assert raised.value.status_code == 503
 
 
-async def test_a_bucket_that_does_not_exist_is_unavailable(s3_server: S3Server, tmp_path: Path) -> None:
+async def test_a_bucket_that_does_not_exist_is_unavailable_not_an_empty_store(s3_server: S3Server) -> None:
+    # obstore says "not found" for a missing bucket too: reads must not pass it off as a missing object.
     store = S3MediaStore(_s3_settings(s3_server, "p", s3_bucket="no-such-bucket"))
-    with pytest.raises(MediaStoreUnavailable) as raised:
-        await store.put(KEY, b"data", "image/jpeg")
-    assert "no-such-bucket" not in raised.value.public_message
+    for attempt in (store.put(KEY, b"data", "image/jpeg"), store.read(KEY), store.open(KEY), store.size(KEY),
+                    store.delete([KEY])):
+        with pytest.raises(MediaStoreUnavailable) as raised:
+            await attempt
+        assert "no-such-bucket" not in raised.value.public_message
+
+
+async def test_objects_in_the_bucket_that_are_not_media_keys_are_not_listed(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    prefix = key_prefix_for(tmp_path)
+    store = S3MediaStore(_s3_settings(s3_server, prefix))
+    await store.put(KEY, b"12345", "image/jpeg")
+    for stray in ("media/README.txt", f"media/{TOKEN}/notes.md.bak", "media/../x.jpg"):
+        assert httpx.put(f"{s3_server.endpoint}/{s3_server.bucket}/{prefix}/{stray}", content=b"x").status_code == 200
+    assert [info.key async for info in store.keys("media/")] == [KEY]
+
+
+@pytest.mark.parametrize(("endpoint", "path_style", "expected"), [
+    ("https://minio.example", True, "https://minio.example"),
+    ("https://minio.example/", False, "https://media-bucket.minio.example"),
+    ("http://s3.garage.example:3900", False, "http://media-bucket.s3.garage.example:3900"),
+    ("https://media-bucket.r2.example", False, "https://media-bucket.r2.example"),
+    ("", False, ""),
+])
+def test_virtual_hosted_addressing_puts_the_bucket_in_the_host(endpoint: str, path_style: bool,
+                                                               expected: str) -> None:
+    # Otherwise obstore takes a custom endpoint as the bucket's URL and names the key's first segment
+    # ("media", "accounts") as the bucket: internal media would land in whatever bucket has that name.
+    settings = MediaSettings(storage="s3", s3_bucket="media-bucket", s3_endpoint=endpoint, s3_path_style=path_style)
+    assert bucket_endpoint(settings) == expected
 
 
 async def test_an_unreachable_server_is_unavailable_and_names_no_secret(tmp_path: Path) -> None:
