@@ -61,7 +61,7 @@ def register(subparsers: Any) -> None:
                          help="copy into the store the server already uses (brings back what was removed since)")
     remove = add_command(
         commands, "remove-remote", remove_remote,
-        "remove cached partner media not fetched for N days from the store; they are fetched again on demand",
+        "remove cached partner media fetched from the partner more than N days ago; they are fetched again on demand",
     )
     remove.add_argument("--days", type=_days, default=None, metavar="N",
                         help="default: [media] remote_cache_days (0 keeps everything)")
