@@ -45,6 +45,8 @@ class Benchmark:
 
 
 BENCHMARKS = (
+    # Over real HTTP under wrk, one `insideout serve` on the Takahē comparison's dataset (issue 16).
+    Benchmark("http_throughput", quick=("--seconds", "3", "--statuses", "2000")),
     Benchmark("home_timeline", quick=("--accounts", "300", "--statuses", "5000", "--follows", "20", "--requests", "100")),
     Benchmark("all_hands", quick=("--followers", "300", "--statuses", "2000", "--runs", "2")),
     Benchmark("deliveries", quick=("--count", "500", "--hosts", "20", "--runs", "1")),
