@@ -54,6 +54,13 @@ class OriginalFile:
     data: bytes
 
 
+def _original_key(media: MediaAttachment) -> str | None:
+    token, name = media.capability_token, media.file_name
+    if token is None or name is None or not _TOKEN.match(token) or not _NAME.match(name):
+        return None
+    return media_key(token, name)
+
+
 def media_key(token: str, name: str) -> str:
     return f"{ROOT}/{token}/{name}"
 
@@ -163,14 +170,26 @@ class MediaService:
         return await self._storage.media.uploaded_by(account.id, page)
 
     async def original(self, media: MediaAttachment) -> OriginalFile | None:
-        """The stored original of one of the uploads above; None if the store has no such object."""
-        token, name = media.capability_token, media.file_name
-        if token is None or name is None or not _TOKEN.match(token) or not _NAME.match(name):
+        """The stored original of one of the uploads above; None if the store has no such object.
+        A store that cannot be read raises ``MediaStoreUnavailable``."""
+        key = _original_key(media)
+        data = None if key is None else await self._store.read(key)
+        if key is None or data is None:
             return None
-        data = await self._store.read(media_key(token, name))
-        if data is None:
-            return None
-        return OriginalFile(name.rsplit(".", 1)[1], media_type_of(name), data)
+        return OriginalFile(key.rsplit(".", 1)[1], media_type_of(key), data)
+
+    async def missing_originals(self, uploads: Sequence[MediaAttachment]) -> frozenset[int]:
+        """The ids of those uploads whose original the store does not hold, asked of the store at once
+        (the data export checks every one before its first byte); ``MediaStoreUnavailable`` if the
+        store cannot tell."""
+        keys = {media.id: _original_key(media) for media in uploads}
+        sizes = await asyncio.gather(*(self._store.size(key) for key in keys.values() if key is not None),
+                                     return_exceptions=True)
+        for answer in sizes:
+            if isinstance(answer, BaseException):
+                raise answer
+        found = iter(sizes)
+        return frozenset(media_id for media_id, key in keys.items() if key is None or next(found) is None)
 
     async def _save(self, token: str, image: ProcessedImage) -> tuple[str, str]:
         """Both objects, or neither: a refused write takes back the one already stored and raises 503."""

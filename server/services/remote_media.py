@@ -20,6 +20,7 @@ never fetched.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -43,11 +44,17 @@ from storage.remote_media import CachedFile, RemoteFile, RemoteFileState
 ROOT: Final = "cache/remote"
 SIZES: Final = ("original", "small")
 IMAGE_ACCEPT: Final = "image/avif,image/webp,image/png,image/jpeg,image/gif;q=0.9,image/*;q=0.8"
-LEASE: Final = timedelta(minutes=2)
+# Longer than the worst fetch: the partner's answer (60 s at most), then two store writes (60 s each
+# plus retries). An outcome is recorded, and written objects taken back, only under the lease still
+# held (see ``_attempt``), so a fetch that overruns it cannot undo another process's cached copy.
+LEASE: Final = timedelta(minutes=10)
+DISCARD_MARGIN: Final = timedelta(minutes=1)
 FIRST_RETRY: Final = timedelta(minutes=5)
 LAST_RETRY: Final = timedelta(days=1)
 MAX_ATTEMPTS: Final = 8
 _TOKEN: Final = re.compile(r"\A[A-Za-z0-9_-]{32}\Z")
+
+log = logging.getLogger(__name__)
 
 
 def proxy_url(base_url: str, token: str, size: str = "original") -> str:
@@ -142,13 +149,21 @@ class RemoteMediaCache:
         return await open_file(self._store, cache_key(row.token, name))
 
     async def fetch(self, row: RemoteFile) -> bool:
-        """Fetch, re-encode and cache one leased row, recording the outcome; True if cached."""
+        """Fetch, re-encode and cache one leased row, recording the outcome; True if cached by this call."""
         return await self._attempt(row) is None
 
     async def _attempt(self, row: RemoteFile) -> BaseException | None:
-        """``fetch``, returning the failure recorded on the row (None once cached)."""
+        """``fetch``, returning the failure recorded on the row (None once cached).
+
+        ``row`` is as the lease gave it: its ``locked_until`` is the lease, and every outcome is
+        recorded only while the row is still pending under that lease. If it ran out and another
+        process took the row over, nothing here touches the row or that process's objects."""
+        lease = row.locked_until
+        if lease is None:
+            raise ValueError(f"remote file {row.token} is not leased")
+        files = self._storage.remote_files
         if not self._http.policy.is_allowed(row.host):
-            await self._storage.remote_files.mark_retry(row.token, self._clock() + LAST_RETRY, "domain blocked")
+            await files.mark_retry(row.token, lease, self._clock() + LAST_RETRY, "domain blocked")
             return NotFound(detail="domain blocked")
         try:
             fetched = await self._http.get_bytes(
@@ -157,24 +172,36 @@ class RemoteMediaCache:
             image = await asyncio.to_thread(
                 process_image, fetched.body, max_bytes=self._max_bytes, max_pixels=self._max_pixels
             )
-            cached = await self._save(row.token, image)
+            cached = await self._save(row.token, lease, image)
         except (RetryLater, RemoteHTTPError, MediaStoreUnavailable, OSError) as exc:
             await self._retry_or_give_up(row, exc)
             return exc
         except InsideoutError as exc:  # not an image, too large, refused destination, gone
-            await self._storage.remote_files.mark_failed(row.token, f"{type(exc).__name__}: {exc}")
+            await files.mark_failed(row.token, lease, f"{type(exc).__name__}: {exc}")
             return exc
-        await self._storage.remote_files.mark_cached(row.token, cached, self._clock())
+        if not await files.mark_cached(row.token, lease, cached, self._clock()):
+            # Overtaken: the objects stay, as they are the other process's keys (same token) too.
+            log.info("remote file cached by another process meanwhile", extra={"token": row.token})
+            return RetryLater("The remote file is being fetched", detail=f"{row.token} lease lost")
         return None
 
     async def _retry_or_give_up(self, row: RemoteFile, exc: BaseException) -> None:
+        assert row.locked_until is not None  # checked by _attempt
         error = f"{type(exc).__name__}: {exc}"
         if row.attempts >= MAX_ATTEMPTS:
-            await self._storage.remote_files.mark_failed(row.token, error)
+            await self._storage.remote_files.mark_failed(row.token, row.locked_until, error)
         else:
-            await self._storage.remote_files.mark_retry(row.token, self._clock() + retry_delay(row.attempts), error)
+            retry_at = self._clock() + retry_delay(row.attempts)
+            await self._storage.remote_files.mark_retry(row.token, row.locked_until, retry_at, error)
 
-    async def _save(self, token: str, image: ProcessedImage) -> CachedFile:
+    async def _holds(self, token: str, lease: datetime) -> bool:
+        """Whether the row is still pending under our lease, with time to spare (nobody else can lease it
+        and write its keys before a delete sent now is done)."""
+        row = await self._storage.remote_files.get(token)
+        return (row is not None and row.state is RemoteFileState.PENDING and row.locked_until == lease
+                and lease - self._clock() > DISCARD_MARGIN)
+
+    async def _save(self, token: str, lease: datetime, image: ProcessedImage) -> CachedFile:
         original = f"original.{EXTENSIONS[image.original_mime]}"
         small = f"small.{EXTENSIONS[image.thumbnail_mime]}"
         keys = [cache_key(token, original), cache_key(token, small)]
@@ -183,8 +210,13 @@ class RemoteMediaCache:
             await self._store.put(keys[1], image.thumbnail, image.thumbnail_mime)
         except BaseException:
             # Not through the removals: the row's next attempt writes these keys again, and a removal
-            # still queued then would delete that good copy.
-            await discard(self._store, None, keys)
+            # still queued then would delete that good copy. Nor once the lease is lost: the keys
+            # are then another process's, which may have cached (and be serving) them already.
+            if await self._holds(token, lease):
+                await discard(self._store, None, keys)
+            else:
+                log.info("remote file taken over meanwhile: its objects are left to the new holder",
+                         extra={"token": token})
             raise
         return CachedFile(original, small, image.width, image.height, image.thumb_width, image.thumb_height,
                           image.blurhash)

@@ -22,6 +22,9 @@ FREE = "(locked_until IS NULL OR locked_until <= :now)"
 DUE = f"state = 'pending' AND next_attempt_at <= :now AND {FREE}"
 # A file removed from the cache (fetched before, pending again) waits for a client's request.
 NEVER_CACHED = "fetched_at IS NULL"
+# An outcome is recorded only by the process still holding the lease it took (``lease``/``claim_due``):
+# one whose lease ran out may have been overtaken by another that cached the file meanwhile.
+HELD = "token = ? AND state = 'pending' AND locked_until = ?"
 
 
 def _optional_time(value: str | None) -> datetime | None:
@@ -142,23 +145,23 @@ class SqlRemoteFileStore:
             await cursor.close()
         return rows
 
-    async def mark_cached(self, token: str, cached: CachedFile, now: datetime) -> None:
-        await self._db.execute(
+    async def mark_cached(self, token: str, lease_until: datetime, cached: CachedFile, now: datetime) -> bool:
+        return await self._db.execute(
             "UPDATE remote_files SET state = 'cached', locked_until = NULL, last_error = NULL, original_name = ?,"
             " small_name = ?, width = ?, height = ?, small_width = ?, small_height = ?, blurhash = ?, fetched_at = ?"
-            " WHERE token = ?",
+            f" WHERE {HELD}",
             (cached.original_name, cached.small_name, cached.width, cached.height, cached.small_width,
-             cached.small_height, cached.blurhash, to_db(now), token),
-        )
+             cached.small_height, cached.blurhash, to_db(now), token, to_db(lease_until)),
+        ) > 0
 
-    async def mark_retry(self, token: str, retry_at: datetime, error: str) -> None:
-        await self._db.execute(
-            "UPDATE remote_files SET locked_until = NULL, next_attempt_at = ?, last_error = ? WHERE token = ?",
-            (to_db(retry_at), error[:1000], token),
-        )
+    async def mark_retry(self, token: str, lease_until: datetime, retry_at: datetime, error: str) -> bool:
+        return await self._db.execute(
+            f"UPDATE remote_files SET locked_until = NULL, next_attempt_at = ?, last_error = ? WHERE {HELD}",
+            (to_db(retry_at), error[:1000], token, to_db(lease_until)),
+        ) > 0
 
-    async def mark_failed(self, token: str, error: str) -> None:
-        await self._db.execute(
-            "UPDATE remote_files SET state = 'failed', locked_until = NULL, last_error = ? WHERE token = ?",
-            (error[:1000], token),
-        )
+    async def mark_failed(self, token: str, lease_until: datetime, error: str) -> bool:
+        return await self._db.execute(
+            f"UPDATE remote_files SET state = 'failed', locked_until = NULL, last_error = ? WHERE {HELD}",
+            (error[:1000], token, to_db(lease_until)),
+        ) > 0

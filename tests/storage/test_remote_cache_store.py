@@ -21,7 +21,9 @@ CACHED = CachedFile("original.webp", "small.webp", 8, 6, 4, 3, "L00000")
 async def cached_file(storage: Storage, letter: str, fetched_at: datetime) -> str:
     token = letter * 32
     await storage.remote_files.register_images({f"https://cdn.example/{letter}.png": (token, "cdn.example")})
-    await storage.remote_files.mark_cached(token, CACHED, fetched_at)
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    assert await storage.remote_files.lease(token, now, now + LEASE) is not None
+    assert await storage.remote_files.mark_cached(token, now + LEASE, CACHED, fetched_at)
     return token
 
 
@@ -104,7 +106,8 @@ async def test_a_file_fetched_again_is_cached_anew_and_kept(storage: Storage) ->
     await storage.remote_files.claim_stale(T0 - timedelta(days=7), T0, T0 + LEASE, 10)
     await storage.remote_files.uncache([token], T0 + LEASE)
 
-    await storage.remote_files.mark_cached(token, CACHED, T0)
+    assert await storage.remote_files.lease(token, T0, T0 + LEASE) is not None
+    assert await storage.remote_files.mark_cached(token, T0 + LEASE, CACHED, T0)
 
     assert await storage.remote_files.claim_stale(T0 - timedelta(days=7), T0, T0 + LEASE, 10) == []
 

@@ -66,13 +66,15 @@ async def test_a_file_is_leased_once_retried_later_and_cached(storage: Storage) 
     assert await storage.remote_files.lease("t" * 32, later, later + LEASE) is None  # held
     assert await storage.remote_files.claim_due(later, later + LEASE, 10) == []
 
-    await storage.remote_files.mark_retry("t" * 32, later + timedelta(hours=1), "HTTP 503")
+    assert not await storage.remote_files.mark_retry("t" * 32, later, later + timedelta(hours=1), "not my lease")
+    assert await storage.remote_files.mark_retry("t" * 32, later + LEASE, later + timedelta(hours=1), "HTTP 503")
     assert await storage.remote_files.claim_due(later, later + LEASE, 10) == []
     claimed = await storage.remote_files.claim_due(later + timedelta(hours=2), later + timedelta(hours=3), 10)
     assert [f.token for f in claimed] == ["t" * 32] and claimed[0].attempts == 2
     assert claimed[0].last_error == "HTTP 503"
 
-    await storage.remote_files.mark_cached("t" * 32, CachedFile("original.jpg", "small.png", 8, 6, 4, 3, "L00000"), T0)
+    assert await storage.remote_files.mark_cached(
+        "t" * 32, later + timedelta(hours=3), CachedFile("original.jpg", "small.png", 8, 6, 4, 3, "L00000"), T0)
     cached = await storage.remote_files.get("t" * 32)
     assert cached is not None and cached.state is RemoteFileState.CACHED and cached.fetched_at == T0
     assert (cached.original_name, cached.small_name, cached.width, cached.small_height) == (
@@ -82,11 +84,36 @@ async def test_a_file_is_leased_once_retried_later_and_cached(storage: Storage) 
 
 async def test_a_failed_file_is_never_claimed_again(storage: Storage) -> None:
     await storage.remote_files.register_images({"https://cdn.example/a.png": ("t" * 32, "cdn.example")})
-    await storage.remote_files.mark_failed("t" * 32, "not an image")
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    assert await storage.remote_files.lease("t" * 32, now, now + LEASE) is not None
+    assert await storage.remote_files.mark_failed("t" * 32, now + LEASE, "not an image")
     failed = await storage.remote_files.get("t" * 32)
     assert failed is not None and failed.state is RemoteFileState.FAILED
     future = datetime.now(UTC) + timedelta(days=30)
     assert await storage.remote_files.claim_due(future, future + LEASE, 10) == []
+
+
+async def test_an_outcome_is_recorded_only_under_the_lease_still_held(storage: Storage) -> None:
+    token = "t" * 32
+    await storage.remote_files.register_images({"https://cdn.example/a.png": (token, "cdn.example")})
+    cached = CachedFile("original.jpg", "small.png", 8, 6, 4, 3, "L00000")
+    first_at = datetime.now(UTC) + timedelta(seconds=1)
+    first = await storage.remote_files.lease(token, first_at, first_at + LEASE)
+    second_at = first_at + LEASE + timedelta(seconds=1)  # the first lease ran out: another process takes over
+    second = await storage.remote_files.lease(token, second_at, second_at + LEASE)
+    assert first is not None and second is not None and first.locked_until != second.locked_until
+
+    assert first.locked_until is not None and second.locked_until is not None
+    assert not await storage.remote_files.mark_cached(token, first.locked_until, cached, T0)
+    assert not await storage.remote_files.mark_retry(token, first.locked_until, second_at, "late")
+    assert not await storage.remote_files.mark_failed(token, first.locked_until, "late")
+    assert await storage.remote_files.mark_cached(token, second.locked_until, cached, T0)
+    assert not await storage.remote_files.mark_failed(token, first.locked_until, "late")
+    assert not await storage.remote_files.mark_failed(token, second.locked_until, "twice")
+
+    row = await storage.remote_files.get(token)
+    assert row is not None and row.state is RemoteFileState.CACHED and row.last_error is None
+    assert row.original_name == "original.jpg" and row.locked_until is None
 
 
 async def test_public_tokens_are_set_once(storage: Storage) -> None:

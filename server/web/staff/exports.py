@@ -9,7 +9,10 @@
   they can still see;
 * ``media.zip``: the originals of the images they uploaded, with
   ``media.json`` listing each file's id, description, the post it belongs
-  to and its upload time.
+  to and its upload time. An upload whose object the store does not hold
+  is listed with ``"missing": true`` (and ``"file": null``), one the store
+  failed to give while the ZIP was being sent with ``"unavailable": true``;
+  a store that does not answer before the first byte is a 503 page.
 
 Each is streamed a page at a time from the services (``PAGE`` rows), so
 memory stays bounded however much there is; the ZIP holds one file in
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, Final
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from activitypub.errors import MediaStoreUnavailable
 from server.state import app_state as state
 from server.web.staff.gate import HEADERS, Person, page
 from storage.models import Page, StatusFilter
@@ -120,7 +124,15 @@ async def _bookmarks(request: Request, person: Person) -> AsyncIterator[bytes]:
 
 
 async def media(request: Request, person: Person) -> Response:
-    return _download(_media(request, person), _name(person, "media.zip"), "application/zip")
+    # Every upload's object is asked for before the first byte: a store that does not answer is the
+    # 503 page here, not a ZIP cut short under a 200.
+    service = state(request).services.media
+    missing: set[int] = set()
+    max_id: int | None = None
+    while uploads := await service.uploads(person.account, Page(limit=PAGE, max_id=max_id)):
+        missing.update(await service.missing_originals(uploads))
+        max_id = min(u.id for u in uploads)
+    return _download(_media(request, person, frozenset(missing)), _name(person, "media.zip"), "application/zip")
 
 
 class _Chunks(io.RawIOBase):
@@ -142,26 +154,31 @@ class _Chunks(io.RawIOBase):
         return taken
 
 
-async def _media(request: Request, person: Person) -> AsyncIterator[bytes]:
+async def _media(request: Request, person: Person, missing: frozenset[int]) -> AsyncIterator[bytes]:
     service = state(request).services.media
     sink = _Chunks()
     listing: list[dict[str, object]] = []
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
         max_id: int | None = None
-        while True:
-            uploads = await service.uploads(person.account, Page(limit=PAGE, max_id=max_id))
-            if not uploads:
-                break
+        while uploads := await service.uploads(person.account, Page(limit=PAGE, max_id=max_id)):
             for upload in uploads:
-                stored = await service.original(upload)
-                if stored is None:
+                entry: dict[str, object] = {
+                    "id": str(upload.id), "file": None, "type": upload.mime_type, "description": upload.description,
+                    "status_id": str(upload.status_id) if upload.status_id is not None else None,
+                    "created_at": upload.created_at.isoformat(),
+                }
+                listing.append(entry)
+                try:
+                    stored = None if upload.id in missing else await service.original(upload)
+                except MediaStoreUnavailable:  # failed since the check: the ZIP stays whole, and says so
+                    entry["unavailable"] = True
+                    continue
+                if stored is None:  # the store has no such object: listed, never silently left out
+                    entry["missing"] = True
                     continue
                 name = f"media/{upload.id}.{stored.extension}"
                 archive.writestr(name, stored.data)
-                listing.append({"id": str(upload.id), "file": name, "type": stored.media_type,
-                                "description": upload.description, "status_id": str(upload.status_id)
-                                if upload.status_id is not None else None,
-                                "created_at": upload.created_at.isoformat()})
+                entry.update(file=name, type=stored.media_type)
                 yield sink.take()
             max_id = min(u.id for u in uploads)
         archive.writestr("media.json", json.dumps(listing, ensure_ascii=False, indent=1))

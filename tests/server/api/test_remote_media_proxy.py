@@ -9,16 +9,24 @@ blocked destinations are never contacted.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from activitypub.errors import MediaStoreUnavailable
+from federation.http import build_http_client
+from server.http_client import outbound_settings
 from server.mastodon.remote_media import media_cache_for
-from server.services.remote_media import RemoteMediaWorker
+from server.media.store import KeyInfo, MediaStore, StoredObject
+from server.services.remote_media import LEASE, RemoteMediaCache, RemoteMediaWorker
+from storage.clock import utcnow
 from storage.models import FollowState
 from storage.remote_media import RemoteFileState
-from tests.federation.inbound_helpers import BASE_URL, plain_actor
+from tests.federation.inbound_helpers import BASE_URL, plain_actor, resolve
 from tests.server.api.partner import SECRET, Partner, Running, jpeg_with_exif, running
 from tests.server.helpers import bearer, staff_token
 
@@ -227,3 +235,100 @@ async def test_unknown_proxy_tokens_answer_like_any_404(tmp_path: Path) -> None:
         assert unknown.status_code == bad_size.status_code == 404
         assert unknown.json() == bad_size.json() == {"error": "Record not found"}
         assert world.partner.requests == []
+
+
+class Overtaken:
+    """The partner's answer to P1's fetch comes so late that P1's lease has run out: before it is
+    sent, a second process (P2, whose clock is past the lease) takes the row over and caches it."""
+
+    def __init__(self, partner: Partner, p2: RemoteMediaCache, token: str, answer_p1: httpx.Response) -> None:
+        self._partner, self._p2, self._token, self._answer_p1 = partner, p2, token, answer_p1
+        self.p2_cached = False
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        if str(request.url) == PHOTO and not self.p2_cached:
+            self.p2_cached = True
+            stored = await self._p2.file(self._token, "original")  # P2's own fetch goes to the partner
+            assert stored.media_type == "image/jpeg"
+            self._partner.requests.append(request)
+            return self._answer_p1
+        return await self._partner(request)
+
+
+class SecondPutFails:
+    """The store as P1 sees it: its second write times out (S3's 60 s and retries, reported as 503)."""
+
+    def __init__(self, store: MediaStore) -> None:
+        self._store = store
+        self.puts = 0
+
+    async def put(self, key: str, data: bytes, media_type: str) -> None:
+        self.puts += 1
+        if self.puts == 2:
+            raise MediaStoreUnavailable(detail=f"writing {key}: timed out")
+        await self._store.put(key, data, media_type)
+
+    async def open(self, key: str) -> StoredObject | None:
+        return await self._store.open(key)
+
+    async def read(self, key: str) -> bytes | None:
+        return await self._store.read(key)
+
+    async def size(self, key: str) -> int | None:
+        return await self._store.size(key)
+
+    async def delete(self, keys: Iterable[str]) -> None:
+        await self._store.delete(keys)
+
+    def keys(self, prefix: str) -> AsyncIterator[KeyInfo]:
+        return self._store.keys(prefix)
+
+    def describe(self) -> str:
+        return self._store.describe()
+
+
+@pytest.mark.parametrize("p1_answer", ["not_an_image", "partner_busy", "second_put_fails", "same_image"])
+async def test_a_fetch_that_outlasts_its_lease_never_undoes_the_copy_cached_meanwhile(
+    tmp_path: Path, p1_answer: str
+) -> None:
+    partner = partner_with_bob()
+    async with running(tmp_path, partner) as world:
+        token = await followed_by_staff(world)
+        status = await delivered_status(world, token, create_note(8, [image(PHOTO)]))
+        url = local_path(status["media_attachments"][0]["url"])
+        file_token = url.split("/")[-2]
+        app = world.state
+        store: MediaStore = app.services.media_store
+        now = utcnow()
+        p2 = RemoteMediaCache(app.storage, app.http, app.settings, store,
+                              clock=lambda: now + LEASE + timedelta(seconds=1))
+        answers = {
+            "not_an_image": httpx.Response(200, content=b"<html>", headers={"content-type": "image/jpeg"}),
+            "partner_busy": httpx.Response(503, content=b"busy", headers={"content-type": "text/plain"}),
+        }
+        same = partner.answers[PHOTO]
+        answer = answers.get(p1_answer, httpx.Response(200, content=same.content, headers=same.headers))
+        overtaken = Overtaken(partner, p2, file_token, answer)
+        failing = SecondPutFails(store)
+        p1_store: MediaStore = failing if p1_answer == "second_put_fails" else store
+        p1_http = build_http_client(outbound_settings(app.settings), transport=httpx.MockTransport(overtaken),
+                                    resolver=resolve)
+        p1 = RemoteMediaCache(app.storage, p1_http, app.settings, p1_store, clock=lambda: now)
+
+        leased = await app.storage.remote_files.lease(file_token, now, now + LEASE)  # P1's lease
+        assert leased is not None
+        p1_cached = await p1.fetch(leased)
+        await p1_http.aclose()
+
+        row = await app.storage.remote_files.get(file_token)
+        served = await world.client.get(url)
+        small = await world.client.get(url.replace("/original", "/small"))
+        assert overtaken.p2_cached and not p1_cached
+        assert row is not None and row.state is RemoteFileState.CACHED and row.last_error is None
+        assert row.locked_until is None and row.fetched_at == now + LEASE + timedelta(seconds=1)
+        assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
+        assert small.status_code == 200
+        assert await store.size(f"cache/remote/{file_token}/{row.original_name}")
+        assert await store.size(f"cache/remote/{file_token}/{row.small_name}")
+        if p1_answer == "second_put_fails":
+            assert failing.puts == 2  # P1 wrote one object, failed the other, and took back neither

@@ -182,8 +182,10 @@ async def cached_files(tmp_path: Path, fetched: dict[str, datetime]) -> None:
         for letter, at in fetched.items():
             token = letter * 32
             await storage.remote_files.register_images({f"https://cdn.example/{letter}.png": (token, "cdn.example")})
-            await storage.remote_files.mark_cached(
-                token, CachedFile("original.webp", "small.webp", 8, 6, 4, 3, "L00000"), at)
+            now = datetime.now(UTC) + timedelta(seconds=1)
+            assert await storage.remote_files.lease(token, now, now + timedelta(minutes=5)) is not None
+            assert await storage.remote_files.mark_cached(
+                token, now + timedelta(minutes=5), CachedFile("original.webp", "small.webp", 8, 6, 4, 3, "L00000"), at)
             await store.put(f"cache/remote/{token}/original.webp", b"original " + letter.encode(), "image/webp")
             await store.put(f"cache/remote/{token}/small.webp", b"small " + letter.encode(), "image/webp")
     finally:
