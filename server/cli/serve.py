@@ -56,7 +56,9 @@ async def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def listen(host: str, port: int) -> socket.socket:
     """The server's socket, bound (uvicorn listens on it) or one line saying why it cannot be."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and without it
+    # a response written as headers then body waits for the client's delayed ACK (40 ms) on keep-alive.
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

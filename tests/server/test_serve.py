@@ -180,3 +180,29 @@ def test_the_loopback_notice_on_postgresql_hides_the_password(tmp_path: Path) ->
     assert "s3cret" not in notice
     assert f"remove the data dir {tmp_path / 'data'}" in notice
     assert "in a config file" in notice
+
+
+def test_connections_to_the_listening_socket_send_without_waiting_for_acks() -> None:
+    # Without TCP_NODELAY a response written as headers then body waits for the client's delayed ACK:
+    # 40 ms on every keep-alive request. asyncio sets it only on sockets that say they are TCP.
+    import asyncio
+
+    from server.cli.serve import listen
+
+    async def accepted_nodelay() -> int:
+        found: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            found.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        listener = listen("127.0.0.1", 0)
+        server = await asyncio.start_server(connected, sock=listener)
+        async with server:
+            _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+            value = await asyncio.wait_for(found, 5)
+            writer.close()
+        return value
+
+    assert asyncio.run(accepted_nodelay()) != 0
