@@ -147,13 +147,8 @@ def _started(command: list[str], env: dict[str, str], log: Path) -> subprocess.P
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20.0, help="wrk's duration per figure")
-    parser.add_argument("--statuses", type=int, default=10_000)
-    add_database_option(parser)
-    args = parser.parse_args()
-    wrk = ensure_wrk()
+def measure(args: argparse.Namespace, wrk: str) -> dict[str, Load]:
+    """Each figure's load, against the dataset served by one ``insideout serve``, and the bare baseline."""
     with tempfile.TemporaryDirectory(prefix="insideout-http-") as folder:
         data_dir = Path(folder)
         target = fresh_database(args.database, data_dir, "http") if is_postgresql(args.database) else None
@@ -195,6 +190,10 @@ def main() -> None:
             for process in (server, bare):
                 process.terminate()
                 process.wait(timeout=30)
+    return figures
+
+
+def report(args: argparse.Namespace, figures: dict[str, Load]) -> None:
     bare_rate = figures["bare"].rate
     print(f"one `insideout serve` on {backend_of(args.database)}, {args.statuses:,}-post home timeline,"
           f" wrk {CONNECTIONS} connections x {args.seconds:g} s, every response a 200:")
@@ -218,6 +217,15 @@ def main() -> None:
     emit("home timeline req/s (1 conn)", figures["home_1"].rate, "req/s", "", backend)
     emit("WebFinger req/s (16 conns)", figures["webfinger"].rate, "req/s", ">= 2500", backend)
     emit("actor document req/s (16 conns)", figures["actor"].rate, "req/s", ">= 2500", backend)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="wrk's duration per figure")
+    parser.add_argument("--statuses", type=int, default=10_000)
+    add_database_option(parser)
+    args = parser.parse_args()
+    report(args, measure(args, ensure_wrk()))
 
 
 if __name__ == "__main__":
